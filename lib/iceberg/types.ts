@@ -194,7 +194,7 @@ export interface TableMetadata {
 export type Literal = null | boolean | number | bigint | string | Uint8Array;
 
 /** `data_file.content` (field 134). */
-export const enum DataFileContent {
+export enum DataFileContent {
   Data = 0,
   PositionDeletes = 1,
   EqualityDeletes = 2,
@@ -232,7 +232,7 @@ export interface DataFile {
 }
 
 /** `manifest_entry.status` (field 0). */
-export const enum ManifestEntryStatus {
+export enum ManifestEntryStatus {
   Existing = 0,
   Added = 1,
   Deleted = 2,

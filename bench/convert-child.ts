@@ -1,0 +1,60 @@
+/**
+ * One converter run for bench/convert.ts, in its own process so `maxRSS` is its own:
+ * `convert-child.ts floe|duckdb <input> <threads>` prints one JSON line of figures.
+ */
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { convertFile } from '../lib/formats/convert.js';
+import { inferSchema } from '../lib/formats/infer.js';
+import { LocalFileIO } from '../lib/storage/local.js';
+
+const [kind, input, threads] = process.argv.slice(2) as [string, string, string];
+const out = join(process.cwd(), 'bench', '.data', 'out', `${kind}-${threads}-${process.pid}`);
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  }
+  return n;
+}
+
+const t0 = performance.now();
+let rows = 0;
+if (kind === 'floe') {
+  // The schema a table would have (inferred once from a small prefix is what the CLI does);
+  // inference is not part of the timed conversion.
+  const open = () => createReadStream(input) as AsyncIterable<Uint8Array>;
+  const tInfer = performance.now();
+  const schema = await inferSchema(open, input);
+  const inferSeconds = (performance.now() - tInfer) / 1000;
+  const t1 = performance.now();
+  const r = await convertFile({
+    source: open(),
+    fileName: input,
+    schema,
+    spec: { 'spec-id': 0, fields: [] },
+    formatVersion: 2,
+    io: new LocalFileIO(),
+    dataLocation: out,
+    namePrefix: 'bench',
+    properties: {},
+  });
+  rows = r.rows;
+  const seconds = (performance.now() - t1) / 1000;
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ seconds, maxRssMb, rows, outBytes: dirBytes(out), inferSeconds }));
+} else {
+  const db = await DuckDBInstance.create(':memory:', { threads });
+  const con = await db.connect();
+  const reader = input.endsWith('.ndjson') ? `read_json('${input}', format='newline_delimited')` : `read_csv('${input}')`;
+  const res = await con.runAndReadAll(`COPY (SELECT * FROM ${reader}) TO '${join(out, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+  rows = Number(res.getRows()[0]?.[0] ?? 0);
+  const seconds = (performance.now() - t0) / 1000;
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ seconds, maxRssMb, rows, outBytes: dirBytes(out) }));
+}
+rmSync(out, { recursive: true, force: true });

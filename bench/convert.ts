@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:convert`: floe's CSV / NDJSON / gzipped-CSV → Iceberg Parquet conversion next
+ * to DuckDB's `COPY … TO … (FORMAT parquet, COMPRESSION zstd)` at 1 and 2 threads, same inputs,
+ * same run. Each converter runs in its own child process so its peak RSS is its own.
+ *
+ *   npm run bench:convert                 # 1,000,000 rows × 8 columns (~100 MB CSV)
+ *   npm run bench:convert -- --rows 200000
+ *   npm run bench:convert -- --gb         # adds a ~1 GB CSV memory run (floe only)
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dataDir = join(here, '.data');
+const args = process.argv.slice(2);
+const argValue = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+/** Deterministic rows: id, user, amount, qty, ratio, created (timestamptz), day (date), flag. */
+function* rows(count: number): Generator<string[]> {
+  let seed = 42;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const base = Date.UTC(2024, 0, 1);
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliett'];
+  for (let i = 0; i < count; i++) {
+    const ts = new Date(base + Math.floor(rnd() * 365 * 86400_000));
+    yield [
+      String(i + 1),
+      `${words[i % 10]}_${Math.floor(rnd() * 100000)}`,
+      (rnd() * 10000).toFixed(2),
+      String(Math.floor(rnd() * 1000)),
+      rnd().toFixed(6),
+      ts.toISOString(),
+      ts.toISOString().slice(0, 10),
+      rnd() < 0.5 ? 'true' : 'false',
+    ];
+  }
+}
+const HEADER = ['id', 'user_name', 'amount', 'qty', 'ratio', 'created_at', 'day', 'active'];
+
+async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(path);
+  let buf = '';
+  for (const line of lines) {
+    buf += line;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await new Promise((r) => out.on('finish', r));
+}
+
+async function generate(count: number, tag: string): Promise<{ csv: string; ndjson: string; gz: string }> {
+  mkdirSync(dataDir, { recursive: true });
+  const csv = join(dataDir, `rows-${tag}.csv`);
+  const ndjson = join(dataDir, `rows-${tag}.ndjson`);
+  const gz = join(dataDir, `rows-${tag}.csv.gz`);
+  if (!existsSync(csv)) {
+    await writeLines(csv, (function* () {
+      yield `${HEADER.join(',')}\n`;
+      for (const r of rows(count)) yield `${r.join(',')}\n`;
+    })());
+  }
+  if (!existsSync(ndjson)) {
+    await writeLines(ndjson, (function* () {
+      for (const r of rows(count)) {
+        yield `{"id":${r[0]},"user_name":"${r[1]}","amount":${r[2]},"qty":${r[3]},"ratio":${r[4]},"created_at":"${r[5]}","day":"${r[6]}","active":${r[7]}}\n`;
+      }
+    })());
+  }
+  if (!existsSync(gz)) await pipeline(createReadStream(csv), createGzip({ level: 6 }), createWriteStream(gz));
+  return { csv, ndjson, gz };
+}
+
+interface Result {
+  seconds: number;
+  maxRssMb: number;
+  rows: number;
+  outBytes: number;
+}
+
+function runChild(kind: 'floe' | 'duckdb', input: string, threads: number): Result {
+  const child = resolve(here, 'convert-child.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, kind, input, String(threads)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`${kind} ${input} failed:\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  return JSON.parse(line) as Result;
+}
+
+function fmt(n: number, d = 1) {
+  return n.toFixed(d).padStart(8);
+}
+
+async function main() {
+  const count = Number(argValue('--rows') ?? 1_000_000);
+  const inputs = await generate(count, String(count));
+  const cases: { label: string; path: string; duck: boolean }[] = [
+    { label: 'CSV', path: inputs.csv, duck: true },
+    { label: 'NDJSON', path: inputs.ndjson, duck: true },
+    { label: 'CSV.gz', path: inputs.gz, duck: true },
+  ];
+  console.log(`floe convert benchmark: ${count.toLocaleString()} rows × 8 columns; MB = input bytes as stored / 1e6`);
+  console.log(`${'input'.padEnd(8)} ${'converter'.padEnd(16)} ${'MB'.padStart(8)} ${'sec'.padStart(8)} ${'MB/s'.padStart(8)} ${'krows/s'.padStart(8)} ${'RSS MB'.padStart(8)} ${'out MB'.padStart(8)}`);
+  for (const c of cases) {
+    const mb = statSync(c.path).size / 1e6;
+    const results: [string, Result][] = [];
+    results.push(['floe', runChild('floe', c.path, 1)]);
+    if (c.duck) {
+      results.push(['duckdb 1 thread', runChild('duckdb', c.path, 1)]);
+      results.push(['duckdb 2 threads', runChild('duckdb', c.path, 2)]);
+    }
+    for (const [name, r] of results) {
+      console.log(
+        `${c.label.padEnd(8)} ${name.padEnd(16)} ${fmt(mb)} ${fmt(r.seconds, 2)} ${fmt(mb / r.seconds)} ${fmt(r.rows / r.seconds / 1000, 0)} ${fmt(r.maxRssMb, 0)} ${fmt(r.outBytes / 1e6)}`,
+      );
+    }
+    const best = Math.min(...results.filter(([n]) => n.startsWith('duckdb')).map(([, r]) => r.seconds));
+    if (Number.isFinite(best)) console.log(`${c.label.padEnd(8)} floe / duckdb best = ${(best / results[0]![1].seconds).toFixed(2)}×`);
+  }
+  if (args.includes('--gb')) {
+    const big = join(dataDir, 'rows-1gb.csv');
+    if (!existsSync(big)) {
+      await writeLines(big, (function* () {
+        yield `${HEADER.join(',')}\n`;
+        for (const r of rows(10_000_000)) yield `${r.join(',')}\n`;
+      })());
+    }
+    const mb = statSync(big).size / 1e6;
+    const r = runChild('floe', big, 1);
+    console.log(`1 GB run: ${fmt(mb)} MB in ${r.seconds.toFixed(1)} s, ${fmt(mb / r.seconds)} MB/s, peak RSS ${r.maxRssMb.toFixed(0)} MB (bound: 600 MB)`);
+  }
+  rmSync(join(dataDir, 'out'), { recursive: true, force: true });
+}
+
+await main();

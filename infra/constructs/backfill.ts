@@ -1,0 +1,108 @@
+/**
+ * The backfill handlers (plan, convert, commit, report) with their grants, wired into the
+ * {@link BackfillStateMachine}. They share the live path's environment, so backfill computes the
+ * same ingest ids and commits through the same optimistic path (or the same FIFO group).
+ */
+import { Duration, Size } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { FloeConfig } from '../config.js';
+import { BackfillStateMachine } from './backfill-state-machine.js';
+import type { CommitQueue } from './commit-queue.js';
+import { type FloeCodeMode, FloeFunction } from './floe-function.js';
+import type { Landing } from './landing.js';
+import type { WarehouseAccess } from './warehouse-bucket.js';
+
+/** Props of {@link Backfill}. */
+export interface BackfillProps {
+  readonly config: FloeConfig;
+  readonly environment: Record<string, string>;
+  readonly landing: Landing;
+  readonly commitQueue: CommitQueue;
+  readonly secret: secretsmanager.ISecret;
+  readonly warehouse?: WarehouseAccess;
+  readonly code: FloeCodeMode;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** Backfill functions and state machine. */
+export class Backfill extends Construct {
+  readonly plan: FloeFunction;
+  readonly convert: FloeFunction;
+  readonly commit: FloeFunction;
+  readonly report: FloeFunction;
+  readonly stateMachine: BackfillStateMachine;
+
+  constructor(scope: Construct, id: string, props: BackfillProps) {
+    super(scope, id);
+    const { config, landing } = props;
+    const common = { code: props.code, environment: props.environment, logRetention: props.logRetention };
+
+    this.plan = new FloeFunction(this, 'Plan', {
+      ...common,
+      handler: 'backfillPlan',
+      description: 'lists a prefix or reads a key manifest and writes the chunk manifest',
+      memoryMiB: 1024,
+      timeout: Duration.minutes(15),
+    });
+    landing.grantListPrefix(this.plan.role, config.landingPrefix);
+    landing.grantReadPrefix(this.plan.role, config.landingPrefix);
+    landing.grantReadPrefix(this.plan.role, config.backfillPrefix);
+    landing.grantWritePrefix(this.plan.role, config.backfillPrefix);
+    props.secret.grantRead(this.plan.role);
+
+    this.convert = new FloeFunction(this, 'Convert', {
+      ...common,
+      handler: 'backfillConvert',
+      description: 'converts one backfill chunk into Parquet data files',
+      memoryMiB: config.convertMemoryMiB,
+      timeout: Duration.seconds(config.convertTimeoutSeconds),
+      ephemeralStorage: Size.mebibytes(config.convertEphemeralMiB),
+    });
+    landing.grantReadPrefix(this.convert.role, config.landingPrefix);
+    landing.grantWritePrefix(this.convert.role, config.errorsPrefix);
+    landing.grantWritePrefix(this.convert.role, config.backfillPrefix);
+    landing.grantWritePrefix(this.convert.role, config.spillPrefix);
+    props.secret.grantRead(this.convert.role);
+    props.warehouse?.grantReadWrite(this.convert.role);
+
+    this.commit = new FloeFunction(this, 'Commit', {
+      ...common,
+      handler: 'backfillCommit',
+      description: 'commits the data files of a batch of backfill chunks as one snapshot',
+      memoryMiB: config.commitMemoryMiB,
+      timeout: Duration.seconds(config.commitTimeoutSeconds),
+    });
+    landing.grantReadPrefix(this.commit.role, config.backfillPrefix);
+    landing.grantReadPrefix(this.commit.role, config.spillPrefix);
+    landing.grantWritePrefix(this.commit.role, config.spillPrefix);
+    props.commitQueue.queue.grantSendMessages(this.commit.role);
+    props.secret.grantRead(this.commit.role);
+    props.warehouse?.grantReadWrite(this.commit.role);
+
+    this.report = new FloeFunction(this, 'Report', {
+      ...common,
+      handler: 'backfillReport',
+      description: 'summarizes a backfill from its Map Run results',
+      memoryMiB: 512,
+      timeout: Duration.minutes(5),
+    });
+    landing.grantListPrefix(this.report.role, config.backfillPrefix);
+    landing.grantReadPrefix(this.report.role, config.backfillPrefix);
+    landing.grantWritePrefix(this.report.role, config.backfillPrefix);
+
+    this.stateMachine = new BackfillStateMachine(this, 'StateMachine', {
+      plan: this.plan.function,
+      convert: this.convert.function,
+      commit: this.commit.function,
+      report: this.report.function,
+      bucket: landing.bucket,
+      backfillPrefix: config.backfillPrefix,
+      maxConcurrency: config.backfillMaxConcurrency,
+      toleratedFailurePercentage: config.backfillToleratedFailurePercentage,
+      chunksPerCommit: config.backfillChunksPerCommit,
+      logRetention: props.logRetention,
+    });
+  }
+}

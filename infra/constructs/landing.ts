@@ -1,0 +1,117 @@
+/**
+ * The landing side of floe: the landing bucket (versioned, encrypted, private, TLS-only, access
+ * logged), its lifecycle for floe's own outputs, and the event path
+ * `ObjectCreated under landingPrefix` → SQS `landed` (encrypted, with a DLQ).
+ *
+ * Grants are prefix-scoped statements with explicit actions. CDK's `bucket.grantRead` is not
+ * used because it grants wildcard actions (`s3:GetObject*`, `s3:List*`).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { secureBucket } from './secure-bucket.js';
+
+/** Props of {@link Landing}. */
+export interface LandingProps {
+  /** Only objects under this prefix are ingested (S3 notification filter). */
+  readonly landingPrefix: string;
+  /** floe-owned prefixes with a lifecycle: error reports and work files. */
+  readonly errorsPrefix: string;
+  readonly spillPrefix: string;
+  readonly backfillPrefix: string;
+  readonly errorReportRetention: Duration;
+  readonly workFileRetention: Duration;
+  /** SSE-KMS with a rotated customer key instead of SSE-S3. */
+  readonly kmsEncryption: boolean;
+  /** Visibility timeout of `landed`: at least 6× the convert timeout (AWS guidance for SQS event sources). */
+  readonly visibilityTimeout: Duration;
+  readonly maxReceiveCount: number;
+  readonly retain: boolean;
+}
+
+/** Message retention of every floe queue and DLQ: the SQS maximum, to give operators time. */
+export const QUEUE_RETENTION = Duration.days(14);
+
+/** Landing bucket, access-log bucket, and the `landed` queue with its DLQ. */
+export class Landing extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogs: s3.Bucket;
+  readonly key?: kms.Key;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: LandingProps) {
+    super(scope, id);
+    this.accessLogs = secureBucket(this, 'AccessLogs', {
+      retain: props.retain,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+    });
+    if (props.kmsEncryption) {
+      this.key = new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'floe landing bucket' });
+    }
+    // Versioned noncurrent copies of floe's own outputs go one day after they are replaced/expired.
+    const expiring = (ruleId: string, prefix: string, after: Duration): s3.LifecycleRule => ({
+      id: ruleId,
+      prefix,
+      expiration: after,
+      noncurrentVersionExpiration: Duration.days(1),
+    });
+    this.bucket = secureBucket(this, 'Bucket', {
+      versioned: true,
+      encryptionKey: this.key,
+      accessLogs: this.accessLogs,
+      accessLogsPrefix: 'landing-bucket/',
+      retain: props.retain,
+      lifecycleRules: [
+        expiring('expire-error-reports', props.errorsPrefix, props.errorReportRetention),
+        expiring('expire-spilled-commit-requests', props.spillPrefix, props.workFileRetention),
+        expiring('expire-backfill-work-files', props.backfillPrefix, props.workFileRetention),
+      ],
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'LandedDlq', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: QUEUE_RETENTION,
+    });
+    this.queue = new sqs.Queue(this, 'Landed', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: QUEUE_RETENTION,
+      visibilityTimeout: props.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
+      prefix: props.landingPrefix,
+    });
+  }
+
+  /** Allows reading objects (any version) under `prefix`. */
+  grantReadPrefix(grantee: iam.IGrantable, prefix: string): void {
+    this.grantObjects(grantee, prefix, ['s3:GetObject', 's3:GetObjectVersion'], ['kms:Decrypt']);
+  }
+
+  /** Allows writing objects under `prefix` (single and multipart uploads). */
+  grantWritePrefix(grantee: iam.IGrantable, prefix: string): void {
+    this.grantObjects(grantee, prefix, ['s3:PutObject', 's3:AbortMultipartUpload'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+  }
+
+  /** Allows listing keys under `prefix` only (s3:prefix condition). */
+  grantListPrefix(grantee: iam.IGrantable, prefix: string): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+    });
+  }
+
+  private grantObjects(grantee: iam.IGrantable, prefix: string, actions: string[], keyActions: string[]): void {
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+    if (this.key) iam.Grant.addToPrincipal({ grantee, actions: keyActions, resourceArns: [this.key.keyArn] });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Vended storage credentials (rest-catalog-open-api.yaml: `LoadTableResult.storage-credentials`,
+ * `LoadCredentialsResponse`). `storage-credentials` is read first and the longest matching
+ * prefix wins; the table `config` is the fallback. Polaris' tokens expire after about an hour
+ * (apache/polaris#464), so `VendedCredentials` refreshes them through the credentials endpoint
+ * before `s3.session-token-expires-at-ms`. With nothing vended, ambient credentials apply.
+ */
+import type { Catalog, LoadedTable, StorageCredentials, TableIdentifier } from '../catalog.js';
+import { registerSecret } from '../errors.js';
+
+/** One `StorageCredential` of the REST spec. */
+export interface StorageCredentialJson {
+  prefix: string;
+  config: Record<string, string>;
+}
+
+/** Reads the S3 keys of a config map; undefined when it holds no access key. */
+export function credentialsFromConfig(prefix: string, config: Record<string, string>): StorageCredentials | undefined {
+  const accessKeyId = config['s3.access-key-id'];
+  const secretAccessKey = config['s3.secret-access-key'];
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  registerSecret(secretAccessKey);
+  registerSecret(config['s3.session-token']);
+  const out: StorageCredentials = { prefix, accessKeyId, secretAccessKey };
+  if (config['s3.session-token']) out.sessionToken = config['s3.session-token'];
+  if (config['client.region']) out.region = config['client.region'];
+  if (config['s3.endpoint']) out.endpoint = config['s3.endpoint'];
+  if (config['s3.path-style-access'] !== undefined) out.pathStyleAccess = config['s3.path-style-access'] === 'true';
+  const expires = config['s3.session-token-expires-at-ms'];
+  if (expires && /^\d+$/.test(expires)) out.expiresAtMs = Number(expires);
+  return out;
+}
+
+/**
+ * Credentials from a load/create result: every `storage-credentials` entry, then the table
+ * `config` under the table location as the fallback.
+ */
+export function parseVendedCredentials(
+  storageCredentials: StorageCredentialJson[] | undefined,
+  config: Record<string, string> | undefined,
+  location: string,
+): StorageCredentials[] | undefined {
+  const out: StorageCredentials[] = [];
+  for (const entry of storageCredentials ?? []) {
+    const creds = credentialsFromConfig(entry.prefix, { ...(config ?? {}), ...entry.config });
+    if (creds) out.push(creds);
+  }
+  const fallback = config ? credentialsFromConfig(location, config) : undefined;
+  if (fallback && !out.some((c) => c.prefix === fallback.prefix)) out.push(fallback);
+  return out.length > 0 ? out : undefined;
+}
+
+/** Picks the credentials whose prefix is the longest match for `path`; undefined means ambient. */
+export function chooseCredentials(credentials: readonly StorageCredentials[] | undefined, path: string): StorageCredentials | undefined {
+  let best: StorageCredentials | undefined;
+  for (const c of credentials ?? []) {
+    if (path.startsWith(c.prefix) && (!best || c.prefix.length > best.prefix.length)) best = c;
+  }
+  return best;
+}
+
+/** The vended credentials of a loaded table that apply to `path` (undefined: use ambient). */
+export function credentialsFor(loaded: LoadedTable, path: string): StorageCredentials | undefined {
+  return chooseCredentials(loaded.credentials, path);
+}
+
+/** Keeps a table's vended credentials fresh: refreshes through the credentials endpoint before expiry. */
+export class VendedCredentials {
+  private credentials: StorageCredentials[] | undefined;
+  private inflight?: Promise<void>;
+
+  constructor(
+    private readonly catalog: Pick<Catalog, 'loadCredentials'>,
+    private readonly id: TableIdentifier,
+    initial: StorageCredentials[] | undefined,
+    private readonly options: { refreshAheadMs?: number; now?: () => number } = {},
+  ) {
+    this.credentials = initial;
+  }
+
+  /** Credentials for `path`, refreshed first when they expire within the refresh window (default 5 min). */
+  async forPath(path: string): Promise<StorageCredentials | undefined> {
+    const current = chooseCredentials(this.credentials, path);
+    const now = (this.options.now ?? Date.now)();
+    if (current?.expiresAtMs !== undefined && current.expiresAtMs - (this.options.refreshAheadMs ?? 300_000) <= now) {
+      this.inflight ??= this.catalog
+        .loadCredentials(this.id)
+        .then((fresh) => {
+          if (fresh.length > 0) this.credentials = fresh;
+        })
+        .finally(() => {
+          this.inflight = undefined;
+        });
+      await this.inflight;
+      return chooseCredentials(this.credentials, path);
+    }
+    return current;
+  }
+}

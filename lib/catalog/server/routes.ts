@@ -1,0 +1,355 @@
+/**
+ * The embedded server's REST routes (rest-catalog-open-api.yaml, under `/v1/{prefix}`): namespaces,
+ * tables, `updateTable`, `transactions/commit`, rename, credentials. Handlers take decoded
+ * arguments and return `{ status, body }` or throw a ServerError; server.ts does the HTTP.
+ */
+import { InvalidUpdateError, RequirementFailedError, newTableMetadata } from '../../iceberg/metadata-builder.js';
+import type { PartitionSpec, Schema, SortOrder, TableChange, TableMetadata } from '../../iceberg/types.js';
+import type { TableIdentifier } from '../catalog.js';
+import { metadataToJson } from '../metadata-json.js';
+import type { StorageCredentialJson } from '../rest/credentials.js';
+import type { FaultInjector } from './faults.js';
+import { ServerError } from './server-error.js';
+import { CatalogStore, type StoredTable } from './store.js';
+
+/** Credentials the server vends: a static S3 config (e.g. for s3rver) or a function of the table location. */
+export type VendOption =
+  | { config: Record<string, string>; ttlMs?: number }
+  | ((location: string) => StorageCredentialJson[]);
+
+export interface RouteContext {
+  store: CatalogStore;
+  faults: FaultInjector;
+  vend?: VendOption;
+  pageSize: number;
+}
+
+export interface RouteRequest {
+  method: string;
+  /** Decoded path segments after `v1/{prefix}/`. */
+  segments: string[];
+  query: URLSearchParams;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type RouteResult = { status: number; body?: unknown } | { drop: true };
+
+type Handler = (ctx: RouteContext, req: RouteRequest, params: string[]) => Promise<RouteResult>;
+
+const NS_SEP = '\u001f';
+
+function ns(segment: string): string[] {
+  return segment.split(NS_SEP);
+}
+
+function tableId(nsSegment: string, name: string): TableIdentifier {
+  return { namespace: ns(nsSegment), name };
+}
+
+function page<T>(items: T[], req: RouteRequest, ctx: RouteContext): { items: T[]; next?: string } {
+  const size = Number(req.query.get('pageSize') ?? ctx.pageSize);
+  const start = Number(req.query.get('pageToken') || 0);
+  if (!Number.isInteger(start) || start < 0 || !Number.isInteger(size) || size < 1) {
+    throw new ServerError(400, 'BadRequestException', 'invalid pageToken or pageSize');
+  }
+  const items2 = items.slice(start, start + size);
+  return start + size < items.length ? { items: items2, next: String(start + size) } : { items: items2 };
+}
+
+function requireObject(body: unknown, what: string): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ServerError(400, 'BadRequestException', `${what}: expected a JSON object`);
+  return body as Record<string, unknown>;
+}
+
+function parseChange(body: unknown, what: string): TableChange {
+  const o = requireObject(body, what);
+  if (!Array.isArray(o.requirements ?? []) || !Array.isArray(o.updates)) {
+    throw new ServerError(400, 'BadRequestException', `${what}: requirements and updates must be arrays`);
+  }
+  return { requirements: (o.requirements ?? []) as TableChange['requirements'], updates: o.updates as TableChange['updates'] };
+}
+
+function vended(ctx: RouteContext, req: RouteRequest, location: string): StorageCredentialJson[] | undefined {
+  const asked = String(req.headers['x-iceberg-access-delegation'] ?? '').includes('vended-credentials');
+  if (!asked || !ctx.vend) return undefined;
+  return vendFor(ctx.vend, location);
+}
+
+function vendFor(vend: VendOption, location: string): StorageCredentialJson[] {
+  if (typeof vend === 'function') return vend(location);
+  const expires = Date.now() + (vend.ttlMs ?? 3_600_000);
+  return [{ prefix: location, config: { ...vend.config, 's3.session-token-expires-at-ms': String(expires) } }];
+}
+
+function loadResult(ctx: RouteContext, req: RouteRequest, table: { metadataLocation?: string; metadata: TableMetadata }) {
+  const creds = vended(ctx, req, table.metadata.location);
+  return {
+    ...(table.metadataLocation ? { 'metadata-location': table.metadataLocation } : {}),
+    metadata: metadataToJson(table.metadata),
+    config: {},
+    ...(creds ? { 'storage-credentials': creds } : {}),
+  };
+}
+
+/** Runs builder code, turning its errors (and malformed input) into REST errors. */
+function asRestErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof RequirementFailedError) throw new ServerError(409, 'CommitFailedException', error.message, { cause: error });
+    if (error instanceof InvalidUpdateError || error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError) {
+      throw new ServerError(400, 'BadRequestException', error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** An empty base for a staged create committed with `assert-create` (Java `buildFromEmpty`). */
+function emptyMetadata(store: CatalogStore, id: TableIdentifier): TableMetadata {
+  return {
+    'format-version': 1,
+    'table-uuid': crypto.randomUUID(),
+    location: store.defaultLocation(id),
+    'last-sequence-number': 0n,
+    'last-updated-ms': Date.now(),
+    'last-column-id': 0,
+    schemas: [],
+    'current-schema-id': -1,
+    'partition-specs': [],
+    'default-spec-id': -1,
+    'last-partition-id': 999,
+    properties: {},
+    snapshots: [],
+    'snapshot-log': [],
+    'metadata-log': [],
+    'sort-orders': [],
+    'default-sort-order-id': -1,
+    refs: {},
+  };
+}
+
+function failureFor(status: number, message: string): ServerError {
+  const type = status === 409 ? 'CommitFailedException' : status === 503 ? 'ServiceUnavailableException' : 'CommitStateUnknownException';
+  return new ServerError(status, type, message);
+}
+
+/**
+ * Applies commits under the tables' locks, honouring the fault queue. Every change is checked
+ * and built before any metadata is written, so a transaction is all or nothing.
+ */
+async function commit(ctx: RouteContext, changes: Array<{ id: TableIdentifier; change: TableChange }>): Promise<RouteResult | StoredTable[]> {
+  const fault = ctx.faults.nextCommitFault();
+  if (fault?.kind === 'status') throw failureFor(fault.status, `injected failure: ${fault.status}`);
+  if (fault?.kind === 'drop') return { drop: true };
+  const written = await ctx.store.locks.run(changes.map((c) => CatalogStore.key(c.id)), async () => {
+    const prepared: Array<{ id: TableIdentifier; next: TableMetadata; current?: StoredTable }> = [];
+    for (const { id, change } of changes) {
+      const current = await ctx.store.table(id);
+      const creating = change.requirements.some((r) => r.type === 'assert-create');
+      if (!current && !creating) throw new ServerError(404, 'NoSuchTableException', `Table does not exist: ${[...id.namespace, id.name].join('.')}`);
+      if (!current) await ctx.store.requireNamespace(id.namespace);
+      const next = asRestErrors(() => ctx.store.prepareCommit(current, change, () => emptyMetadata(ctx.store, id)));
+      prepared.push({ id, next, current });
+    }
+    const out: StoredTable[] = [];
+    for (const p of prepared) out.push(await ctx.store.writeVersion(p.id, p.next, p.current));
+    return out;
+  });
+  ctx.faults.commitsApplied += 1;
+  if (fault?.kind === 'apply-then-status') throw failureFor(fault.status, `injected failure after apply: ${fault.status}`);
+  if (fault?.kind === 'apply-then-drop') return { drop: true };
+  return written;
+}
+
+const handlers: Array<{ method: string; pattern: string[]; handler: Handler }> = [];
+
+function route(method: string, path: string, handler: Handler): void {
+  handlers.push({ method, pattern: path.split('/'), handler });
+}
+
+route('GET', 'namespaces', async (ctx, req) => {
+  const parent = req.query.get('parent');
+  const parentLevels = parent ? parent.split(NS_SEP) : [];
+  if (parent) await ctx.store.requireNamespace(parentLevels);
+  const all = (await ctx.store.allNamespaces()).filter(
+    (n) => n.length === parentLevels.length + 1 && parentLevels.every((p, i) => n[i] === p),
+  );
+  const p = page(all, req, ctx);
+  return { status: 200, body: { namespaces: p.items, ...(p.next ? { 'next-page-token': p.next } : {}) } };
+});
+
+route('POST', 'namespaces', async (ctx, req) => {
+  const body = requireObject(req.body, 'CreateNamespaceRequest');
+  const namespace = body.namespace;
+  if (!Array.isArray(namespace) || namespace.length === 0 || namespace.some((n) => typeof n !== 'string' || n.length === 0)) {
+    throw new ServerError(400, 'BadRequestException', 'namespace must be a non-empty array of names');
+  }
+  const properties = (body.properties ?? {}) as Record<string, string>;
+  await ctx.store.createNamespace(namespace as string[], properties);
+  return { status: 200, body: { namespace, properties } };
+});
+
+route('GET', 'namespaces/:ns', async (ctx, _req, [n]) => {
+  const namespace = ns(n as string);
+  return { status: 200, body: { namespace, properties: await ctx.store.requireNamespace(namespace) } };
+});
+
+route('HEAD', 'namespaces/:ns', async (ctx, _req, [n]) => {
+  await ctx.store.requireNamespace(ns(n as string));
+  return { status: 204 };
+});
+
+route('DELETE', 'namespaces/:ns', async (ctx, _req, [n]) => {
+  await ctx.store.dropNamespace(ns(n as string));
+  return { status: 204 };
+});
+
+route('POST', 'namespaces/:ns/properties', async (ctx, req, [n]) => {
+  const namespace = ns(n as string);
+  const body = requireObject(req.body, 'UpdateNamespacePropertiesRequest');
+  const updates = (body.updates ?? {}) as Record<string, string>;
+  const removals = (body.removals ?? []) as string[];
+  const overlap = removals.filter((k) => k in updates);
+  if (overlap.length > 0) throw new ServerError(422, 'UnprocessableEntityException', `keys both updated and removed: ${overlap.join(', ')}`);
+  const props = { ...(await ctx.store.requireNamespace(namespace)) };
+  const removed: string[] = [];
+  const missing: string[] = [];
+  for (const key of removals) {
+    if (key in props) {
+      delete props[key];
+      removed.push(key);
+    } else missing.push(key);
+  }
+  Object.assign(props, updates);
+  await ctx.store.setNamespaceProperties(namespace, props);
+  return { status: 200, body: { updated: Object.keys(updates), removed, missing } };
+});
+
+route('GET', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
+  const namespace = ns(n as string);
+  await ctx.store.requireNamespace(namespace);
+  const p = page(await ctx.store.tableNames(namespace), req, ctx);
+  return {
+    status: 200,
+    body: { identifiers: p.items.map((name) => ({ namespace, name })), ...(p.next ? { 'next-page-token': p.next } : {}) },
+  };
+});
+
+route('POST', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
+  const namespace = ns(n as string);
+  const body = requireObject(req.body, 'CreateTableRequest');
+  if (typeof body.name !== 'string' || body.name.length === 0) throw new ServerError(400, 'BadRequestException', 'name is required');
+  if (!body.schema || typeof body.schema !== 'object') throw new ServerError(400, 'BadRequestException', 'schema is required');
+  await ctx.store.requireNamespace(namespace);
+  const id = { namespace, name: body.name };
+  const properties = { ...((body.properties ?? {}) as Record<string, string>) };
+  // `format-version` is a reserved property: it selects the version and is not stored (Java TableProperties).
+  const formatVersion = Number(properties['format-version'] ?? 2) as 1 | 2 | 3;
+  delete properties['format-version'];
+  return ctx.store.locks.run([CatalogStore.key(id)], async () => {
+    if (await ctx.store.table(id)) throw new ServerError(409, 'AlreadyExistsException', `Table already exists: ${[...namespace, body.name].join('.')}`);
+    const metadata = asRestErrors(() =>
+      newTableMetadata({
+        schema: body.schema as Schema,
+        spec: body['partition-spec'] as PartitionSpec | undefined,
+        sortOrder: body['write-order'] as SortOrder | undefined,
+        location: (body.location as string | undefined) ?? ctx.store.defaultLocation(id),
+        properties,
+        formatVersion,
+      }),
+    );
+    if (body['stage-create'] === true) return { status: 200, body: loadResult(ctx, req, { metadata }) };
+    const stored = await ctx.store.writeVersion(id, metadata);
+    return { status: 200, body: loadResult(ctx, req, stored) };
+  });
+});
+
+route('GET', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
+  const stored = await ctx.store.requireTable(tableId(n as string, t as string));
+  return { status: 200, body: loadResult(ctx, req, stored) };
+});
+
+route('HEAD', 'namespaces/:ns/tables/:table', async (ctx, _req, [n, t]) => {
+  await ctx.store.requireTable(tableId(n as string, t as string));
+  return { status: 204 };
+});
+
+route('DELETE', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
+  const id = tableId(n as string, t as string);
+  await ctx.store.locks.run([CatalogStore.key(id)], () => ctx.store.dropTable(id, req.query.get('purgeRequested') === 'true'));
+  return { status: 204 };
+});
+
+route('POST', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
+  const id = tableId(n as string, t as string);
+  const result = await commit(ctx, [{ id, change: parseChange(req.body, 'CommitTableRequest') }]);
+  if ('drop' in result) return result;
+  const stored = (result as StoredTable[])[0] as StoredTable;
+  return { status: 200, body: { 'metadata-location': stored.metadataLocation, metadata: metadataToJson(stored.metadata) } };
+});
+
+route('GET', 'namespaces/:ns/tables/:table/credentials', async (ctx, _req, [n, t]) => {
+  const stored = await ctx.store.requireTable(tableId(n as string, t as string));
+  return { status: 200, body: { 'storage-credentials': ctx.vend ? vendFor(ctx.vend, stored.metadata.location) : [] } };
+});
+
+route('POST', 'namespaces/:ns/tables/:table/metrics', async (ctx, _req, [n, t]) => {
+  // Engines report scan/commit metrics here; the embedded catalog accepts and discards them.
+  await ctx.store.requireTable(tableId(n as string, t as string));
+  return { status: 204 };
+});
+
+route('POST', 'tables/rename', async (ctx, req) => {
+  const body = requireObject(req.body, 'RenameTableRequest');
+  const source = body.source as TableIdentifier | undefined;
+  const destination = body.destination as TableIdentifier | undefined;
+  if (!source?.name || !Array.isArray(source.namespace) || !destination?.name || !Array.isArray(destination.namespace)) {
+    throw new ServerError(400, 'BadRequestException', 'source and destination identifiers are required');
+  }
+  await ctx.store.renameTable(source, destination);
+  return { status: 204 };
+});
+
+route('POST', 'transactions/commit', async (ctx, req) => {
+  const body = requireObject(req.body, 'CommitTransactionRequest');
+  const changes = body['table-changes'];
+  if (!Array.isArray(changes) || changes.length === 0) throw new ServerError(400, 'BadRequestException', 'table-changes must be a non-empty array');
+  const parsed = changes.map((c) => {
+    const o = requireObject(c, 'CommitTableRequest');
+    const id = o.identifier as TableIdentifier | undefined;
+    if (!id?.name || !Array.isArray(id.namespace)) throw new ServerError(400, 'BadRequestException', 'each table change needs an identifier');
+    return { id: { namespace: id.namespace, name: id.name }, change: parseChange(o, 'CommitTableRequest') };
+  });
+  const keys = parsed.map((p) => CatalogStore.key(p.id));
+  if (new Set(keys).size !== keys.length) throw new ServerError(400, 'BadRequestException', 'a table appears twice in table-changes');
+  const result = await commit(ctx, parsed);
+  if ('drop' in result) return result;
+  return { status: 204 };
+});
+
+/** The `endpoints` list advertised by /v1/config (spec notation). */
+export const SERVER_ENDPOINTS: readonly string[] = handlers.map((h) =>
+  `${h.method} /v1/{prefix}/${h.pattern.map((p) => (p === ':ns' ? '{namespace}' : p === ':table' ? '{table}' : p)).join('/')}`,
+);
+
+/** Finds the handler for a method and decoded path; 404/405 as ServerErrors. */
+export function dispatch(ctx: RouteContext, req: RouteRequest): Promise<RouteResult> {
+  let pathMatched = false;
+  for (const { method, pattern, handler } of handlers) {
+    if (pattern.length !== req.segments.length) continue;
+    const params: string[] = [];
+    const ok = pattern.every((p, i) => {
+      if (p.startsWith(':')) {
+        params.push(req.segments[i] as string);
+        return (req.segments[i] as string).length > 0;
+      }
+      return p === req.segments[i];
+    });
+    if (!ok) continue;
+    pathMatched = true;
+    if (method === req.method) return handler(ctx, req, params);
+  }
+  if (pathMatched) throw new ServerError(405, 'MethodNotAllowedException', `${req.method} is not allowed here`);
+  throw new ServerError(404, 'NotFoundException', `no route for ${req.method} /${req.segments.join('/')}`);
+}

@@ -1,0 +1,20 @@
+/**
+ * An error the embedded server answers with: HTTP status plus the spec's `ErrorModel`
+ * (`{ error: { message, type, code } }`, rest-catalog-open-api.yaml `IcebergErrorResponse`).
+ */
+export class ServerError extends Error {
+  override name = 'ServerError';
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The response body. */
+  toJson(): { error: { message: string; type: string; code: number } } {
+    return { error: { message: this.message, type: this.type, code: this.status } };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * `floe tables [--catalog URI | --dir .floe] [--json]`: lists the catalog's tables with their
+ * current snapshot, row and file counts (from the snapshot summary, no manifest reads).
+ */
+import { parseArgs } from 'node:util';
+import { formatIdentifier } from '../../catalog/catalog.js';
+import { connectCatalog, listAllTables } from '../../local/catalog-connection.js';
+import { formatRows } from '../../local/tabular-output.js';
+
+export const summary = 'list the tables of the catalog';
+
+const usage = `usage: floe tables [--catalog URI | --dir .floe] [--json]`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      catalog: { type: 'string' },
+      dir: { type: 'string', default: '.floe' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
+  try {
+    const rows: Record<string, unknown>[] = [];
+    for (const id of await listAllTables(connection.catalog)) {
+      const loaded = await connection.catalog.loadTable(id);
+      const m = loaded.metadata;
+      const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+      rows.push({
+        table: formatIdentifier(id),
+        snapshots: m.snapshots.length,
+        current_snapshot: m['current-snapshot-id'] ?? null,
+        records: current?.summary['total-records'] ?? '0',
+        data_files: current?.summary['total-data-files'] ?? '0',
+        updated: new Date(m['last-updated-ms']).toISOString(),
+        location: m.location,
+      });
+    }
+    const columns = ['table', 'snapshots', 'current_snapshot', 'records', 'data_files', 'updated', 'location'];
+    if (values.json) {
+      if (rows.length > 0) console.log(formatRows(rows, columns, 'json'));
+    } else if (rows.length === 0) {
+      console.log(`no tables (catalog ${connection.uri})`);
+    } else {
+      console.log(formatRows(rows, columns, 'table'));
+    }
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `convertFile`: the conversion glue the Lambda convert step and the CLI call. Bytes in
+ * (streamed, any supported format and compression), Iceberg Parquet data files out through the
+ * table-format core's `DataFileWriter` (partition fan-out, rolling, deterministic names).
+ *
+ * Parsing and encoding overlap: the next batch is parsed while the writer encodes the previous
+ * one (one batch in flight), so a worker-thread encoder (`encoder`) keeps both cores busy while
+ * memory stays bounded by two batches plus the open row groups.
+ */
+import type * as arrow from 'apache-arrow';
+import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
+import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
+import type { DataFile, PartitionSpec, Schema } from '../iceberg/types.js';
+import type { FileIO } from '../storage/file-io.js';
+import { type FormatOptionsInput, type OnError, resolveFormatOptions } from './options.js';
+import { readBatches } from './read-batches.js';
+import { type RejectedRow, RowErrorCollector } from './row-errors.js';
+
+export interface ConvertFileRequest {
+  /** The landed object's bytes as stored (compressed or not). */
+  source: AsyncIterable<Uint8Array>;
+  /** The object key: names the format (extension) and every error report. */
+  fileName: string;
+  /** The schema to write (the table's, or the evolved one from `alignToTable`). */
+  schema: Schema;
+  spec: PartitionSpec;
+  formatVersion: 1 | 2 | 3;
+  /** FileIO of the table's storage (vended credentials). */
+  io: FileIO;
+  dataLocation: string;
+  /** Deterministic file-name prefix from the ingest id (a retry rewrites the same files). */
+  namePrefix: string;
+  properties?: Record<string, string>;
+  options?: FormatOptionsInput;
+  /** Row-error policy; default `abort`. */
+  onError?: OnError;
+  /** Constant columns from the object key's hive `key=value` segments (route option). */
+  hiveColumns?: Record<string, string>;
+  /** Parquet encoder factory (e.g. a worker-thread encoder); default inline parquet-wasm. */
+  encoder?: EncoderFactory;
+}
+
+export interface ConvertFileResult {
+  dataFiles: DataFile[];
+  /** Rows written. */
+  rows: number;
+  /** Bytes read from the source (as stored, before decompression). */
+  bytesIn: number;
+  /** Rows rejected under `on_error: continue` (write them as NDJSON with `rejectedRowsNdjson`). */
+  rejected: RejectedRow[];
+  /** Rejected rows beyond the kept maximum (counted only). */
+  rejectedDropped: number;
+}
+
+/**
+ * Converts one landed file into Iceberg data files. On any error the files written so far are
+ * deleted (`DataFileWriter.abort`) and the error is rethrown: `BadInputError` for bad input
+ * (acknowledge and report), anything else is transient (retry).
+ */
+export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileResult> {
+  const options = resolveFormatOptions(req.options);
+  const rowErrors = new RowErrorCollector(req.onError ?? 'abort');
+  let bytesIn = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of req.source) {
+      bytesIn += chunk.length;
+      yield chunk;
+    }
+  }
+  const writer = new DataFileWriter({
+    io: req.io,
+    schema: req.schema,
+    spec: req.spec,
+    formatVersion: req.formatVersion,
+    dataLocation: req.dataLocation,
+    namePrefix: req.namePrefix,
+    properties: req.properties,
+    ...(req.encoder ? { encoder: req.encoder } : {}),
+  });
+  let rows = 0;
+  try {
+    const batches = readBatches(counted(), req.fileName, req.schema, options, rowErrors, req.hiveColumns);
+    let pendingWrite: Promise<void> | undefined;
+    for await (const batch of batches as AsyncIterable<arrow.RecordBatch>) {
+      rows += batch.numRows;
+      // One write in flight: the next batch is parsed while this one is encoded.
+      if (pendingWrite) await pendingWrite;
+      pendingWrite = writer.write(batch);
+      pendingWrite.catch(() => {}); // observed on the next await; avoids an unhandled rejection meanwhile
+    }
+    if (pendingWrite) await pendingWrite;
+    const dataFiles = await writer.close();
+    return { dataFiles, rows, bytesIn, rejected: rowErrors.rows, rejectedDropped: rowErrors.dropped };
+  } catch (e) {
+    await writer.abort().catch(() => {});
+    throw e;
+  }
+}
+
+/** The rejected rows as an NDJSON file body (one `RejectedRow` per line). */
+export function rejectedRowsNdjson(rows: readonly RejectedRow[]): Uint8Array {
+  return new TextEncoder().encode(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}

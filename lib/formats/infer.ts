@@ -1,0 +1,308 @@
+/**
+ * Schema inference for new tables. Every value of the file is checked, not just a sample: a
+ * column that looks like int for a million rows and holds "x" on the next is a string column,
+ * because the table would otherwise reject that file forever. (Values are checked cheaply on
+ * their bytes; once a column has fallen to string it costs nothing more.)
+ *
+ * Types: boolean (true/false), int, long, decimal(P,S) (when `inferDecimals`), double, date
+ * (`YYYY-MM-DD`), timestamp / timestamptz (ISO-8601 without / with an offset), string; JSON
+ * objects become structs and arrays lists. Numbers with leading zeros (`007`, zip codes) stay
+ * strings. All inferred columns are optional; ids are fresh (1, 2, …).
+ */
+import { assignFreshIds } from '../iceberg/schema.js';
+import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
+import { BadInputError } from './bad-input-error.js';
+import { finalColumnNames, normalizeColumnName, positionalNames } from './column-names.js';
+import { headerNames } from './csv-reader.js';
+import { csvBlocks, csvDialect } from './csv-tokenizer.js';
+import { decompress, peek } from './decompress.js';
+import { detectFormat } from './detect.js';
+import { jsonBlocks, parseJsonValue } from './json-tokenizer.js';
+import { JsonNumber, type JsonValue } from './json-value.js';
+import { type FormatOptions, type FormatOptionsInput, resolveFormatOptions } from './options.js';
+import { parquetFileSchema } from './parquet-reader.js';
+import { BIG, parseDate, parseDouble, parseFailure, parseLong, parseTimestamp, timestampInfo } from './scalar-parse.js';
+
+/**
+ * Infers an Iceberg schema (fresh field ids, all columns optional) for a landed file. `open` is
+ * called once and must yield the file's bytes as stored (compressed or not).
+ */
+export async function inferSchema(
+  open: () => AsyncIterable<Uint8Array>,
+  fileName: string,
+  options?: FormatOptionsInput,
+): Promise<Schema> {
+  const opts = resolveFormatOptions(options);
+  const { head, stream } = await peek(open());
+  const { format, compression } = detectFormat(fileName, head);
+  const bytes = decompress(stream, compression, fileName, opts.limits.maxExpandedBytes);
+  let fields: NestedField[];
+  if (format === 'parquet') {
+    return parquetFileSchema(bytes, fileName);
+  } else if (format === 'json') fields = await inferJson(bytes, fileName, opts);
+  else fields = await inferCsv(bytes, fileName, opts, format === 'tsv');
+  return assignFreshIds({ type: 'struct', fields }).schema;
+}
+
+const BOOL = 1;
+const INT = 2;
+const LONG = 4;
+const DOUBLE = 8;
+const DECIMAL = 16;
+const DATE = 32;
+const TS = 64;
+const ALL = BOOL | INT | LONG | DOUBLE | DECIMAL | DATE | TS;
+
+/** What the values of one text column allow. */
+class TextColumnType {
+  mask = ALL;
+  nonNull = 0;
+  intDigits = 0;
+  scale = 0;
+  offsets = 0;
+  noOffsets = 0;
+
+  constructor(private readonly decimals: boolean) {
+    if (!decimals) this.mask &= ~DECIMAL;
+  }
+
+  observe(buf: Uint8Array, s: number, e: number): void {
+    if (this.mask === 0) return;
+    this.nonNull++;
+    let m = this.mask;
+    const c0 = buf[s]!;
+    const digitish = (c0 >= 0x30 && c0 <= 0x39) || c0 === 0x2d || c0 === 0x2b || c0 === 0x2e;
+    if (m & BOOL) {
+      const n = e - s;
+      const t = c0 | 0x20;
+      const ok = (n === 4 && t === 0x74 && (buf[s + 3]! | 0x20) === 0x65) || (n === 5 && t === 0x66 && (buf[s + 4]! | 0x20) === 0x65);
+      if (!ok || !/^(true|false)$/i.test(String.fromCharCode(...buf.subarray(s, e)))) m &= ~BOOL;
+    }
+    const leadingZero = c0 === 0x30 && e - s > 1 && buf[s + 1] !== 0x2e;
+    if (m & (INT | LONG)) {
+      if (!digitish || leadingZero) m &= ~(INT | LONG);
+      else {
+        const v = parseLong(buf, s, e);
+        if (v !== v) {
+          parseFailure.reason = '';
+          m &= ~(INT | LONG);
+        } else if (v === BIG || v < -2147483648 || v > 2147483647) m &= ~INT;
+      }
+    }
+    if (m & (DOUBLE | DECIMAL)) {
+      if (!digitish || leadingZero) m &= ~(DOUBLE | DECIMAL);
+      else {
+        const v = parseDouble(buf, s, e);
+        if (v !== v || !Number.isFinite(v)) {
+          parseFailure.reason = '';
+          m &= ~(DOUBLE | DECIMAL);
+        } else if (m & DECIMAL) this.decimalShape(buf, s, e) || (m &= ~DECIMAL);
+      }
+    }
+    if (m & (DATE | TS)) {
+      if (e - s < 10 || buf[s + 4] !== 0x2d) m &= ~(DATE | TS);
+      else {
+        if (m & DATE) {
+          const d = parseDate(buf, s, e);
+          if (d !== d) {
+            parseFailure.reason = '';
+            m &= ~DATE;
+          }
+        }
+        if (m & TS) {
+          const t = parseTimestamp(buf, s, e);
+          if (t !== t) {
+            parseFailure.reason = '';
+            m &= ~TS;
+          } else if (timestampInfo.hadOffset) this.offsets++;
+          else this.noOffsets++;
+        }
+      }
+    }
+    this.mask = m;
+  }
+
+  private decimalShape(buf: Uint8Array, s: number, e: number): boolean {
+    let i = s;
+    if (buf[i] === 0x2d || buf[i] === 0x2b) i++;
+    let int = 0;
+    let frac = -1;
+    for (; i < e; i++) {
+      const c = buf[i]!;
+      if (c === 0x2e) {
+        if (frac >= 0) return false;
+        frac = 0;
+      } else if (c < 0x30 || c > 0x39) return false;
+      else if (frac >= 0) frac++;
+      else if (int > 0 || c !== 0x30) int++;
+    }
+    this.intDigits = Math.max(this.intDigits, int);
+    this.scale = Math.max(this.scale, Math.max(frac, 0));
+    return this.intDigits + this.scale <= 38;
+  }
+
+  type(): IcebergType {
+    const m = this.mask;
+    if (this.nonNull === 0) return 'string';
+    if (m & BOOL) return 'boolean';
+    if (m & INT) return 'int';
+    if (m & LONG) return 'long';
+    if (m & DECIMAL && this.scale > 0) return `decimal(${Math.max(this.intDigits + this.scale, 1)},${this.scale})`;
+    if (m & DOUBLE) return 'double';
+    if (m & DATE) return 'date';
+    if (m & TS) return this.offsets > 0 ? 'timestamptz' : 'timestamp';
+    return 'string';
+  }
+}
+
+async function inferCsv(bytes: AsyncIterable<Uint8Array>, fileName: string, opts: FormatOptions, tsv: boolean): Promise<NestedField[]> {
+  const csv = opts.csv;
+  const markers = csv.nullMarkers.map((m) => new TextEncoder().encode(m));
+  let names: string[] | undefined;
+  let cols: TextColumnType[] = [];
+  let dataRows = 0;
+  for await (const block of csvBlocks(bytes, csvDialect(csv, tsv), opts.limits, fileName)) {
+    let r = 0;
+    if (names === undefined) {
+      const n = block.firstField[1]! - block.firstField[0]!;
+      if (csv.header) {
+        names = finalColumnNames(headerNames(block, 0, fileName), fileName, {
+          normalize: opts.normalizeColumnNames,
+          caseInsensitive: opts.caseInsensitive,
+          line: block.lines[0],
+        });
+        r = 1;
+      } else names = positionalNames(n);
+      cols = names.map(() => new TextColumnType(opts.inferDecimals));
+    }
+    for (; r < block.records; r++) {
+      const f0 = block.firstField[r]!;
+      const n = block.firstField[r + 1]! - f0;
+      if (n !== cols.length) {
+        throw new BadInputError(`expected ${cols.length} fields, found ${n}`, { file: fileName, line: block.lines[r], column: Math.min(n, cols.length) + 1 });
+      }
+      dataRows++;
+      for (let c = 0; c < n; c++) {
+        const f = f0 + c;
+        const s = block.starts[f]!;
+        const e = block.ends[f]!;
+        if (block.flags[f] === 0 && isNull(block.buf, s, e, markers)) continue;
+        if (s === e) continue;
+        cols[c]!.observe(block.buf, s, e);
+      }
+    }
+  }
+  if (names === undefined) throw new BadInputError('empty file: no records', { file: fileName });
+  if (dataRows === 0 && csv.header) throw new BadInputError('no data rows: the file has a header only', { file: fileName, line: 2 });
+  return names.map((name, i) => ({ id: 0, name, required: false, type: cols[i]!.type() }));
+}
+
+function isNull(buf: Uint8Array, s: number, e: number, markers: Uint8Array[]): boolean {
+  outer: for (const m of markers) {
+    if (m.length !== e - s) continue;
+    for (let k = 0; k < m.length; k++) if (buf[s + k] !== m[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** A JSON type as observed so far. */
+type Shape =
+  | { kind: 'null' }
+  | { kind: 'text'; col: TextColumnType }
+  | { kind: 'number'; col: TextColumnType }
+  | { kind: 'boolean' }
+  | { kind: 'struct'; fields: Map<string, Shape> }
+  | { kind: 'list'; element: Shape }
+  | { kind: 'json' };
+
+const textEncoder = new TextEncoder();
+
+function observe(shape: Shape, v: JsonValue, opts: FormatOptions, depth: number): Shape {
+  if (v === null) return shape;
+  if (shape.kind === 'json') return shape;
+  if (typeof v === 'boolean') return shape.kind === 'null' || shape.kind === 'boolean' ? { kind: 'boolean' } : { kind: 'json' };
+  if (typeof v === 'string' || v instanceof JsonNumber) {
+    const kind = typeof v === 'string' ? 'text' : 'number';
+    let next = shape;
+    if (shape.kind === 'null') next = { kind, col: new TextColumnType(opts.inferDecimals) };
+    else if (shape.kind !== kind) return { kind: 'json' };
+    const text = typeof v === 'string' ? v : v.text;
+    const bytes = textEncoder.encode(text);
+    if (bytes.length > 0) (next as { col: TextColumnType }).col.observe(bytes, 0, bytes.length);
+    return next;
+  }
+  if (Array.isArray(v)) {
+    let next: Shape = shape.kind === 'null' ? { kind: 'list', element: { kind: 'null' } } : shape;
+    if (next.kind !== 'list') return { kind: 'json' };
+    for (const e of v) next.element = observe(next.element, e, opts, depth + 1);
+    return next;
+  }
+  let next: Shape = shape.kind === 'null' ? { kind: 'struct', fields: new Map() } : shape;
+  if (next.kind !== 'struct') return { kind: 'json' };
+  for (const [k, val] of v) {
+    const name = depth === 0 && opts.normalizeColumnNames ? normalizeColumnName(k) : k;
+    next.fields.set(name, observe(next.fields.get(name) ?? { kind: 'null' }, val, opts, depth + 1));
+  }
+  return next;
+}
+
+function shapeType(shape: Shape): IcebergType {
+  switch (shape.kind) {
+    case 'null':
+    case 'json':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'text': {
+      const t = shape.col.type();
+      // A JSON string holding digits stays a string; dates and timestamps are recognised.
+      return t === 'date' || t === 'timestamp' || t === 'timestamptz' ? t : 'string';
+    }
+    case 'number': {
+      const t = shape.col.type();
+      return t === 'boolean' || t === 'string' ? 'double' : t;
+    }
+    case 'struct':
+      return { type: 'struct', fields: structFields(shape.fields) };
+    case 'list':
+      return { type: 'list', 'element-id': 0, 'element-required': false, element: shapeType(shape.element) };
+  }
+}
+
+function structFields(fields: Map<string, Shape>): NestedField[] {
+  return [...fields].map(([name, s]) => ({ id: 0, name, required: false, type: shapeType(s) }));
+}
+
+async function inferJson(bytes: AsyncIterable<Uint8Array>, fileName: string, opts: FormatOptions): Promise<NestedField[]> {
+  let root: Shape = { kind: 'null' };
+  let records = 0;
+  for await (const block of jsonBlocks(bytes, fileName, opts.limits, opts.json.maxDepth)) {
+    for (let r = 0; r < block.records; r++) {
+      let v: JsonValue;
+      try {
+        v = parseJsonValue(block.buf, block.starts[r]!, block.ends[r]!);
+      } catch (e) {
+        throw new BadInputError(`invalid JSON: ${(e as Error).message}`, { file: fileName, line: block.lines[r] }, { cause: e });
+      }
+      if (!(v instanceof Map)) throw new BadInputError('record is not a JSON object', { file: fileName, line: block.lines[r] });
+      root = observe(root, v, opts, 0);
+      records++;
+    }
+  }
+  if (records === 0) throw new BadInputError('empty file: no JSON records', { file: fileName });
+  const fields = root.kind === 'struct' ? structFields(root.fields) : [];
+  const rawColumn = opts.json.rawColumn;
+  if (rawColumn !== undefined) {
+    if (fields.some((f) => f.name === rawColumn)) throw new BadInputError(`json.rawColumn "${rawColumn}" collides with a key of the records`, { file: fileName });
+    fields.push({ id: 0, name: rawColumn, required: false, type: 'string' });
+  }
+  if (opts.caseInsensitive || opts.normalizeColumnNames) {
+    finalColumnNames(
+      fields.map((f) => f.name),
+      fileName,
+      { caseInsensitive: true },
+    );
+  }
+  return fields;
+}

@@ -1,0 +1,220 @@
+/**
+ * Parquet from any writer → Arrow record batches of a target schema. Parquet needs random
+ * access (the footer is at the end), so the stream is spooled to a temporary file (Lambda's
+ * /tmp) and read one row group at a time through parquet-wasm, never whole. Columns map to the
+ * target by Iceberg field id when the file carries `PARQUET:field_id`, otherwise by name.
+ * A column whose Arrow type already equals the target's is passed through without copying;
+ * others (int→long, float→double, anything→string, …) go through the column builders.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import * as arrow from 'apache-arrow';
+import { ParquetFile } from 'parquet-wasm';
+import { fieldIdOf, fromArrowSchema, toArrowSchema } from '../iceberg/arrow-schema.js';
+import { assignFreshIds } from '../iceberg/schema.js';
+import type { Schema } from '../iceberg/types.js';
+import { BadInputError } from './bad-input-error.js';
+import { BatchAssembler, mapColumns } from './batch-assembler.js';
+import type { ReaderContext } from './csv-reader.js';
+
+interface Spooled {
+  file: ParquetFile;
+  schema: arrow.Schema;
+  rowGroups: number;
+  cleanup: () => Promise<void>;
+}
+
+async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promise<Spooled> {
+  const dir = await mkdtemp(join(tmpdir(), 'floe-parquet-'));
+  const path = join(dir, 'input.parquet');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    await pipeline(Readable.from(source), createWriteStream(path));
+    const fh = await open(path, 'r');
+    let tail: Buffer;
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+      tail = Buffer.alloc(Math.min(8, size));
+      await fh.read(tail, 0, tail.length, Math.max(0, size - 8));
+      const headBuf = Buffer.alloc(Math.min(4, size));
+      await fh.read(headBuf, 0, headBuf.length, 0);
+      if (size < 12 || headBuf.toString('latin1') !== 'PAR1' || tail.subarray(4).toString('latin1') !== 'PAR1') {
+        throw new BadInputError('not a Parquet file: missing PAR1 magic at the start or end (truncated or corrupt footer)', { file: fileName });
+      }
+      if (tail.readUInt32LE(0) > size - 12) throw new BadInputError('corrupt Parquet footer: footer length beyond the file', { file: fileName });
+    } finally {
+      await fh.close();
+    }
+    let file: ParquetFile;
+    try {
+      file = await ParquetFile.fromFile(await openAsBlob(path));
+    } catch (e) {
+      throw new BadInputError(`corrupt Parquet footer: ${String((e as Error)?.message ?? e)}`, { file: fileName }, { cause: e });
+    }
+    const rowGroups = file.metadata().numRowGroups();
+    let schema: arrow.Schema;
+    if (rowGroups > 0) schema = (await readRowGroup(file, 0, fileName, 0)).schema;
+    else schema = arrow.tableFromIPC((await file.read({ limit: 0 })).intoIPCStream()).schema;
+    return { file, schema, rowGroups, cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+async function readRowGroup(file: ParquetFile, index: number, fileName: string, limit?: number): Promise<arrow.Table> {
+  try {
+    const wasm = await file.read({ rowGroups: [index], ...(limit === undefined ? {} : { limit }) });
+    return arrow.tableFromIPC(wasm.intoIPCStream());
+  } catch (e) {
+    throw new BadInputError(`corrupt Parquet data in row group ${index}: ${String((e as Error)?.message ?? e)}`, { file: fileName }, { cause: e });
+  }
+}
+
+/** The Iceberg schema of a Parquet file: its field ids when it has them, else fresh ids. */
+export async function parquetFileSchema(source: AsyncIterable<Uint8Array>, fileName: string): Promise<Schema> {
+  const s = await spool(source, fileName);
+  try {
+    const hasIds = s.schema.fields.some((f) => fieldIdOf(f) !== undefined);
+    const schema = fromArrowSchema(s.schema);
+    return hasIds ? schema : assignFreshIds(schema).schema;
+  } catch (e) {
+    if (e instanceof BadInputError) throw e;
+    throw new BadInputError(`unsupported Parquet schema: ${(e as Error).message}`, { file: fileName }, { cause: e });
+  } finally {
+    s.file.free();
+    await s.cleanup();
+  }
+}
+
+/** Streams a Parquet file as record batches of `ctx.target`. */
+export async function* readParquet(source: AsyncIterable<Uint8Array>, ctx: ReaderContext): AsyncGenerator<arrow.RecordBatch> {
+  const { fileName, target, options, rowErrors } = ctx;
+  const s = await spool(source, fileName);
+  try {
+    const fileFields = s.schema.fields;
+    const mapping = mapColumns(
+      target,
+      fileFields.map((f) => f.name),
+      fileName,
+      { caseInsensitive: options.caseInsensitive, hiveColumns: ctx.hiveColumns, fileIds: fileFields.map((f) => fieldIdOf(f)) },
+    );
+    const targetArrow = toArrowSchema(target);
+    const sourceOf = new Int32Array(target.fields.length).fill(-1);
+    mapping.fileToTarget.forEach((t, c) => {
+      if (t >= 0) sourceOf[t] = c;
+    });
+    const constants = new Map(mapping.absent.map((a) => [a.index, a.constant]));
+    let rowBase = 0;
+    for (let g = 0; g < s.rowGroups; g++) {
+      const table = await readRowGroup(s.file, g, fileName);
+      for (const batch of table.batches) {
+        yield convertBatch(batch, rowBase);
+        rowBase += batch.numRows;
+      }
+    }
+
+    function convertBatch(batch: arrow.RecordBatch, base: number): arrow.RecordBatch {
+      // Pass-through when every column exists with an identical type.
+      const direct = target.fields.every((_, t) => {
+        const c = sourceOf[t]!;
+        return c >= 0 && sameType(fileFields[c]!.type, targetArrow.fields[t]!.type) && (fileFields[c]!.nullable || true);
+      });
+      if (direct) {
+        const children = target.fields.map((_, t) => {
+          const data = batch.getChildAt(sourceOf[t]!)!.data;
+          return data.length === 1 ? data[0]!.clone(targetArrow.fields[t]!.type) : concatData(batch.getChildAt(sourceOf[t]!)!, targetArrow.fields[t]!.type);
+        });
+        for (let t = 0; t < target.fields.length; t++) {
+          if (target.fields[t]!.required && children[t]!.nullCount > 0) {
+            rowErrors.reject({ file: fileName, line: base + 1, column: target.fields[t]!.name, value: '', reason: 'null in a required column', raw: '' });
+          }
+        }
+        const data = arrow.makeData({ type: new arrow.Struct(targetArrow.fields), length: batch.numRows, nullCount: 0, children });
+        return new arrow.RecordBatch(targetArrow, data);
+      }
+      const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
+      const columns = target.fields.map((_, t) => (sourceOf[t]! >= 0 ? batch.getChildAt(sourceOf[t]!)! : undefined));
+      for (let i = 0; i < batch.numRows; i++) {
+        let ok = true;
+        for (let t = 0; t < target.fields.length && ok; t++) {
+          const col = columns[t];
+          const b = asm.builders[t]!;
+          let err: string | null;
+          let value: unknown = null;
+          if (col) {
+            value = toPlain(col.get(i), col.type);
+            err = b.appendValue(value);
+          } else {
+            const constant = constants.get(t);
+            err = constant === undefined ? b.appendNull() : b.appendString(constant);
+          }
+          if (err !== null) {
+            asm.rollback();
+            rowErrors.reject({
+              file: fileName,
+              line: base + i + 1,
+              column: target.fields[t]!.name,
+              value: String(value),
+              reason: err,
+              raw: '',
+            });
+            ok = false;
+          }
+        }
+        if (ok) asm.endRow(base + i + 1);
+      }
+      return asm.flush();
+    }
+  } finally {
+    s.file.free();
+    await s.cleanup();
+  }
+}
+
+function concatData(vector: arrow.Vector, type: arrow.DataType): arrow.Data {
+  // Several chunks in one batch column are rare (parquet-wasm yields one per batch): copy once.
+  const joined = arrow.makeVector(vector.data.map((d) => d.clone(type)));
+  return new arrow.Vector([joined.data[0]!]).data[0]!;
+}
+
+function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
+  if (a.typeId !== b.typeId) return false;
+  if (arrow.DataType.isTimestamp(a) && arrow.DataType.isTimestamp(b)) {
+    return a.unit === b.unit && Boolean(a.timezone) === Boolean(b.timezone);
+  }
+  if (a.children?.length || b.children?.length) return false; // nested: rebuilt (ids differ)
+  return String(a) === String(b);
+}
+
+/** Arrow JS values to what the column builders take (text for dates, times and decimals). */
+function toPlain(v: unknown, type: arrow.DataType): unknown {
+  if (v === null || v === undefined) return null;
+  if (arrow.DataType.isDate(type)) return new Date(Number(v)).toISOString().slice(0, 10);
+  if (arrow.DataType.isTimestamp(type)) {
+    const unit = (type as arrow.Timestamp).unit;
+    const ms = Number(v) / [1, 1, 1000, 1_000_000][unit]! * (unit === arrow.TimeUnit.SECOND ? 1000 : 1);
+    return new Date(ms).toISOString();
+  }
+  if (arrow.DataType.isDecimal(type)) return String(v);
+  if (arrow.DataType.isStruct(type) || arrow.DataType.isList(type) || arrow.DataType.isMap(type)) return toJsonLike(v);
+  return v;
+}
+
+function toJsonLike(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    const j = (v as { toJSON(): unknown }).toJSON();
+    if (Array.isArray(j)) return j.map(toJsonLike);
+    if (j && typeof j === 'object') return new Map(Object.entries(j).map(([k, x]) => [k, toJsonLike(x)]));
+    return j;
+  }
+  if (Array.isArray(v)) return v.map(toJsonLike);
+  return v;
+}

@@ -1,0 +1,17 @@
+/**
+ * Snapshot producers: pure functions from table metadata and new data files to the manifests to
+ * write and the REST change to commit (ARCHITECTURE: "A snapshot producer is pure").
+ *
+ * @example
+ * const snapshotId = newSnapshotId(); // keep across retries
+ * const { files, change } = await fastAppend({ metadata, io, dataFiles, snapshotId, attemptId: randomUUID() });
+ * for (const f of files) await io.write(f.path, f.bytes);
+ * await catalog.commitTable(id, change);
+ */
+export { fastAppend } from './fast-append.js';
+export { DEFAULT_MIN_COUNT_TO_MERGE, DEFAULT_TARGET_SIZE_BYTES, mergeAppend, packEnd } from './merge-append.js';
+export { SnapshotProducerError } from './producer.js';
+export type { SnapshotProduct, SnapshotProducerInput } from './producer.js';
+export { replacePartitions } from './replace-partitions.js';
+export { newSnapshotId } from './snapshot-id.js';
+export { buildSummary, partitionKey } from './summary.js';

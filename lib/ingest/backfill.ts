@@ -1,0 +1,303 @@
+/**
+ * `runBackfill`: the backfill use case (issue 8). Converts the chunks of a plan in parallel with
+ * bounded concurrency and commits the results in batches with a bounded number of data files per
+ * snapshot, through the same convert code and the same optimistic commit path as live ingestion
+ * (so a backfill and the live commit queue serialize on the catalog's `assert-ref-snapshot-id`).
+ *
+ * Modes:
+ * - `append`: one merge-append snapshot per batch (the live `commitBatch`). Objects whose ingest
+ *   id the table already holds are skipped before conversion, so re-running a backfill, or
+ *   backfilling files that live ingestion already took, adds nothing (invariant 1).
+ * - `replace-partitions`: one overwrite snapshot per batch that deletes the live data files of
+ *   exactly the partitions the batch touches (`INSERT OVERWRITE … PARTITION`), except files an
+ *   earlier batch of the same run added. A run is identified by a hash of the table, the mode and
+ *   the sorted ingest ids it plans, recorded in each snapshot summary (`floe.backfill-run`):
+ *   restarting a killed run resumes it (its committed ingest ids are skipped), and running it
+ *   again once complete changes nothing; changed source files make a new run that replaces again.
+ */
+import { createHash } from 'node:crypto';
+import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
+import { commitWithRetry } from '../catalog/commit-driver.js';
+import { ancestorsOf, currentSnapshot } from '../iceberg/metadata.js';
+import { newSnapshotId } from '../iceberg/snapshot/snapshot-id.js';
+import { liveDataFiles } from '../iceberg/scan.js';
+import { partitionKey, replacePartitions } from '../iceberg/snapshot/index.js';
+import type { DataFile, TableMetadata } from '../iceberg/types.js';
+import type { FileIO } from '../storage/file-io.js';
+import type { BackfillObject, BackfillPlan } from './backfill-plan.js';
+import { commitBatch } from './commit-batch.js';
+import type { CommitRequest } from './commit-request.js';
+import {
+  committedIngestIds,
+  decodeSummaryList,
+  encodeSummaryList,
+  SUMMARY_INGEST_IDS,
+  SUMMARY_SOURCE_KEYS,
+} from './ingest-ledger.js';
+import { loadTableIfExists } from './table-setup.js';
+
+export type BackfillMode = 'append' | 'replace-partitions';
+
+/** Summary key naming the backfill run a snapshot belongs to. */
+export const SUMMARY_BACKFILL_RUN = 'floe.backfill-run';
+
+/** What converting one object gave. */
+export type ConvertOutcome =
+  | { kind: 'converted'; request: CommitRequest }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'skipped'; reason: string };
+
+export interface BackfillContext {
+  catalog: Catalog;
+  table: TableIdentifier;
+  /** FileIO for the table's files (manifests are written with it). */
+  tableIo(table: LoadedTable): FileIO;
+  /** The ingest id of an object, exactly as live ingestion derives it. */
+  ingestIdOf(object: BackfillObject): string;
+  /** The convert use case for one object (writes data files, or an error report). */
+  convert(object: BackfillObject): Promise<ConvertOutcome>;
+}
+
+export interface BackfillOptions {
+  mode: BackfillMode;
+  /** Chunks converted at once. @default 4 */
+  concurrency?: number;
+  /** Most data files per snapshot. @default 500 */
+  filesPerSnapshot?: number;
+  onProgress?(progress: BackfillProgress): void;
+  /** Stops between objects (Ctrl-C); what is committed stays committed. */
+  signal?: AbortSignal;
+}
+
+export interface BackfillProgress {
+  files: number;
+  filesDone: number;
+  bytes: number;
+  bytesDone: number;
+  rows: number;
+  /** Already in the table before this run (or earlier in the same run), not converted. */
+  skipped: number;
+  rejected: number;
+  committed: number;
+  snapshots: number;
+}
+
+export interface BackfillResult extends BackfillProgress {
+  runId: string;
+  mode: BackfillMode;
+  snapshotIds: bigint[];
+  rejections: Array<{ path: string; reason: string }>;
+}
+
+/** The run id of a plan: stable for the same table, mode and object versions. */
+export function backfillRunId(table: TableIdentifier, mode: BackfillMode, ingestIds: readonly string[]): string {
+  const hash = createHash('sha256').update(`${table.namespace.join('.')}.${table.name}\u0000${mode}\u0000`);
+  for (const id of [...ingestIds].sort()) hash.update(`${id}\n`);
+  return `b${hash.digest('hex').slice(0, 24)}`;
+}
+
+/** Ingest ids committed on `main` by snapshots of backfill run `runId`, and those snapshots. */
+export function runLedger(metadata: TableMetadata | undefined, runId: string): { ids: Set<string>; snapshots: Set<bigint> } {
+  const ids = new Set<string>();
+  const snapshots = new Set<bigint>();
+  const head = metadata && currentSnapshot(metadata);
+  if (!metadata || !head) return { ids, snapshots };
+  for (const snapshot of ancestorsOf(metadata, head['snapshot-id'])) {
+    if (snapshot.summary?.[SUMMARY_BACKFILL_RUN] !== runId) continue;
+    snapshots.add(snapshot['snapshot-id']);
+    for (const id of decodeSummaryList(snapshot.summary[SUMMARY_INGEST_IDS])) ids.add(id);
+  }
+  return { ids, snapshots };
+}
+
+/** Runs a planned backfill to the end (or until `signal` aborts). */
+export async function runBackfill(plan: BackfillPlan, context: BackfillContext, options: BackfillOptions): Promise<BackfillResult> {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const filesPerSnapshot = Math.max(1, options.filesPerSnapshot ?? 500);
+  const objects = plan.chunks.flatMap((c) => c.objects);
+  const idOf = new Map(objects.map((o) => [o, context.ingestIdOf(o)]));
+  const runId = backfillRunId(context.table, options.mode, [...idOf.values()]);
+
+  const base = await loadTableIfExists(context.catalog, context.table);
+  const held =
+    options.mode === 'append'
+      ? committedIngestIds(base?.metadata ?? emptyMetadataLike(), Number.POSITIVE_INFINITY)
+      : runLedger(base?.metadata, runId).ids;
+
+  const progress: BackfillProgress = {
+    files: plan.files,
+    filesDone: 0,
+    bytes: plan.bytes,
+    bytesDone: 0,
+    rows: 0,
+    skipped: 0,
+    rejected: 0,
+    committed: 0,
+    snapshots: 0,
+  };
+  const snapshotIds: bigint[] = [];
+  const rejections: BackfillResult['rejections'] = [];
+  const report = () => options.onProgress?.({ ...progress });
+
+  // Commits run one at a time, in the order batches fill up.
+  const pending: CommitRequest[] = [];
+  let pendingFiles = 0;
+  let committing: Promise<void> = Promise.resolve();
+  let commitError: unknown;
+  const flush = (all: boolean) => {
+    while (pending.length > 0 && (all || pendingFiles >= filesPerSnapshot)) {
+      const batch: CommitRequest[] = [];
+      let files = 0;
+      while (pending.length > 0) {
+        const next = pending[0] as CommitRequest;
+        if (batch.length > 0 && files + next.dataFiles.length > filesPerSnapshot) break;
+        batch.push(next);
+        files += next.dataFiles.length;
+        pending.shift();
+      }
+      pendingFiles -= files;
+      committing = committing.then(async () => {
+        if (commitError) return;
+        try {
+          const snapshotId =
+            options.mode === 'append' ? await commitAppend(batch, context) : await commitReplace(batch, context, runId);
+          if (snapshotId !== undefined) {
+            snapshotIds.push(snapshotId);
+            progress.snapshots++;
+          }
+          progress.committed += batch.length;
+          report();
+        } catch (error) {
+          commitError = error;
+        }
+      });
+    }
+  };
+
+  const chunks = plan.chunks.map((c) => c.objects);
+  let nextChunk = 0;
+  const worker = async () => {
+    for (;;) {
+      const chunk = chunks[nextChunk++];
+      if (!chunk) return;
+      for (const object of chunk) {
+        if (options.signal?.aborted || commitError) return;
+        if (held.has(idOf.get(object) as string)) {
+          progress.skipped++;
+        } else {
+          const outcome = await context.convert(object);
+          if (outcome.kind === 'converted') {
+            pending.push(outcome.request);
+            pendingFiles += outcome.request.dataFiles.length;
+            progress.rows += outcome.request.rows;
+            flush(false);
+          } else if (outcome.kind === 'rejected') {
+            progress.rejected++;
+            rejections.push({ path: object.path, reason: outcome.reason });
+          } else {
+            progress.skipped++;
+          }
+        }
+        progress.filesDone++;
+        progress.bytesDone += object.size;
+        report();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  if (!options.signal?.aborted) flush(true);
+  await committing;
+  if (commitError) throw commitError;
+  return { ...progress, runId, mode: options.mode, snapshotIds, rejections };
+}
+
+/** `committedIngestIds` wants metadata; a table that does not exist yet holds nothing. */
+function emptyMetadataLike(): TableMetadata {
+  return { snapshots: [], refs: {}, 'snapshot-log': [] } as unknown as TableMetadata;
+}
+
+async function commitAppend(batch: CommitRequest[], context: BackfillContext): Promise<bigint | undefined> {
+  const result = await commitBatch(batch, {
+    catalog: context.catalog,
+    tableIo: context.tableIo,
+    dedupWindowMs: () => Number.POSITIVE_INFINITY,
+  });
+  const failed = result.tables.find((t) => t.outcome === 'failed');
+  if (failed) throw new BackfillCommitError(`backfill commit to ${failed.table} failed`, { cause: failed.error });
+  return result.tables.find((t) => t.outcome === 'committed' || t.outcome === 'already-committed')?.snapshotId;
+}
+
+/**
+ * One overwrite snapshot replacing the partitions the batch touches. Dedup and the set of files
+ * to keep are recomputed on every attempt's base (a live commit may have landed in between).
+ */
+async function commitReplace(batch: CommitRequest[], context: BackfillContext, runId: string): Promise<bigint | undefined> {
+  const snapshotId = newSnapshotId();
+  const result = await commitWithRetry(context.catalog, context.table, async (base, attempt) => {
+    const ledger = runLedger(base.metadata, runId);
+    const chosen = dedupe(batch.filter((r) => !ledger.ids.has(r.ingestId)));
+    if (chosen.length === 0) throw new NothingToCommit();
+    const io = context.tableIo(base);
+    const defaultSpecId = base.metadata['default-spec-id'];
+    const dataFiles: DataFile[] = chosen.flatMap((r) => r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })));
+    const produced = await replacePartitions({
+      metadata: base.metadata,
+      io,
+      dataFiles: [...dataFiles, ...(await earlierRunFiles(io, base, ledger.snapshots, dataFiles, defaultSpecId))],
+      snapshotId,
+      attemptId: `${snapshotId}-${attempt}`,
+      extraSummary: {
+        [SUMMARY_INGEST_IDS]: encodeSummaryList(chosen.map((r) => r.ingestId)),
+        [SUMMARY_SOURCE_KEYS]: encodeSummaryList(chosen.map((r) => `${r.sourceBucket}/${r.sourceKey}`)),
+        [SUMMARY_BACKFILL_RUN]: runId,
+      },
+    });
+    await Promise.all(produced.files.map((file) => io.write(file.path, file.bytes)));
+    return { change: produced.change, snapshotId };
+  }).catch((error) => {
+    if (error instanceof NothingToCommit) return undefined;
+    throw error;
+  });
+  return result ? snapshotId : undefined;
+}
+
+/**
+ * Live files that earlier batches of this run added to the partitions `dataFiles` touch. They
+ * are part of the partitions' new contents, so they go back in with the batch (replacePartitions
+ * marks them DELETED and ADDED in the same snapshot: still live, same path).
+ */
+async function earlierRunFiles(
+  io: FileIO,
+  base: LoadedTable,
+  runSnapshots: Set<bigint>,
+  dataFiles: DataFile[],
+  defaultSpecId: number,
+): Promise<DataFile[]> {
+  if (runSnapshots.size === 0) return [];
+  const touched = new Set(dataFiles.map((f) => partitionKey(f.spec_id ?? defaultSpecId, f.partition)));
+  const fresh = new Set(dataFiles.map((f) => f.file_path));
+  return (await liveDataFiles(io, base.metadata))
+    .filter(
+      (e) =>
+        e.snapshot_id !== null &&
+        runSnapshots.has(e.snapshot_id) &&
+        !fresh.has(e.data_file.file_path) &&
+        touched.has(partitionKey(e.data_file.spec_id ?? defaultSpecId, e.data_file.partition)),
+    )
+    .map((e) => e.data_file);
+}
+
+function dedupe(requests: CommitRequest[]): CommitRequest[] {
+  const seen = new Set<string>();
+  return requests.filter((r) => !seen.has(r.ingestId) && seen.add(r.ingestId));
+}
+
+/** Thrown inside an attempt when the base already holds the whole batch: nothing to send. */
+class NothingToCommit extends Error {
+  override name = 'NothingToCommit';
+}
+
+/** Raised when a batch of a backfill cannot be committed (after the commit path's retries). */
+export class BackfillCommitError extends Error {
+  override name = 'BackfillCommitError';
+}

@@ -1,0 +1,152 @@
+/**
+ * `commitBatch`: the commit use case. Takes the commit requests of one FIFO batch (up to 10
+ * messages, possibly from several tables) and, per table:
+ *
+ * 1. drops ingest ids the table already committed within the dedup window (snapshot summaries,
+ *    see ingest-ledger.ts) and duplicates within the batch (invariant 1);
+ * 2. builds one merge-append snapshot holding every remaining request's data files, whose
+ *    summary lists the ingest ids and source keys;
+ * 3. commits through `commitWithRetry`: 409 → rebuild on the new base with the same data files
+ *    and the same snapshot id; unknown outcome → reload and look for that snapshot id
+ *    (invariant 2). Dedup is recomputed on every attempt's base, so a commit that landed under
+ *    another invocation is never applied twice.
+ *
+ * The snapshot id is fixed per table per batch before the first attempt, so retries of one
+ * invocation are recognised; a redelivered batch (crash after commit, before the ack) is caught
+ * by step 1 instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
+import { formatIdentifier } from '../catalog/catalog.js';
+import { type CommitOptions, commitWithRetry, type RetryInfo } from '../catalog/commit-driver.js';
+import { mergeAppend, newSnapshotId } from '../iceberg/snapshot/index.js';
+import type { DataFile } from '../iceberg/types.js';
+import type { FileIO } from '../storage/file-io.js';
+import type { CommitRequest } from './commit-request.js';
+import { committedIngestIds, encodeSummaryList, SUMMARY_INGEST_IDS, SUMMARY_SOURCE_KEYS } from './ingest-ledger.js';
+
+export type RequestStatus = 'committed' | 'duplicate' | 'failed';
+
+export interface RequestOutcome {
+  request: CommitRequest;
+  status: RequestStatus;
+  snapshotId?: bigint;
+  error?: unknown;
+}
+
+export interface TableCommitOutcome {
+  table: string;
+  /** `nothing-to-commit`: every request was a duplicate. */
+  outcome: 'committed' | 'already-committed' | 'nothing-to-commit' | 'failed';
+  snapshotId?: bigint;
+  attempts: number;
+  retries: RetryInfo[];
+  committedIngestIds: string[];
+  error?: unknown;
+}
+
+export interface CommitBatchResult {
+  /** One per request, in input order. */
+  requests: RequestOutcome[];
+  tables: TableCommitOutcome[];
+}
+
+export interface CommitBatchContext {
+  catalog: Catalog;
+  /** FileIO for a table's files (manifests are written with it). */
+  tableIo(table: LoadedTable): FileIO;
+  /** Dedup window of a table, in ms. */
+  dedupWindowMs(table: TableIdentifier): number;
+  now?: () => number;
+  commit?: Pick<CommitOptions, 'retry' | 'signal'>;
+}
+
+/** Raised inside an attempt when the base already holds every request: nothing to send. */
+class NothingToCommit extends Error {
+  override name = 'NothingToCommit';
+}
+
+/** Commits a batch of requests, one snapshot per table. Never throws for a table's failure: see `outcome`. */
+export async function commitBatch(requests: readonly CommitRequest[], context: CommitBatchContext): Promise<CommitBatchResult> {
+  const groups = new Map<string, CommitRequest[]>();
+  for (const request of requests) {
+    const key = formatIdentifier(request.table);
+    const group = groups.get(key);
+    if (group) group.push(request);
+    else groups.set(key, [request]);
+  }
+  const statusOf = new Map<CommitRequest, Omit<RequestOutcome, 'request'>>();
+  const tables: TableCommitOutcome[] = [];
+  for (const [name, group] of groups) {
+    const result = await commitTableGroup(group, context);
+    tables.push({ ...result.table, table: name });
+    for (const [request, status] of result.statuses) statusOf.set(request, status);
+  }
+  return {
+    requests: requests.map((request) => ({ request, ...(statusOf.get(request) ?? { status: 'failed' as const }) })),
+    tables,
+  };
+}
+
+async function commitTableGroup(
+  group: CommitRequest[],
+  context: CommitBatchContext,
+): Promise<{ table: Omit<TableCommitOutcome, 'table'>; statuses: Map<CommitRequest, Omit<RequestOutcome, 'request'>> }> {
+  const id = (group[0] as CommitRequest).table;
+  const statuses = new Map<CommitRequest, Omit<RequestOutcome, 'request'>>();
+  const retries: RetryInfo[] = [];
+  const now = context.now ?? Date.now;
+  const snapshotId = newSnapshotId();
+  let chosen: CommitRequest[] = [];
+  try {
+    const result = await commitWithRetry(
+      context.catalog,
+      id,
+      async (base, attemptNumber) => {
+        const held = committedIngestIds(base.metadata, context.dedupWindowMs(id), now());
+        chosen = [];
+        const seen = new Set<string>();
+        for (const request of group) {
+          if (held.has(request.ingestId) || seen.has(request.ingestId)) continue;
+          seen.add(request.ingestId);
+          chosen.push(request);
+        }
+        if (chosen.length === 0) throw new NothingToCommit();
+        const io = context.tableIo(base);
+        const dataFiles: DataFile[] = chosen.flatMap((r) => r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })));
+        const produced = await mergeAppend({
+          metadata: base.metadata,
+          io,
+          dataFiles,
+          snapshotId,
+          // Unique per attempt, so a retry never overwrites a manifest an unknown-outcome attempt may have committed.
+          attemptId: `${snapshotId}-${attemptNumber}-${randomUUID().slice(0, 8)}`,
+          now: now(),
+          extraSummary: {
+            [SUMMARY_INGEST_IDS]: encodeSummaryList(chosen.map((r) => r.ingestId)),
+            [SUMMARY_SOURCE_KEYS]: encodeSummaryList(chosen.map((r) => `${r.sourceBucket}/${r.sourceKey}`)),
+          },
+        });
+        // Manifests and the manifest list must exist before the catalog points at them.
+        await Promise.all(produced.files.map((file) => io.write(file.path, file.bytes)));
+        return { change: produced.change, snapshotId };
+      },
+      { ...context.commit, onRetry: (info) => retries.push(info) },
+    );
+    const ids = new Set(chosen.map((r) => r.ingestId));
+    for (const request of group) {
+      statuses.set(request, ids.has(request.ingestId) && chosen.includes(request) ? { status: 'committed', snapshotId } : { status: 'duplicate' });
+    }
+    return {
+      table: { outcome: result.outcome, snapshotId, attempts: result.attempts, retries, committedIngestIds: [...ids] },
+      statuses,
+    };
+  } catch (error) {
+    if (error instanceof NothingToCommit) {
+      for (const request of group) statuses.set(request, { status: 'duplicate' });
+      return { table: { outcome: 'nothing-to-commit', attempts: retries.length + 1, retries, committedIngestIds: [] }, statuses };
+    }
+    for (const request of group) statuses.set(request, { status: 'failed', error });
+    return { table: { outcome: 'failed', attempts: retries.length + 1, retries, committedIngestIds: [], error }, statuses };
+  }
+}

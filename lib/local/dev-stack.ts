@@ -1,0 +1,195 @@
+/**
+ * `startDevStack`: floe on a laptop (`npm start` = `floe dev`). The same convert and commit use
+ * cases as the Lambdas, with local adapters (ARCHITECTURE "The flow on a laptop"):
+ *
+ * ```
+ * landing dir ──LandingWatcher──▶ convertObject ──▶ LocalFifoQueue (group = table) ──▶ commitBatch ──▶ embedded REST catalog
+ * ```
+ *
+ * Exactly once across restarts: the queue is in memory, so a crash loses what was queued, but
+ * the startup scan finds every landed file again and each one's ingest id (path, size, mtime) is
+ * looked up in the table's snapshot summaries first: files already committed are reported as
+ * such and not converted again, and the commit step deduplicates again on its own base.
+ */
+import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
+import { RestCatalog } from '../catalog/rest/client.js';
+import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
+import { type CommitBatchResult, commitBatch } from '../ingest/commit-batch.js';
+import { commitGroupOf } from '../ingest/commit-queue.js';
+import type { CommitRequest } from '../ingest/commit-request.js';
+import type { IngestConfig } from '../ingest/config.js';
+import { convertObject } from '../ingest/convert-object.js';
+import { ingestId } from '../ingest/ingest-id.js';
+import { committedIngestIds } from '../ingest/ingest-ledger.js';
+import { routeObject } from '../ingest/route.js';
+import { loadTableIfExists } from '../ingest/table-setup.js';
+import { LocalFileIO } from '../storage/local.js';
+import { LocalFifoQueue } from './fifo-queue.js';
+import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
+import { type LandedFile, LandingWatcher } from './landing-watcher.js';
+import { localLandedObject, localObjectPath } from './local-objects.js';
+
+/** One line of the live log. */
+export type DevEvent =
+  | { kind: 'committed'; key: string; table: string; rows: number; snapshotId: bigint }
+  | { kind: 'duplicate'; key: string; table: string }
+  | { kind: 'rejected'; key: string; table?: string; reason: string; reportPath: string }
+  | { kind: 'skipped'; key: string; reason: string }
+  | { kind: 'failed'; key: string; error: unknown };
+
+export interface DevStackOptions {
+  dir?: string;
+  port?: number;
+  host?: string;
+  config: IngestConfig;
+  onEvent(event: DevEvent): void;
+  /** Conversions at once. @default 2 */
+  concurrency?: number;
+  /** Landing watcher stability window. @default 300 */
+  stableMs?: number;
+}
+
+export interface DevStack {
+  home: FloeHome;
+  catalogUri: string;
+  server: CatalogServer;
+  /** Resolves when nothing is being converted or committed. */
+  idle(): Promise<void>;
+  /** Stops watching, finishes what is in flight (nothing half-written), stops the catalog. */
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded catalog, the queue and the watcher. */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const home = floeHome(options.dir);
+  await ensureFloeHome(home);
+  const io = new LocalFileIO();
+  const server = await startCatalogServer({
+    warehouse: home.warehouse,
+    io,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 8181,
+  });
+  const catalog = new RestCatalog({ uri: server.url });
+  const tableIo = (_table: LoadedTable) => io;
+  const keyOf = new Map<string, string>();
+
+  const queue = new LocalFifoQueue<CommitRequest>({
+    groupOf: commitGroupOf,
+    consume: async (_group, batch) => {
+      const result: CommitBatchResult = await commitBatch(batch, {
+        catalog,
+        tableIo,
+        dedupWindowMs: () => Number.POSITIVE_INFINITY,
+      });
+      const failed = result.tables.find((t) => t.outcome === 'failed');
+      // A failed table fails the whole batch so the queue retries it in order (FIFO).
+      if (failed) throw failed.error;
+      for (const outcome of result.requests) {
+        const { request } = outcome;
+        const table = formatIdentifier(request.table);
+        if (outcome.status === 'committed') {
+          options.onEvent({ kind: 'committed', key: request.sourceKey, table, rows: request.rows, snapshotId: outcome.snapshotId as bigint });
+        } else {
+          options.onEvent({ kind: 'duplicate', key: request.sourceKey, table });
+        }
+        keyOf.delete(request.ingestId);
+      }
+    },
+    onDeadLetter: (_group, batch, error) => {
+      for (const request of batch) options.onEvent({ kind: 'failed', key: request.sourceKey, error });
+    },
+  });
+
+  const convertContext = {
+    catalog,
+    config: options.config,
+    landingIo: io,
+    objectUri: (o: { bucket: string; key: string }) => localObjectPath(o, home.landing),
+    errorsLocation: () => `${home.errors}/`,
+    reservedPrefixes: [],
+    tableIo,
+    queue,
+  };
+
+  // Conversions run a few at a time; each file's work is one promise in `inFlight`.
+  const concurrency = options.concurrency ?? 2;
+  const waiting: LandedFile[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  const pump = () => {
+    while (!stopping && inFlight.size < concurrency && waiting.length > 0) {
+      const file = waiting.shift() as LandedFile;
+      const work = ingestFile(file).finally(() => {
+        inFlight.delete(work);
+        pump();
+      });
+      inFlight.add(work);
+    }
+  };
+
+  const ingestFile = async (file: LandedFile): Promise<void> => {
+    const object = localLandedObject(file.path, file, home.landing);
+    try {
+      // Already committed (a restart, or the same file seen twice)? Then don't convert again.
+      const routed = routeObject(object.key, object.size, options.config);
+      if (routed.kind === 'table') {
+        const id = ingestId(object);
+        const table = await loadTableIfExists(catalog, routed.table);
+        if (table && committedIngestIds(table.metadata, routed.settings.dedupWindowMs).has(id)) {
+          options.onEvent({ kind: 'duplicate', key: object.key, table: formatIdentifier(routed.table) });
+          return;
+        }
+      }
+    } catch {
+      // Routing errors are reported by convertObject below, with an error report.
+    }
+    try {
+      const outcome = await convertObject(object, convertContext);
+      if (outcome.status === 'rejected') {
+        options.onEvent({ kind: 'rejected', key: object.key, table: outcome.table, reason: outcome.reason, reportPath: outcome.reportPath });
+      } else if (outcome.status === 'skipped') {
+        options.onEvent({ kind: 'skipped', key: object.key, reason: outcome.reason });
+      } else {
+        keyOf.set(outcome.ingestId, object.key);
+      }
+    } catch (error) {
+      options.onEvent({ kind: 'failed', key: object.key, error });
+    }
+  };
+
+  const watcher = new LandingWatcher({
+    root: home.landing,
+    stableMs: options.stableMs,
+    onFile: (file) => {
+      waiting.push(file);
+      pump();
+    },
+  });
+  await watcher.start();
+  await writeDevState(home, { pid: process.pid, catalogUri: server.url, warehouse: home.warehouse, landing: home.landing, errors: home.errors });
+
+  const idle = async () => {
+    for (;;) {
+      if (inFlight.size > 0) await Promise.all(inFlight);
+      await queue.drain();
+      if (inFlight.size === 0 && waiting.length === 0 && queue.depth === 0) return;
+    }
+  };
+
+  return {
+    home,
+    catalogUri: server.url,
+    server,
+    idle,
+    async stop() {
+      await watcher.close();
+      stopping = true;
+      waiting.length = 0;
+      await Promise.all(inFlight);
+      await queue.close({ drain: true });
+      await server.close();
+      await clearDevState(home);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The local adapters of the backfill use case: objects are local files, conversion is the
+ * shared `convertObject` (its commit request captured rather than queued, since the backfill
+ * commits in its own batches), and ingest ids are derived exactly as `floe dev` derives them
+ * (local-objects.ts), so backfilling files the dev stack already ingested adds nothing.
+ */
+import { resolve } from 'node:path';
+import { formatIdentifier, type TableIdentifier } from '../catalog/catalog.js';
+import type { BackfillContext, ConvertOutcome } from '../ingest/backfill.js';
+import type { BackfillObject } from '../ingest/backfill-plan.js';
+import type { CommitRequest } from '../ingest/commit-request.js';
+import { type IngestConfig, parseIngestConfig } from '../ingest/config.js';
+import { convertObject } from '../ingest/convert-object.js';
+import { ingestId } from '../ingest/ingest-id.js';
+import type { CatalogConnection } from './catalog-connection.js';
+import { localObjectName, localObjectPath } from './local-objects.js';
+import { LocalFileIO } from '../storage/local.js';
+import type { LandedObject } from '../ingest/landed-event.js';
+
+/** A config that routes every key to `table`, keeping the given config's defaults. */
+export function singleTableConfig(table: TableIdentifier, base?: IngestConfig): IngestConfig {
+  const config = parseIngestConfig({ routes: [{ match: '**', table: formatIdentifier(table) }] });
+  if (!base) return config;
+  return { ...config, defaults: base.defaults, routes: config.routes.map((r) => ({ ...r, settings: base.defaults })) };
+}
+
+/** The landed object for a planned local file. */
+export function landedObjectOf(object: BackfillObject, landingRoot: string, sourceRoot: string): LandedObject {
+  const { bucket, key } = localObjectName(object.path, landingRoot, sourceRoot);
+  return { bucket, key, size: object.size, etag: object.etag, eventTime: Math.round(object.lastModifiedMs ?? Date.now()) };
+}
+
+/** Builds the backfill context for local files under `sourceRoot`. */
+export function localBackfillContext(
+  connection: CatalogConnection,
+  table: TableIdentifier,
+  sourceRoot: string,
+  config?: IngestConfig,
+): BackfillContext {
+  const landingRoot = connection.home.landing;
+  const root = resolve(sourceRoot);
+  const routes = singleTableConfig(table, config);
+  const landingIo = new LocalFileIO();
+  return {
+    catalog: connection.catalog,
+    table,
+    tableIo: (t) => connection.ioFor(t),
+    ingestIdOf: (object) => ingestId(landedObjectOf(object, landingRoot, root)),
+    async convert(object): Promise<ConvertOutcome> {
+      let captured: CommitRequest | undefined;
+      const outcome = await convertObject(landedObjectOf(object, landingRoot, root), {
+        catalog: connection.catalog,
+        config: routes,
+        landingIo,
+        objectUri: (o) => localObjectPath(o, landingRoot),
+        errorsLocation: () => `${connection.home.errors}/`,
+        reservedPrefixes: [],
+        tableIo: (t) => connection.ioFor(t),
+        queue: {
+          send: async (request) => {
+            captured = request;
+          },
+        },
+      });
+      if (outcome.status === 'rejected') return { kind: 'rejected', reason: outcome.reason };
+      if (outcome.status === 'skipped' || !captured) return { kind: 'skipped', reason: outcome.status === 'skipped' ? outcome.reason : 'nothing converted' };
+      return { kind: 'converted', request: captured };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Picks the FileIO for a location: `s3://` (and `s3a://`, `s3n://`) → `S3FileIO`, anything else
+ * (`file:` URIs, absolute paths) → `LocalFileIO`. For a table, the S3 client uses the
+ * credentials the catalog vended for the table's location (longest prefix wins, REST
+ * `storage-credentials`) and refreshes them through the catalog's credentials endpoint before
+ * they expire (invariant 7: storage access uses vended credentials).
+ */
+import type { Catalog, LoadedTable, StorageCredentials } from '../catalog/catalog.js';
+import type { FileIO } from './file-io.js';
+import { LocalFileIO } from './local.js';
+import { S3FileIO, type S3FileIOOptions } from './s3.js';
+
+/** True for `s3://`, `s3a://` and `s3n://` locations. */
+export function isS3Location(location: string): boolean {
+  return /^s3[an]?:\/\//.test(location);
+}
+
+/** The credentials whose prefix is the longest match for `location`. */
+export function pickCredentials(credentials: readonly StorageCredentials[] | undefined, location: string): StorageCredentials | undefined {
+  let best: StorageCredentials | undefined;
+  for (const c of credentials ?? []) {
+    if (location.startsWith(c.prefix) && (!best || c.prefix.length > best.prefix.length)) best = c;
+  }
+  return best;
+}
+
+/** FileIO for a location with ambient credentials (landing bucket, local directories). */
+export function fileIOForLocation(location: string, s3Options: S3FileIOOptions = {}): FileIO {
+  return isS3Location(location) ? new S3FileIO(s3Options) : new LocalFileIO();
+}
+
+/** FileIO for a loaded table's files, with its vended credentials kept fresh. */
+export function fileIOForTable(
+  loaded: LoadedTable,
+  options: { catalog?: Pick<Catalog, 'loadCredentials'>; s3?: S3FileIOOptions } = {},
+): FileIO {
+  const location = loaded.metadata.location;
+  if (!isS3Location(location)) return new LocalFileIO();
+  const { catalog } = options;
+  return new S3FileIO({
+    ...options.s3,
+    credentials: pickCredentials(loaded.credentials, location) ?? options.s3?.credentials,
+    refresh: catalog
+      ? async () => pickCredentials(await catalog.loadCredentials(loaded.identifier), location)
+      : undefined,
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * Builds a FloeStack the way `cdk synth` does (same cdk.json context and feature flags), with
+ * stub function code so tests take a second and do not depend on the handlers' contents.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type FloeConfigInput, parseFloeConfig } from '../../infra/config.js';
+import { FloeStack } from '../../infra/floe-stack.js';
+import { PROJECT_ROOT } from '../../infra/handler-bundle.js';
+
+/** cdk.json's context: the feature flags the real app synthesizes with. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
+}
+
+/** A synthesized test stack and its template. */
+export function synthFloeStack(input: Partial<FloeConfigInput> = {}) {
+  const app = new App({ context: cdkJsonContext() });
+  const stack = new FloeStack(app, 'FloeTest', {
+    config: parseFloeConfig({ warehouse: 'test-project', ...input }),
+    code: 'stub',
+    env: { account: '123456789012', region: 'us-east-1' },
+  });
+  app.synth();
+  return { app, stack, template: Template.fromStack(stack) };
+}
