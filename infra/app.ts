@@ -1,8 +1,10 @@
 /**
  * The floe CDK app (`cdk.json` → `npx tsx infra/app.ts`). Configuration comes from context:
  * `cdk deploy -c warehouse=<project> [-c key=value ...]` or the `floe` object in cdk.json.
+ * cdk-nag's AwsSolutions pack runs as a CDK validation plugin: an unacknowledged finding fails
+ * the synth (floe's accepted findings and their reasons are in nag-suppressions.ts).
  */
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { floeConfigFromContext } from './config.js';
 import { FloeStack } from './floe-stack.js';
@@ -14,5 +16,5 @@ new FloeStack(app, stackName, {
   config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 app.synth();

@@ -98,6 +98,8 @@ export const floeConfigSchema = z
     maxReceiveCount: int(1, 1000).default(5),
     /** Conversion throughput (MiB/s) assumed by the timeout sizing check. @default 5 */
     convertThroughputMiBps: z.coerce.number().positive().default(5),
+    /** Deploy the backfill state machine and its four functions. @default true */
+    backfill: bool.default(true),
     /** Distributed Map child executions running at once. @default 20 */
     backfillMaxConcurrency: int(1, 10000).default(20),
     /** Percentage of failed backfill chunks tolerated before the Map Run fails. @default 0 */

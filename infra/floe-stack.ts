@@ -16,6 +16,7 @@ import { IngestFunctions, VISIBILITY_TIMEOUT_FACTOR } from './constructs/ingest-
 import { Landing } from './constructs/landing.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { WarehouseAccess } from './constructs/warehouse-bucket.js';
+import { HANDLER_ENTRIES, missingHandlerEntries } from './handler-bundle.js';
 import { applyNagSuppressions } from './nag-suppressions.js';
 
 /** Props of {@link FloeStack}. */
@@ -52,7 +53,7 @@ export class FloeStack extends Stack {
   readonly commitQueue: CommitQueue;
   readonly secret: secretsmanager.ISecret;
   readonly ingest: IngestFunctions;
-  readonly backfill: Backfill;
+  readonly backfill?: Backfill;
   readonly monitoring: Monitoring;
   readonly warehouse?: WarehouseAccess;
 
@@ -61,6 +62,16 @@ export class FloeStack extends Stack {
     const { config } = props;
     const code = props.code ?? 'bundle';
     const retention = logRetention(config.logRetentionDays);
+    const entries = code === 'bundle' ? missingHandlerEntries() : [];
+    const needed = entries.filter((name) => config.backfill || !name.startsWith('backfill'));
+    if (needed.length > 0) {
+      // Fail before esbuild does, naming the files (and the way to deploy without backfill).
+      throw new FloeConfigError(
+        `floe handlers missing: ${needed.map((n) => HANDLER_ENTRIES[n]).join(', ')}` +
+          (needed.every((n) => n.startsWith('backfill')) ? ' (or deploy without backfill: -c backfill=false)' : ''),
+        needed,
+      );
+    }
     const routesJson = config.routesFile ? readRoutesFile(config.routesFile, props.routesBaseDir) : undefined;
 
     this.landing = new Landing(this, 'Landing', {
@@ -120,22 +131,24 @@ export class FloeStack extends Stack {
       logRetention: retention,
     };
     this.ingest = new IngestFunctions(this, 'Ingest', shared);
-    this.backfill = new Backfill(this, 'Backfill', shared);
+    this.backfill = config.backfill ? new Backfill(this, 'Backfill', shared) : undefined;
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: {
         Convert: this.ingest.convert.function,
         Commit: this.ingest.commit.function,
-        BackfillPlan: this.backfill.plan.function,
-        BackfillConvert: this.backfill.convert.function,
-        BackfillCommit: this.backfill.commit.function,
-        BackfillReport: this.backfill.report.function,
+        ...(this.backfill && {
+          BackfillPlan: this.backfill.plan.function,
+          BackfillConvert: this.backfill.convert.function,
+          BackfillCommit: this.backfill.commit.function,
+          BackfillReport: this.backfill.report.function,
+        }),
       },
       queues: [
         { label: 'Landed', queue: this.landing.queue, deadLetterQueue: this.landing.deadLetterQueue },
         { label: 'Commits', queue: this.commitQueue.queue, deadLetterQueue: this.commitQueue.deadLetterQueue },
       ],
-      stateMachine: this.backfill.stateMachine.stateMachine,
+      stateMachine: this.backfill?.stateMachine.stateMachine,
       metricsNamespace: config.metricsNamespace,
       serviceName: config.serviceName,
       oldestMessageAlarmAge: Duration.seconds(config.oldestMessageAlarmSeconds),
@@ -146,7 +159,9 @@ export class FloeStack extends Stack {
     new CfnOutput(this, 'LandingBucketName', { value: this.landing.bucket.bucketName });
     new CfnOutput(this, 'LandingPrefix', { value: config.landingPrefix });
     new CfnOutput(this, 'SecretArn', { value: this.secret.secretArn });
-    new CfnOutput(this, 'BackfillStateMachineArn', { value: this.backfill.stateMachine.stateMachine.stateMachineArn });
+    if (this.backfill) {
+      new CfnOutput(this, 'BackfillStateMachineArn', { value: this.backfill.stateMachine.stateMachine.stateMachineArn });
+    }
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
 
     applyNagSuppressions(this);

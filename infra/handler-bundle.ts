@@ -73,10 +73,53 @@ export function missingHandlerEntries(root = PROJECT_ROOT): HandlerName[] {
   return (Object.keys(HANDLER_ENTRIES) as HandlerName[]).filter((n) => !existsSync(handlerEntryPath(n, root)));
 }
 
+/** parquet-wasm's optional worker-thread encoder entry (lib/iceberg/parquet/worker-encoder.ts loads it by URL). */
+export const PARQUET_WORKER_SOURCE = join('lib', 'iceberg', 'parquet', 'parquet-worker.ts');
+
+/** The worker's bundled name, next to index.mjs (worker-encoder.ts resolves `./parquet-worker.js`). */
+export const PARQUET_WORKER_FILE = 'parquet-worker.js';
+
+/** {@link HANDLER_ESBUILD} as esbuild command-line flags (what NodejsFunction passes, too). */
+export function esbuildCliFlags(): string[] {
+  return [
+    '--bundle',
+    `--platform=${HANDLER_ESBUILD.platform}`,
+    `--format=${HANDLER_ESBUILD.format}`,
+    `--target=${HANDLER_ESBUILD.target}`,
+    ...(HANDLER_ESBUILD.minify ? ['--minify'] : []),
+    ...(HANDLER_ESBUILD.keepNames ? ['--keep-names'] : []),
+    `--main-fields=${HANDLER_ESBUILD.mainFields.join(',')}`,
+    `--banner:js=${HANDLER_ESBUILD.banner}`,
+  ];
+}
+
+/** Quotes one argument for a POSIX shell. */
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
- * Shell commands run after bundling (NodejsFunction `commandHooks.afterBundling`): copy the
- * wasm next to the bundle. `inputDir` is the project root as CDK sees it (local or in Docker).
+ * Shell commands run after bundling (NodejsFunction `commandHooks.afterBundling`, and the
+ * coldstart bench): copy the wasm next to the bundle, and when the worker-thread encoder exists,
+ * bundle it as `parquet-worker.js` with a `package.json` marking `.js` as ESM.
+ * `inputDir` is the project root as the bundler sees it.
  */
 export function afterBundlingCommands(inputDir: string, outputDir: string): string[] {
-  return [`cp "${join(inputDir, PARQUET_WASM_SOURCE)}" "${join(outputDir, PARQUET_WASM_FILE)}"`];
+  const commands = [`cp ${shellQuote(join(inputDir, PARQUET_WASM_SOURCE))} ${shellQuote(join(outputDir, PARQUET_WASM_FILE))}`];
+  if (existsSync(join(PROJECT_ROOT, PARQUET_WORKER_SOURCE))) {
+    const esbuild = join(inputDir, 'node_modules', '.bin', 'esbuild');
+    commands.push(
+      `echo '{"type":"module"}' > ${shellQuote(join(outputDir, 'package.json'))}`,
+      [
+        esbuild,
+        join(inputDir, PARQUET_WORKER_SOURCE),
+        ...esbuildCliFlags(),
+        `--outfile=${join(outputDir, PARQUET_WORKER_FILE)}`,
+        '--log-level=warning',
+      ]
+        .map(shellQuote)
+        .join(' '),
+    );
+  }
+  return commands;
 }

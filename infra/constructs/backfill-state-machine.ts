@@ -52,7 +52,7 @@ export interface BackfillStateMachineProps {
 
 /** Retries with exponential backoff and full jitter, so parallel children do not retry in lockstep. */
 function retryTransient(task: tasks.LambdaInvoke, errors: string[], maxAttempts: number): tasks.LambdaInvoke {
-  return task.addRetry({
+  task.addRetry({
     errors,
     interval: Duration.seconds(2),
     maxAttempts,
@@ -60,6 +60,7 @@ function retryTransient(task: tasks.LambdaInvoke, errors: string[], maxAttempts:
     maxDelay: Duration.seconds(60),
     jitterStrategy: sfn.JitterType.FULL,
   });
+  return task;
 }
 
 /** Plan → Distributed Map (convert chunks, commit per batch) → report, logged and traced. */
@@ -121,7 +122,8 @@ export class BackfillStateMachine extends Construct {
       }),
       itemBatcher: new sfn.ItemBatcher({
         maxItemsPerBatch: chunksPerCommit,
-        batchInput: { plan: sfn.JsonPath.objectAt('$.plan') },
+        // CDK renders BatchInput verbatim (no JsonPath handling), so the ".$" key is spelled out.
+        batchInput: { 'plan.$': '$.plan' },
       }),
       maxConcurrency: props.maxConcurrency ?? 20,
       toleratedFailurePercentage: props.toleratedFailurePercentage ?? 0,

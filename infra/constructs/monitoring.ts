@@ -16,14 +16,17 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
-/** EMF metric names the handlers emit (the monitoring contract). */
+/**
+ * EMF metric names the handlers emit: the same names as `METRIC` in functions/observability.ts
+ * (infra does not import handler code; test/infra/monitoring.test.ts keeps the two in step).
+ */
 export const FLOE_METRICS = {
-  /** Landed files converted (Count). */
-  filesConverted: 'FilesConverted',
+  /** Landed files converted and queued for commit (Count). */
+  filesIngested: 'FilesIngested',
   /** Landed files rejected with an error report (Count). */
   filesRejected: 'FilesRejected',
   /** Rows written to data files (Count). */
-  rowsWritten: 'RowsWritten',
+  rowsIngested: 'RowsIngested',
   /** Bytes of landed objects read (Bytes). */
   bytesIngested: 'BytesIngested',
   /** Snapshots committed (Count). */
@@ -31,7 +34,7 @@ export const FLOE_METRICS = {
   /** Commit attempts answered 409 by the catalog (Count). */
   commitConflicts: 'CommitConflicts',
   /** Landed-to-committed latency (Milliseconds). */
-  ingestLatency: 'IngestLatency',
+  landingToCommitLatency: 'LandingToCommitLatency',
 } as const;
 
 /** A queue watched for depth and age. */
@@ -146,19 +149,19 @@ export class Monitoring extends Construct {
       widgets: [
         [
           graph('Files', [
-            floeMetric(FLOE_METRICS.filesConverted, 'Sum', 'converted'),
+            floeMetric(FLOE_METRICS.filesIngested, 'Sum', 'ingested'),
             floeMetric(FLOE_METRICS.filesRejected, 'Sum', 'rejected'),
           ]),
           graph('Rows and bytes', [
-            floeMetric(FLOE_METRICS.rowsWritten, 'Sum', 'rows'),
+            floeMetric(FLOE_METRICS.rowsIngested, 'Sum', 'rows'),
             floeMetric(FLOE_METRICS.bytesIngested, 'Sum', 'bytes'),
           ]),
           graph('Commits', [commits.with({ label: 'snapshots' }), conflicts.with({ label: 'conflicts' })]),
         ],
         [
           graph('Latency', [
-            floeMetric(FLOE_METRICS.ingestLatency, 'p50', 'landed→committed p50 (ms)'),
-            floeMetric(FLOE_METRICS.ingestLatency, 'p99', 'landed→committed p99 (ms)'),
+            floeMetric(FLOE_METRICS.landingToCommitLatency, 'p50', 'landed→committed p50 (ms)'),
+            floeMetric(FLOE_METRICS.landingToCommitLatency, 'p99', 'landed→committed p99 (ms)'),
             ...fns.map(([name, fn]) => fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label: `${name} p99 (ms)` })),
           ]),
           graph('Errors', [

@@ -19,7 +19,7 @@
  */
 import type { TableChange } from '../iceberg/types.js';
 import type { Catalog, LoadedTable, TableIdentifier } from './catalog.js';
-import { CatalogError, CommitConflictError, CommitStateUnknownError, ServiceUnavailableError } from './errors.js';
+import { type CatalogError, CommitConflictError, CommitStateUnknownError, ServiceUnavailableError } from './errors.js';
 
 export interface RetryPolicy {
   numRetries: number;
@@ -29,7 +29,12 @@ export interface RetryPolicy {
 }
 
 /** Iceberg's defaults (Java `TableProperties.COMMIT_*_DEFAULT`). */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { numRetries: 4, minWaitMs: 100, maxWaitMs: 60_000, totalTimeoutMs: 1_800_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  numRetries: 4,
+  minWaitMs: 100,
+  maxWaitMs: 60_000,
+  totalTimeoutMs: 1_800_000,
+};
 
 /** Reads `commit.retry.*` table properties over the defaults; explicit `overrides` win. */
 export function retryPolicyFrom(properties: Record<string, string>, overrides: Partial<RetryPolicy> = {}): RetryPolicy {
@@ -41,7 +46,8 @@ export function retryPolicyFrom(properties: Record<string, string>, overrides: P
     numRetries: overrides.numRetries ?? num('commit.retry.num-retries', DEFAULT_RETRY_POLICY.numRetries),
     minWaitMs: overrides.minWaitMs ?? num('commit.retry.min-wait-ms', DEFAULT_RETRY_POLICY.minWaitMs),
     maxWaitMs: overrides.maxWaitMs ?? num('commit.retry.max-wait-ms', DEFAULT_RETRY_POLICY.maxWaitMs),
-    totalTimeoutMs: overrides.totalTimeoutMs ?? num('commit.retry.total-timeout-ms', DEFAULT_RETRY_POLICY.totalTimeoutMs),
+    totalTimeoutMs:
+      overrides.totalTimeoutMs ?? num('commit.retry.total-timeout-ms', DEFAULT_RETRY_POLICY.totalTimeoutMs),
   };
 }
 
@@ -59,7 +65,10 @@ export interface RetryInfo {
   waitMs: number;
 }
 
-export type CommitAttempt = (base: LoadedTable, attemptNumber: number) => Promise<{ change: TableChange; snapshotId?: bigint }>;
+export type CommitAttempt = (
+  base: LoadedTable,
+  attemptNumber: number,
+) => Promise<{ change: TableChange; snapshotId?: bigint }>;
 
 export interface CommitOptions {
   retry?: Partial<RetryPolicy>;
@@ -137,10 +146,17 @@ async function reloadPatiently(
     try {
       return await catalog.loadTable(id);
     } catch (error) {
-      if (!(error instanceof ServiceUnavailableError) || retry > policy.numRetries || Date.now() - started > policy.totalTimeoutMs) {
+      if (
+        !(error instanceof ServiceUnavailableError) ||
+        retry > policy.numRetries ||
+        Date.now() - started > policy.totalTimeoutMs
+      ) {
         // Surface the commit failure; the reload failure explains why it could not be reconciled.
         if (original instanceof CommitStateUnknownError) {
-          throw new CommitStateUnknownError(`${original.message}; reload to reconcile failed`, { cause: error, status: original.status });
+          throw new CommitStateUnknownError(`${original.message}; reload to reconcile failed`, {
+            cause: error,
+            status: original.status,
+          });
         }
         throw error;
       }

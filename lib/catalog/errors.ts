@@ -113,6 +113,9 @@ export function redact(text: string): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('***');
   out = out.replace(/(Bearer\s+)[^\s"',]+/gi, '$1***');
-  out = out.replace(/((?:subject_token|access_token|client_secret|refresh_token|token)["']?\s*[=:]\s*["']?)[^\s"'&,}]+/gi, '$1***');
+  out = out.replace(
+    /((?:subject_token|access_token|client_secret|refresh_token|token)["']?\s*[=:]\s*["']?)[^\s"'&,}]+/gi,
+    '$1***',
+  );
   return out;
 }

@@ -197,12 +197,10 @@ function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
 function toPlain(v: unknown, type: arrow.DataType): unknown {
   if (v === null || v === undefined) return null;
   if (arrow.DataType.isDate(type)) return new Date(Number(v)).toISOString().slice(0, 10);
-  if (arrow.DataType.isTimestamp(type)) {
-    const unit = (type as arrow.Timestamp).unit;
-    const ms = Number(v) / [1, 1, 1000, 1_000_000][unit]! * (unit === arrow.TimeUnit.SECOND ? 1000 : 1);
-    return new Date(ms).toISOString();
-  }
-  if (arrow.DataType.isDecimal(type)) return String(v);
+  // Arrow JS hands out every timestamp unit as epoch milliseconds (sub-ms digits are lost on this
+  // conversion path only; same-typed columns pass through untouched).
+  if (arrow.DataType.isTimestamp(type)) return new Date(Number(v)).toISOString();
+  if (arrow.DataType.isDecimal(type)) return scaledDecimal(String(v), (type as arrow.Decimal).scale);
   if (arrow.DataType.isStruct(type) || arrow.DataType.isList(type) || arrow.DataType.isMap(type)) return toJsonLike(v);
   return v;
 }
@@ -217,4 +215,12 @@ function toJsonLike(v: unknown): unknown {
   }
   if (Array.isArray(v)) return v.map(toJsonLike);
   return v;
+}
+
+/** Arrow JS prints a decimal's unscaled integer; put the point back (`25`, scale 2 → `0.25`). */
+function scaledDecimal(unscaled: string, scale: number): string {
+  if (scale === 0) return unscaled;
+  const neg = unscaled.startsWith('-');
+  const digits = (neg ? unscaled.slice(1) : unscaled).padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }

@@ -121,7 +121,9 @@ export function parseDouble(buf: Uint8Array, start: number, end: number): number
   const lower = text.toLowerCase().replace(/^[+]/, '');
   if (lower.endsWith('nan')) return Number.NaN; // callers test FAIL via parseFailed(), not isNaN
   if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
-  return Number(text);
+  const v = Number(text);
+  if (!Number.isFinite(v)) return fail('out of range for a double');
+  return v;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian civil date (H. Hinnant's days_from_civil). */
@@ -258,6 +260,10 @@ export function parseBoolean(buf: Uint8Array, start: number, end: number): numbe
   if (n === 1) {
     if (c === 0x74 || c === 0x79 || buf[start] === 0x31) return 1;
     if (c === 0x66 || c === 0x6e || buf[start] === 0x30) return 0;
+  } else if (n === 4 && c === 0x74 && (buf[start + 1]! | 0x20) === 0x72 && (buf[start + 2]! | 0x20) === 0x75 && (buf[start + 3]! | 0x20) === 0x65) {
+    return 1;
+  } else if (n === 5 && c === 0x66 && (buf[start + 1]! | 0x20) === 0x61 && (buf[start + 2]! | 0x20) === 0x6c && (buf[start + 3]! | 0x20) === 0x73 && (buf[start + 4]! | 0x20) === 0x65) {
+    return 0;
   } else {
     const t = bytesToText(buf, start, end).toLowerCase();
     if (t === 'true' || t === 'yes') return 1;

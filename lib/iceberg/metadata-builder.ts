@@ -69,7 +69,10 @@ export function newTableMetadata(options: NewTableOptions): TableMetadata {
     ...(field['source-ids'] ? { 'source-ids': field['source-ids'].map(remap) } : {}),
     'field-id': PARTITION_DATA_ID_START + index,
   }));
-  const sortFields = (options.sortOrder?.fields ?? []).map((field) => ({ ...field, 'source-id': remap(field['source-id']) }));
+  const sortFields = (options.sortOrder?.fields ?? []).map((field) => ({
+    ...field,
+    'source-id': remap(field['source-id']),
+  }));
   const orderId = sortFields.length === 0 ? 0 : 1;
   const metadata: TableMetadata = {
     'format-version': formatVersion,
@@ -133,7 +136,10 @@ function freshSchema(schema: Schema): { schema: Schema; idMap: Map<number, numbe
  * exist yet). Throws RequirementFailedError naming the failed requirement (409), or
  * InvalidUpdateError for an unknown requirement type (400).
  */
-export function checkRequirements(metadata: TableMetadata | undefined, requirements: readonly TableRequirement[]): void {
+export function checkRequirements(
+  metadata: TableMetadata | undefined,
+  requirements: readonly TableRequirement[],
+): void {
   for (const requirement of requirements) {
     const r = requirement as TableRequirement & Record<string, unknown>;
     if (r.type === 'assert-create') {
@@ -152,33 +158,45 @@ export function checkRequirements(metadata: TableMetadata | undefined, requireme
         if (r.uuid.toLowerCase() !== metadata['table-uuid'].toLowerCase()) fail('UUID', r.uuid, metadata['table-uuid']);
         break;
       case 'assert-ref-snapshot-id': {
-        const ref = metadata.refs[r.ref] ?? (r.ref === MAIN && metadata['current-snapshot-id'] !== undefined
-          ? { 'snapshot-id': metadata['current-snapshot-id'] }
-          : undefined);
+        const ref =
+          metadata.refs[r.ref] ??
+          (r.ref === MAIN && metadata['current-snapshot-id'] !== undefined
+            ? { 'snapshot-id': metadata['current-snapshot-id'] }
+            : undefined);
         const expected = r['snapshot-id'] === null || r['snapshot-id'] === undefined ? null : BigInt(r['snapshot-id']);
         if (expected === null) {
-          if (ref) throw new RequirementFailedError(`Requirement failed: assert-ref-snapshot-id: branch or tag ${r.ref} was created concurrently`);
+          if (ref)
+            throw new RequirementFailedError(
+              `Requirement failed: assert-ref-snapshot-id: branch or tag ${r.ref} was created concurrently`,
+            );
         } else if (!ref) {
-          throw new RequirementFailedError(`Requirement failed: assert-ref-snapshot-id: branch or tag ${r.ref} is missing, expected ${expected}`);
+          throw new RequirementFailedError(
+            `Requirement failed: assert-ref-snapshot-id: branch or tag ${r.ref} is missing, expected ${expected}`,
+          );
         } else if (BigInt(ref['snapshot-id']) !== expected) {
           fail(`${r.ref} snapshot id`, expected, ref['snapshot-id']);
         }
         break;
       }
       case 'assert-last-assigned-field-id':
-        if (r['last-assigned-field-id'] !== metadata['last-column-id']) fail('last assigned field id', r['last-assigned-field-id'], metadata['last-column-id']);
+        if (r['last-assigned-field-id'] !== metadata['last-column-id'])
+          fail('last assigned field id', r['last-assigned-field-id'], metadata['last-column-id']);
         break;
       case 'assert-current-schema-id':
-        if (r['current-schema-id'] !== metadata['current-schema-id']) fail('current schema id', r['current-schema-id'], metadata['current-schema-id']);
+        if (r['current-schema-id'] !== metadata['current-schema-id'])
+          fail('current schema id', r['current-schema-id'], metadata['current-schema-id']);
         break;
       case 'assert-last-assigned-partition-id':
-        if (r['last-assigned-partition-id'] !== metadata['last-partition-id']) fail('last assigned partition id', r['last-assigned-partition-id'], metadata['last-partition-id']);
+        if (r['last-assigned-partition-id'] !== metadata['last-partition-id'])
+          fail('last assigned partition id', r['last-assigned-partition-id'], metadata['last-partition-id']);
         break;
       case 'assert-default-spec-id':
-        if (r['default-spec-id'] !== metadata['default-spec-id']) fail('default partition spec id', r['default-spec-id'], metadata['default-spec-id']);
+        if (r['default-spec-id'] !== metadata['default-spec-id'])
+          fail('default partition spec id', r['default-spec-id'], metadata['default-spec-id']);
         break;
       case 'assert-default-sort-order-id':
-        if (r['default-sort-order-id'] !== metadata['default-sort-order-id']) fail('default sort order id', r['default-sort-order-id'], metadata['default-sort-order-id']);
+        if (r['default-sort-order-id'] !== metadata['default-sort-order-id'])
+          fail('default sort order id', r['default-sort-order-id'], metadata['default-sort-order-id']);
         break;
     }
   }
@@ -210,7 +228,11 @@ export interface ApplyOptions {
  * set-default-spec and set-default-sort-order means "the one added by this change". Invalid
  * updates (unknown action, missing snapshot, stale sequence number) throw InvalidUpdateError (400).
  */
-export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpdate[], options: ApplyOptions = {}): TableMetadata {
+export function applyUpdates(
+  metadata: TableMetadata,
+  updates: readonly TableUpdate[],
+  options: ApplyOptions = {},
+): TableMetadata {
   const now = options.now ?? Date.now;
   const m: TableMetadata = structuredCloneMetadata(metadata);
   let lastAddedSchemaId: number | undefined;
@@ -228,8 +250,12 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
         break;
       case 'upgrade-format-version': {
         const version = Number(u['format-version']);
-        if (version > SUPPORTED_FORMAT_VERSION) throw new InvalidUpdateError(`Cannot upgrade table to unsupported format version: v${version} (supported: v${SUPPORTED_FORMAT_VERSION})`);
-        if (version < m['format-version']) throw new InvalidUpdateError(`Cannot downgrade v${m['format-version']} table to v${version}`);
+        if (version > SUPPORTED_FORMAT_VERSION)
+          throw new InvalidUpdateError(
+            `Cannot upgrade table to unsupported format version: v${version} (supported: v${SUPPORTED_FORMAT_VERSION})`,
+          );
+        if (version < m['format-version'])
+          throw new InvalidUpdateError(`Cannot downgrade v${m['format-version']} table to v${version}`);
         if (version >= 3 && m['format-version'] < 3) m['next-row-id'] = 0n;
         m['format-version'] = version as 1 | 2 | 3;
         break;
@@ -246,7 +272,8 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
       }
       case 'set-current-schema': {
         const id = resolveLast(u['schema-id'], lastAddedSchemaId, 'schema');
-        if (!m.schemas.some((s) => s['schema-id'] === id)) throw new InvalidUpdateError(`Cannot set current schema to unknown schema: ${id}`);
+        if (!m.schemas.some((s) => s['schema-id'] === id))
+          throw new InvalidUpdateError(`Cannot set current schema to unknown schema: ${id}`);
         m['current-schema-id'] = id;
         break;
       }
@@ -261,7 +288,8 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
       }
       case 'set-default-spec': {
         const id = resolveLast(u['spec-id'], lastAddedSpecId, 'partition spec');
-        if (!m['partition-specs'].some((s) => s['spec-id'] === id)) throw new InvalidUpdateError(`Cannot set default partition spec to unknown spec: ${id}`);
+        if (!m['partition-specs'].some((s) => s['spec-id'] === id))
+          throw new InvalidUpdateError(`Cannot set default partition spec to unknown spec: ${id}`);
         m['default-spec-id'] = id;
         break;
       }
@@ -280,19 +308,27 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
       }
       case 'set-default-sort-order': {
         const id = resolveLast(u['sort-order-id'], lastAddedOrderId, 'sort order');
-        if (!m['sort-orders'].some((o) => o['order-id'] === id)) throw new InvalidUpdateError(`Cannot set default sort order to unknown order: ${id}`);
+        if (!m['sort-orders'].some((o) => o['order-id'] === id))
+          throw new InvalidUpdateError(`Cannot set default sort order to unknown order: ${id}`);
         m['default-sort-order-id'] = id;
         break;
       }
       case 'add-snapshot': {
         const snapshot = normalizeSnapshot(u.snapshot);
         const id = snapshot['snapshot-id'];
-        if (m.snapshots.some((s) => s['snapshot-id'] === id)) throw new InvalidUpdateError(`Snapshot already exists for id: ${id}`);
+        if (m.snapshots.some((s) => s['snapshot-id'] === id))
+          throw new InvalidUpdateError(`Snapshot already exists for id: ${id}`);
         if (m['format-version'] >= 2) {
           const seq = snapshot['sequence-number'] ?? 0n;
           // Java: a snapshot with a parent must advance the sequence number (TableMetadata.Builder.addSnapshot).
-          if (seq <= m['last-sequence-number'] && snapshot['parent-snapshot-id'] !== undefined && snapshot['parent-snapshot-id'] !== null) {
-            throw new InvalidUpdateError(`Cannot add snapshot with sequence number ${seq} older than last sequence number ${m['last-sequence-number']}`);
+          if (
+            seq <= m['last-sequence-number'] &&
+            snapshot['parent-snapshot-id'] !== undefined &&
+            snapshot['parent-snapshot-id'] !== null
+          ) {
+            throw new InvalidUpdateError(
+              `Cannot add snapshot with sequence number ${seq} older than last sequence number ${m['last-sequence-number']}`,
+            );
           }
           if (seq > m['last-sequence-number']) m['last-sequence-number'] = seq;
         }
@@ -300,8 +336,12 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
           const next = m['next-row-id'] ?? 0n;
           const first = snapshot['first-row-id'];
           const added = snapshot['added-rows'];
-          if (first === undefined || added === undefined) throw new InvalidUpdateError('v3 snapshots need first-row-id and added-rows (spec: Row Lineage)');
-          if (first < next) throw new InvalidUpdateError(`Cannot add a snapshot, first-row-id is behind table next-row-id: ${first} < ${next}`);
+          if (first === undefined || added === undefined)
+            throw new InvalidUpdateError('v3 snapshots need first-row-id and added-rows (spec: Row Lineage)');
+          if (first < next)
+            throw new InvalidUpdateError(
+              `Cannot add a snapshot, first-row-id is behind table next-row-id: ${first} < ${next}`,
+            );
           m['next-row-id'] = next + added;
         }
         m.snapshots.push(snapshot);
@@ -337,9 +377,11 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
         for (const [name, ref] of Object.entries(m.refs)) {
           if (ids.has(ref['snapshot-id'])) delete m.refs[name];
         }
-        if (m['current-snapshot-id'] !== undefined && ids.has(m['current-snapshot-id'])) delete m['current-snapshot-id'];
+        if (m['current-snapshot-id'] !== undefined && ids.has(m['current-snapshot-id']))
+          delete m['current-snapshot-id'];
         if (m.statistics) m.statistics = m.statistics.filter((s) => !ids.has(BigInt(s['snapshot-id'])));
-        if (m['partition-statistics']) m['partition-statistics'] = m['partition-statistics'].filter((s) => !ids.has(BigInt(s['snapshot-id'])));
+        if (m['partition-statistics'])
+          m['partition-statistics'] = m['partition-statistics'].filter((s) => !ids.has(BigInt(s['snapshot-id'])));
         // Java: history before a removed snapshot is no longer linear, so it is dropped.
         const log: TableMetadata['snapshot-log'] = [];
         for (const entry of m['snapshot-log']) {
@@ -365,7 +407,10 @@ export function applyUpdates(metadata: TableMetadata, updates: readonly TableUpd
       case 'set-statistics': {
         const stats = u.statistics;
         const id = BigInt(stats['snapshot-id']);
-        m.statistics = [...(m.statistics ?? []).filter((s) => BigInt(s['snapshot-id']) !== id), { ...stats, 'snapshot-id': id }];
+        m.statistics = [
+          ...(m.statistics ?? []).filter((s) => BigInt(s['snapshot-id']) !== id),
+          { ...stats, 'snapshot-id': id },
+        ];
         break;
       }
       case 'remove-statistics': {
@@ -404,10 +449,11 @@ function highestFieldId(fields: NestedField[]): number {
   let max = 0;
   const visit = (type: IcebergType): void => {
     if (typeof type === 'string') return;
-    if (type.type === 'struct') for (const f of type.fields) {
-      max = Math.max(max, f.id);
-      visit(f.type);
-    }
+    if (type.type === 'struct')
+      for (const f of type.fields) {
+        max = Math.max(max, f.id);
+        visit(f.type);
+      }
     else if (type.type === 'list') {
       max = Math.max(max, type['element-id']);
       visit(type.element);

@@ -7,10 +7,18 @@
  * const entries = await liveDataFiles(io, metadata); // current snapshot
  * const rows = entries.reduce((n, e) => n + e.data_file.record_count, 0);
  */
+
+import type { FileIO } from '../storage/file-io.js';
 import { readManifest } from './avro/manifest.js';
 import { readManifestList } from './avro/manifest-list.js';
-import { type Literal, type ManifestEntry, ManifestEntryStatus, type ManifestFile, type Snapshot, type TableMetadata } from './types.js';
-import type { FileIO } from '../storage/file-io.js';
+import {
+  type Literal,
+  type ManifestEntry,
+  ManifestEntryStatus,
+  type ManifestFile,
+  type Snapshot,
+  type TableMetadata,
+} from './types.js';
 
 /** Raised when the snapshot asked for does not exist or has no manifests. */
 export class SnapshotNotFoundError extends Error {
@@ -49,24 +57,45 @@ export function findSnapshot(metadata: TableMetadata, snapshotId?: bigint): Snap
  * The manifests of a snapshot. A v1 snapshot that lists `manifests` inline has no manifest
  * list, so each manifest is read to rebuild its `manifest_file` record (sequence number 0).
  */
-export async function snapshotManifests(io: FileIO, snapshot: Snapshot, resolvePath: (path: string) => string = (p) => p): Promise<ManifestFile[]> {
+export async function snapshotManifests(
+  io: FileIO,
+  snapshot: Snapshot,
+  resolvePath: (path: string) => string = (p) => p,
+): Promise<ManifestFile[]> {
   const list = snapshot['manifest-list'];
   if (list) return readManifestList(await io.read(resolvePath(list)));
-  if (!snapshot.manifests) throw new SnapshotNotFoundError(`snapshot ${snapshot['snapshot-id']} has neither manifest-list nor manifests`);
+  if (!snapshot.manifests)
+    throw new SnapshotNotFoundError(`snapshot ${snapshot['snapshot-id']} has neither manifest-list nor manifests`);
   return Promise.all(
     snapshot.manifests.map(async (path) => {
       const bytes = await io.read(resolvePath(path));
       const { header, entries } = readManifest(bytes);
-      return manifestFileOf(path, bytes.byteLength, Number(header['partition-spec-id'] ?? 0), snapshot['snapshot-id'], entries);
+      return manifestFileOf(
+        path,
+        bytes.byteLength,
+        Number(header['partition-spec-id'] ?? 0),
+        snapshot['snapshot-id'],
+        entries,
+      );
     }),
   );
 }
 
 /** A v1 `manifest_file` record rebuilt from a manifest's entries. */
-function manifestFileOf(path: string, length: number, specId: number, snapshotId: bigint, entries: ManifestEntry[]): ManifestFile {
+function manifestFileOf(
+  path: string,
+  length: number,
+  specId: number,
+  snapshotId: bigint,
+  entries: ManifestEntry[],
+): ManifestFile {
   const count = (status: ManifestEntryStatus) => entries.filter((e) => e.status === status);
   const rows = (list: ManifestEntry[]) => list.reduce((n, e) => n + e.data_file.record_count, 0);
-  const [added, existing, deleted] = [count(ManifestEntryStatus.Added), count(ManifestEntryStatus.Existing), count(ManifestEntryStatus.Deleted)];
+  const [added, existing, deleted] = [
+    count(ManifestEntryStatus.Added),
+    count(ManifestEntryStatus.Existing),
+    count(ManifestEntryStatus.Deleted),
+  ];
   return {
     manifest_path: path,
     manifest_length: length,
@@ -107,18 +136,36 @@ export async function liveEntries(
 }
 
 /** The data and delete files of a snapshot (the current one unless `snapshotId` is given). */
-export async function snapshotFiles(io: FileIO, metadata: TableMetadata, options: ScanOptions = {}): Promise<SnapshotFiles | undefined> {
+export async function snapshotFiles(
+  io: FileIO,
+  metadata: TableMetadata,
+  options: ScanOptions = {},
+): Promise<SnapshotFiles | undefined> {
   const snapshot = findSnapshot(metadata, options.snapshotId);
   if (!snapshot) return undefined;
   const manifests = await snapshotManifests(io, snapshot, options.resolvePath);
   const [dataEntries, deleteEntries] = await Promise.all([
-    liveEntries(io, metadata, manifests.filter((m) => m.content === 0), options),
-    liveEntries(io, metadata, manifests.filter((m) => m.content === 1), options),
+    liveEntries(
+      io,
+      metadata,
+      manifests.filter((m) => m.content === 0),
+      options,
+    ),
+    liveEntries(
+      io,
+      metadata,
+      manifests.filter((m) => m.content === 1),
+      options,
+    ),
   ]);
   return { snapshot, manifests, dataEntries, deleteEntries };
 }
 
 /** The live data files of a snapshot: ADDED and EXISTING entries of its data manifests. */
-export async function liveDataFiles(io: FileIO, metadata: TableMetadata, options: ScanOptions = {}): Promise<ManifestEntry[]> {
+export async function liveDataFiles(
+  io: FileIO,
+  metadata: TableMetadata,
+  options: ScanOptions = {},
+): Promise<ManifestEntry[]> {
   return (await snapshotFiles(io, metadata, options))?.dataEntries ?? [];
 }

@@ -59,6 +59,8 @@ export interface S3FileIOOptions {
   /** Endpoint override (MinIO, s3rver), used when the credentials carry none. */
   endpoint?: string;
   forcePathStyle?: boolean;
+  /** Keys per ListObjectsV2 page. @default 1000 (the S3 maximum) */
+  listPageSize?: number;
   /** Multipart part size for `writeStream`. @default 8 MiB */
   partSize?: number;
   /** Extra client options (tests, retries). */
@@ -201,7 +203,7 @@ export class S3FileIO implements FileIO {
     do {
       const client = await this.s3();
       const out = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token, MaxKeys: this.options.listPageSize }),
       );
       for (const object of out.Contents ?? []) {
         if (object.Key === undefined) continue;

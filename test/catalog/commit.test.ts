@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableIdentifier } from '../../lib/catalog/catalog.js';
-import { type RetryInfo, backoffMs, commitWithRetry, retryPolicyFrom } from '../../lib/catalog/commit-driver.js';
+import { backoffMs, commitWithRetry, type RetryInfo, retryPolicyFrom } from '../../lib/catalog/commit-driver.js';
 import { CommitConflictError, CommitStateUnknownError, ServiceUnavailableError } from '../../lib/catalog/errors.js';
 import type { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, mergeAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
 import { type DataFile, DataFileContent } from '../../lib/iceberg/types.js';
-import { type TestCatalog, startTestCatalog } from '../support/catalog-server.js';
+import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
 const fastRetry = { numRetries: 500, minWaitMs: 1, maxWaitMs: 10 };
 
@@ -44,7 +44,13 @@ describe('commitWithRetry against the embedded server', () => {
   }
 
   /** Appends one data file through the driver, the way lib/ingest's committer does. */
-  function append(catalog: RestCatalog, id: TableIdentifier, name: string, producer = fastAppend, onRetry?: (i: RetryInfo) => void) {
+  function append(
+    catalog: RestCatalog,
+    id: TableIdentifier,
+    name: string,
+    producer = fastAppend,
+    onRetry?: (i: RetryInfo) => void,
+  ) {
     const snapshotId = newSnapshotId();
     return commitWithRetry(
       catalog,
@@ -131,7 +137,9 @@ describe('commitWithRetry against the embedded server', () => {
     const failed = await commitWithRetry(
       env.catalog,
       id,
-      async (base) => ({ change: { requirements: [{ type: 'assert-table-uuid', uuid: base.metadata['table-uuid'] }], updates: [] } }),
+      async (base) => ({
+        change: { requirements: [{ type: 'assert-table-uuid', uuid: base.metadata['table-uuid'] }], updates: [] },
+      }),
       { retry: { numRetries: 1, minWaitMs: 1 } },
     ).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(CommitConflictError);
@@ -155,7 +163,9 @@ describe('commitWithRetry against the embedded server', () => {
     env.server.faults.addLatency(400);
     try {
       await expect(impatient.loadTable(id)).rejects.toBeInstanceOf(ServiceUnavailableError);
-      await expect(impatient.commitTable(id, { requirements: [], updates: [] })).rejects.toBeInstanceOf(CommitStateUnknownError);
+      await expect(impatient.commitTable(id, { requirements: [], updates: [] })).rejects.toBeInstanceOf(
+        CommitStateUnknownError,
+      );
     } finally {
       env.server.faults.reset();
     }
@@ -164,8 +174,16 @@ describe('commitWithRetry against the embedded server', () => {
 
 describe('retry policy', () => {
   it('reads commit.retry.* with Iceberg defaults and backs off exponentially with jitter', () => {
-    expect(retryPolicyFrom({})).toEqual({ numRetries: 4, minWaitMs: 100, maxWaitMs: 60_000, totalTimeoutMs: 1_800_000 });
-    const p = retryPolicyFrom({ 'commit.retry.num-retries': '7', 'commit.retry.max-wait-ms': '500' }, { minWaitMs: 50 });
+    expect(retryPolicyFrom({})).toEqual({
+      numRetries: 4,
+      minWaitMs: 100,
+      maxWaitMs: 60_000,
+      totalTimeoutMs: 1_800_000,
+    });
+    const p = retryPolicyFrom(
+      { 'commit.retry.num-retries': '7', 'commit.retry.max-wait-ms': '500' },
+      { minWaitMs: 50 },
+    );
     expect(p).toMatchObject({ numRetries: 7, minWaitMs: 50, maxWaitMs: 500 });
     expect([1, 2, 3, 4, 5].map((r) => backoffMs(p, r, () => 0))).toEqual([50, 100, 200, 400, 500]);
     expect(backoffMs(p, 2, () => 1)).toBe(110);

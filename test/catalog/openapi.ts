@@ -3,7 +3,7 @@
  * (test/fixtures/rest-catalog-open-api.yaml) with openapi-response-validator.
  */
 import { readFileSync } from 'node:fs';
-import OpenAPIResponseValidator from 'openapi-response-validator';
+import validatorModule from 'openapi-response-validator';
 import { parse } from 'yaml';
 
 const spec = parse(readFileSync(new URL('../fixtures/rest-catalog-open-api.yaml', import.meta.url), 'utf8')) as {
@@ -11,14 +11,24 @@ const spec = parse(readFileSync(new URL('../fixtures/rest-catalog-open-api.yaml'
   components: Record<string, unknown>;
 };
 
+interface ResponseValidator {
+  validateResponse(status: number, body: unknown): unknown;
+}
+// A CommonJS module whose default export is the class; NodeNext types see the namespace.
+const OpenAPIResponseValidator = ((validatorModule as unknown as { default?: unknown }).default ??
+  validatorModule) as new (args: {
+  responses: unknown;
+  components: unknown;
+}) => ResponseValidator;
+
 /** Returns the validation errors of a response (undefined when it conforms). */
 export function validateResponse(path: string, method: string, status: number, body: unknown): unknown {
   return validatorFor(path, method).validateResponse(status, body);
 }
 
-const validators = new Map<string, OpenAPIResponseValidator>();
+const validators = new Map<string, ResponseValidator>();
 
-function validatorFor(path: string, method: string): OpenAPIResponseValidator {
+function validatorFor(path: string, method: string): ResponseValidator {
   const key = `${method} ${path}`;
   const cached = validators.get(key);
   if (cached) return cached;
@@ -32,8 +42,8 @@ function validatorFor(path: string, method: string): OpenAPIResponseValidator {
     }),
   );
   const validator = new OpenAPIResponseValidator({
-    responses: responses as never,
-    components: spec.components as never,
+    responses,
+    components: spec.components,
   });
   validators.set(key, validator);
   return validator;

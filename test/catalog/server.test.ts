@@ -7,10 +7,10 @@ import {
   NoSuchNamespaceError,
   NoSuchTableError,
 } from '../../lib/catalog/errors.js';
-import { RestCatalog, allPages } from '../../lib/catalog/rest/client.js';
+import { allPages, type RestCatalog } from '../../lib/catalog/rest/client.js';
 import { readTableMetadata } from '../../lib/iceberg/metadata.js';
 import type { Schema } from '../../lib/iceberg/types.js';
-import { type TestCatalog, startTestCatalog } from '../support/catalog-server.js';
+import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { validatingFetch } from './openapi.js';
 
 const schema: Schema = {
@@ -19,7 +19,12 @@ const schema: Schema = {
   fields: [
     { id: 10, name: 'id', required: true, type: 'long' },
     { id: 11, name: 'ts', required: false, type: 'timestamptz' },
-    { id: 12, name: 'tags', required: false, type: { type: 'list', 'element-id': 13, 'element-required': false, element: 'string' } },
+    {
+      id: 12,
+      name: 'tags',
+      required: false,
+      type: { type: 'list', 'element-id': 13, 'element-required': false, element: 'string' },
+    },
   ],
 };
 
@@ -57,8 +62,14 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
     const created = await catalog.createTable(['a', 'x'], {
       name: 'events',
       schema,
-      'partition-spec': { 'spec-id': 0, fields: [{ 'source-id': 11, 'field-id': 5, name: 'ts_day', transform: 'day' }] },
-      'write-order': { 'order-id': 7, fields: [{ 'source-id': 10, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }] },
+      'partition-spec': {
+        'spec-id': 0,
+        fields: [{ 'source-id': 11, 'field-id': 5, name: 'ts_day', transform: 'day' }],
+      },
+      'write-order': {
+        'order-id': 7,
+        fields: [{ 'source-id': 10, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+      },
       properties: { 'format-version': '2', owner: 'floe' },
     });
     const m = created.metadata;
@@ -69,7 +80,9 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
     expect(m['sort-orders'][0]).toMatchObject({ 'order-id': 1, fields: [{ 'source-id': 1 }] });
     expect(m.properties).toEqual({ owner: 'floe' });
     expect(created.metadataLocation).toMatch(/\/a\/x\/events\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
-    await expect(catalog.createTable(['a', 'x'], { name: 'events', schema })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(catalog.createTable(['a', 'x'], { name: 'events', schema })).rejects.toBeInstanceOf(
+      AlreadyExistsError,
+    );
     await expect(catalog.createTable(['nope'], { name: 't', schema })).rejects.toBeInstanceOf(NoSuchNamespaceError);
 
     const id = { namespace: ['a', 'x'], name: 'events' };
@@ -109,20 +122,23 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
     const staged = await catalog.createTable(['b'], { name: 'staged', schema, 'stage-create': true });
     expect(await catalog.tableExists({ namespace: ['b'], name: 'staged' })).toBe(false);
     const sm = staged.metadata;
-    await catalog.commitTable({ namespace: ['b'], name: 'staged' }, {
-      requirements: [{ type: 'assert-create' }],
-      updates: [
-        { action: 'assign-uuid', uuid: sm['table-uuid'] },
-        { action: 'upgrade-format-version', 'format-version': 2 },
-        { action: 'add-schema', schema: sm.schemas[0] as Schema },
-        { action: 'set-current-schema', 'schema-id': -1 },
-        { action: 'add-spec', spec: { 'spec-id': 0, fields: [] } },
-        { action: 'set-default-spec', 'spec-id': -1 },
-        { action: 'add-sort-order', 'sort-order': { 'order-id': 0, fields: [] } },
-        { action: 'set-default-sort-order', 'sort-order-id': -1 },
-        { action: 'set-location', location: sm.location },
-      ],
-    });
+    await catalog.commitTable(
+      { namespace: ['b'], name: 'staged' },
+      {
+        requirements: [{ type: 'assert-create' }],
+        updates: [
+          { action: 'assign-uuid', uuid: sm['table-uuid'] },
+          { action: 'upgrade-format-version', 'format-version': 2 },
+          { action: 'add-schema', schema: sm.schemas[0] as Schema },
+          { action: 'set-current-schema', 'schema-id': -1 },
+          { action: 'add-spec', spec: { 'spec-id': 0, fields: [] } },
+          { action: 'set-default-spec', 'spec-id': -1 },
+          { action: 'add-sort-order', 'sort-order': { 'order-id': 0, fields: [] } },
+          { action: 'set-default-sort-order', 'sort-order-id': -1 },
+          { action: 'set-location', location: sm.location },
+        ],
+      },
+    );
     const t1 = { namespace: ['b'], name: 'staged' };
     const loaded = await catalog.loadTable(t1);
     expect(loaded.metadata['table-uuid']).toBe(sm['table-uuid']);
@@ -137,13 +153,21 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
     await expect(
       catalog.commitTransaction([
         { identifier: t2, requirements: [], updates: [{ action: 'set-properties', updates: { tx: '1' } }] },
-        { identifier: events, requirements: [{ type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' }], updates: [] },
+        {
+          identifier: events,
+          requirements: [{ type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' }],
+          updates: [],
+        },
       ]),
     ).rejects.toBeInstanceOf(CommitConflictError);
     expect((await catalog.loadTable(t2)).metadata.properties.tx).toBeUndefined();
     await catalog.commitTransaction([
       { identifier: t2, requirements: [], updates: [{ action: 'set-properties', updates: { tx: '1' } }] },
-      { identifier: events, requirements: [{ type: 'assert-table-uuid', uuid: before.metadata['table-uuid'] }], updates: [{ action: 'set-properties', updates: { tx: '1' } }] },
+      {
+        identifier: events,
+        requirements: [{ type: 'assert-table-uuid', uuid: before.metadata['table-uuid'] }],
+        updates: [{ action: 'set-properties', updates: { tx: '1' } }],
+      },
     ]);
     expect((await catalog.loadTable(t2)).metadata.properties.tx).toBe('1');
     expect((await catalog.loadTable(events)).metadata.properties.tx).toBe('1');

@@ -31,13 +31,30 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  */
 function batchOf(schema: Schema, rows: Record<string, unknown>[]): arrow.RecordBatch {
   const named = toArrowSchema(schema);
-  const arrowSchema = new arrow.Schema(named.fields.map((f) => new arrow.Field(avroName(f.name), f.type, f.nullable, f.metadata)));
-  const children = named.fields.map((f) => arrow.vectorFromArray(rows.map((r) => r[f.name] ?? null), f.type).data[0] as arrow.Data);
-  const data = arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: rows.length, nullCount: 0, children });
+  const arrowSchema = new arrow.Schema(
+    named.fields.map((f) => new arrow.Field(avroName(f.name), f.type, f.nullable, f.metadata)),
+  );
+  const children = named.fields.map(
+    (f) =>
+      arrow.vectorFromArray(
+        rows.map((r) => r[f.name] ?? null),
+        f.type,
+      ).data[0] as arrow.Data,
+  );
+  const data = arrow.makeData({
+    type: new arrow.Struct(arrowSchema.fields),
+    length: rows.length,
+    nullCount: 0,
+    children,
+  });
   return new arrow.RecordBatch(arrowSchema, data);
 }
 
-async function writeDataFiles(io: FileIO, metadata: TableMetadata, rows: Record<string, unknown>[]): Promise<DataFile[]> {
+async function writeDataFiles(
+  io: FileIO,
+  metadata: TableMetadata,
+  rows: Record<string, unknown>[],
+): Promise<DataFile[]> {
   const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']) as Schema;
   const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id']);
   if (!spec) throw new Error('no default spec');
@@ -61,8 +78,28 @@ const cases: { name: string; rows: Record<string, unknown>[] }[] = [
   {
     name: 'icebird-spark-bunnies',
     rows: [
-      { 'Breed Name': 'Floe Lop', 'Average Weight': 2.5, 'Fur Length': 3.25, Lifespan: 9n, 'Origin Country': 'Iceland', 'Ear Type': 'Lop', Temperament: 'Calm', 'Popularity Rank': 99n, breed_name_length: 8 },
-      { 'Breed Name': 'Arctic Rex', 'Average Weight': 3, 'Fur Length': 1.5, Lifespan: 11n, 'Origin Country': 'Norway', 'Ear Type': 'Erect', Temperament: 'Curious', 'Popularity Rank': 100n, breed_name_length: 10 },
+      {
+        'Breed Name': 'Floe Lop',
+        'Average Weight': 2.5,
+        'Fur Length': 3.25,
+        Lifespan: 9n,
+        'Origin Country': 'Iceland',
+        'Ear Type': 'Lop',
+        Temperament: 'Calm',
+        'Popularity Rank': 99n,
+        breed_name_length: 8,
+      },
+      {
+        'Breed Name': 'Arctic Rex',
+        'Average Weight': 3,
+        'Fur Length': 1.5,
+        Lifespan: 11n,
+        'Origin Country': 'Norway',
+        'Ear Type': 'Erect',
+        Temperament: 'Curious',
+        'Popularity Rank': 100n,
+        breed_name_length: 10,
+      },
     ],
   },
   {
@@ -90,7 +127,14 @@ describe('fast append on copies of real tables', () => {
 
     const dataFiles = await writeDataFiles(io, before, rows);
     const snapshotId = newSnapshotId();
-    const product = await fastAppend({ metadata: before, io, dataFiles, snapshotId, attemptId: randomUUID(), extraSummary: { 'floe.ingest-ids': 'test-1' } });
+    const product = await fastAppend({
+      metadata: before,
+      io,
+      dataFiles,
+      snapshotId,
+      attemptId: randomUUID(),
+      extraSummary: { 'floe.ingest-ids': 'test-1' },
+    });
     const after = await commitToLocalTable(table, io, product);
 
     // The new list = one new manifest + every old manifest record, byte for byte the same files.
@@ -99,7 +143,11 @@ describe('fast append on copies of real tables', () => {
     expect(list.manifests).toHaveLength(baseManifests.length + 1);
     const carried = list.manifests.slice(1);
     // Fields the old writer's schema lacked read back as null once written by floe's schema.
-    const comparable = ({ first_row_id, key_metadata, ...m }: ManifestFile) => ({ ...m, key_metadata: key_metadata ?? null, ...(before['format-version'] >= 3 ? { first_row_id } : {}) });
+    const comparable = ({ first_row_id, key_metadata, ...m }: ManifestFile) => ({
+      ...m,
+      key_metadata: key_metadata ?? null,
+      ...(before['format-version'] >= 3 ? { first_row_id } : {}),
+    });
     expect(carried.map(comparable)).toEqual(baseManifests.map(comparable));
     for (const [i, m] of baseManifests.entries()) expect(await io.read(m.manifest_path)).toEqual(baseBytes[i]);
     const fresh = list.manifests[0];
@@ -116,7 +164,8 @@ describe('fast append on copies of real tables', () => {
     expect(summary['total-records']).toBe(String(Number(base?.summary['total-records']) + rows.length));
     expect(summary['floe.ingest-ids']).toBe('test-1');
     expect(after['current-snapshot-id']).toBe(snapshotId);
-    if (before['format-version'] >= 2) expect(product.snapshot['sequence-number']).toBe(before['last-sequence-number'] + 1n);
+    if (before['format-version'] >= 2)
+      expect(product.snapshot['sequence-number']).toBe(before['last-sequence-number'] + 1n);
     else expect(product.snapshot['sequence-number']).toBeUndefined();
 
     // The independent reader sees the old rows plus the new ones.
@@ -136,7 +185,13 @@ describe('fast append on copies of real tables', () => {
     const table = await openLocalTable(dir);
     const before = table.metadata;
     const dataFiles = await writeDataFiles(table.io, before, [{ i: 7 }, { i: 8 }]);
-    const product = await fastAppend({ metadata: before, io: table.io, dataFiles, snapshotId: newSnapshotId(), attemptId: randomUUID() });
+    const product = await fastAppend({
+      metadata: before,
+      io: table.io,
+      dataFiles,
+      snapshotId: newSnapshotId(),
+      attemptId: randomUUID(),
+    });
     expect(product.snapshot['first-row-id']).toBe(before['next-row-id']);
     expect(product.snapshot['added-rows']).toBe(2n);
     const after = await commitToLocalTable(table, table.io, product);

@@ -18,7 +18,9 @@ const tables = readdirSync(tablesDir).sort();
 const KNOWN_MISSING = new Set(['duckdb-equality_deletes_mytable']);
 
 function avroFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? avroFiles(join(dir, e.name)) : e.name.endsWith('.avro') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? avroFiles(join(dir, e.name)) : e.name.endsWith('.avro') ? [join(dir, e.name)] : [],
+  );
 }
 
 async function readAll(table: LocalTable) {
@@ -139,13 +141,19 @@ describe('engine quirks', () => {
     const decimal = await openLocalTable(join(tablesDir, 'duckdb-partition_decimal_integer'));
     const io = fixtureTableIo(decimal);
     const list = readManifestListFile(await io.read(decimal.metadata.snapshots[0]?.['manifest-list'] as string));
-    const { entries } = readManifest(await io.read(list.manifests[0]?.manifest_path as string), { manifest: list.manifests[0] });
-    expect(entries.every((e) => typeof e.data_file.partition[0] === 'bigint' || e.data_file.partition[0] === null)).toBe(true);
+    const { entries } = readManifest(await io.read(list.manifests[0]?.manifest_path as string), {
+      manifest: list.manifests[0],
+    });
+    expect(
+      entries.every((e) => typeof e.data_file.partition[0] === 'bigint' || e.data_file.partition[0] === null),
+    ).toBe(true);
 
     const time = await openLocalTable(join(tablesDir, 'duckdb-partition_time'));
     const tio = fixtureTableIo(time);
     const tlist = readManifestListFile(await tio.read(time.metadata.snapshots[0]?.['manifest-list'] as string));
-    const tman = readManifest(await tio.read(tlist.manifests[0]?.manifest_path as string), { manifest: tlist.manifests[0] });
+    const tman = readManifest(await tio.read(tlist.manifests[0]?.manifest_path as string), {
+      manifest: tlist.manifests[0],
+    });
     expect(tman.entries.some((e) => typeof e.data_file.partition[0] === 'bigint')).toBe(true);
     expect(tlist.header['iceberg.schema']).toBeUndefined(); // PyIceberg writes no iceberg.schema
   });

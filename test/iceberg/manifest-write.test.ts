@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { readManifest, readManifestListFile, writeManifest, writeManifestList } from '../../lib/iceberg/avro/index.js';
 import { deserializeValue } from '../../lib/iceberg/bounds.js';
 import { parseJson } from '../../lib/iceberg/json.js';
-import { type DataFile, type ManifestEntry, ManifestEntryStatus, type PartitionSpec, type Schema } from '../../lib/iceberg/types.js';
+import {
+  type DataFile,
+  type ManifestEntry,
+  ManifestEntryStatus,
+  type PartitionSpec,
+  type Schema,
+} from '../../lib/iceberg/types.js';
 
 const schema: Schema = {
   type: 'struct',
@@ -50,13 +56,34 @@ function dataFile(i: number, partition: DataFile['partition']): DataFile {
 }
 
 const entries: ManifestEntry[] = [
-  { status: ManifestEntryStatus.Added, snapshot_id: 42n, sequence_number: null, file_sequence_number: null, data_file: dataFile(0, [19417, 12345n, '0d1c5e1e-8c0b-4a8e-9f53-0b2c6f1d9a10', 3]) },
-  { status: ManifestEntryStatus.Existing, snapshot_id: 7n, sequence_number: 4n, file_sequence_number: 5n, data_file: dataFile(1, [19400, -5n, null, 7]) },
-  { status: ManifestEntryStatus.Deleted, snapshot_id: 42n, sequence_number: 2n, file_sequence_number: 2n, data_file: dataFile(2, [null, 99999n, null, 0]) },
+  {
+    status: ManifestEntryStatus.Added,
+    snapshot_id: 42n,
+    sequence_number: null,
+    file_sequence_number: null,
+    data_file: dataFile(0, [19417, 12345n, '0d1c5e1e-8c0b-4a8e-9f53-0b2c6f1d9a10', 3]),
+  },
+  {
+    status: ManifestEntryStatus.Existing,
+    snapshot_id: 7n,
+    sequence_number: 4n,
+    file_sequence_number: 5n,
+    data_file: dataFile(1, [19400, -5n, null, 7]),
+  },
+  {
+    status: ManifestEntryStatus.Deleted,
+    snapshot_id: 42n,
+    sequence_number: 2n,
+    file_sequence_number: 2n,
+    data_file: dataFile(2, [null, 99999n, null, 0]),
+  },
 ];
 
 const simpleSpec: PartitionSpec = { 'spec-id': 2, fields: [spec.fields[0], spec.fields[3]] as PartitionSpec['fields'] };
-const withSimplePartition = (e: ManifestEntry): ManifestEntry => ({ ...e, data_file: { ...e.data_file, partition: [e.data_file.partition[0] ?? null, e.data_file.partition[3] ?? null] } });
+const withSimplePartition = (e: ManifestEntry): ManifestEntry => ({
+  ...e,
+  data_file: { ...e.data_file, partition: [e.data_file.partition[0] ?? null, e.data_file.partition[3] ?? null] },
+});
 
 function icebird(bytes: Uint8Array) {
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
@@ -68,7 +95,11 @@ function everyFieldHasId(schema: unknown): boolean {
   if (Array.isArray(schema)) return schema.every(everyFieldHasId);
   if (typeof schema !== 'object' || schema === null) return true;
   const s = schema as Record<string, unknown>;
-  if (Array.isArray(s.fields) && !s.fields.every((f: Record<string, unknown>) => typeof f['field-id'] === 'number' && everyFieldHasId(f.type))) return false;
+  if (
+    Array.isArray(s.fields) &&
+    !s.fields.every((f: Record<string, unknown>) => typeof f['field-id'] === 'number' && everyFieldHasId(f.type))
+  )
+    return false;
   if (s.type === 'array' && s.logicalType !== 'map' && typeof s['element-id'] !== 'number') return false;
   return everyFieldHasId(s.items ?? null) && (typeof s.type === 'object' ? everyFieldHasId(s.type) : true);
 }
@@ -76,10 +107,23 @@ function everyFieldHasId(schema: unknown): boolean {
 describe('writeManifest', () => {
   it.each([1, 2, 3] as const)('v%i round-trips entries, partitions and metrics', (formatVersion) => {
     const input = formatVersion === 1 ? entries.map((e) => ({ ...e, snapshot_id: e.snapshot_id ?? 42n })) : entries;
-    const { bytes, manifest } = writeManifest({ formatVersion, schema, spec, snapshotId: 42n, content: 'data', entries: input, path: 's3://bucket/t/metadata/a-m0.avro', sequenceNumber: 6n });
+    const { bytes, manifest } = writeManifest({
+      formatVersion,
+      schema,
+      spec,
+      snapshotId: 42n,
+      content: 'data',
+      entries: input,
+      path: 's3://bucket/t/metadata/a-m0.avro',
+      sequenceNumber: 6n,
+    });
     expect(manifest.manifest_length).toBe(bytes.byteLength);
-    expect([manifest.added_files_count, manifest.existing_files_count, manifest.deleted_files_count]).toEqual([1, 1, 1]);
-    expect([manifest.added_rows_count, manifest.existing_rows_count, manifest.deleted_rows_count]).toEqual([10, 11, 12]);
+    expect([manifest.added_files_count, manifest.existing_files_count, manifest.deleted_files_count]).toEqual([
+      1, 1, 1,
+    ]);
+    expect([manifest.added_rows_count, manifest.existing_rows_count, manifest.deleted_rows_count]).toEqual([
+      10, 11, 12,
+    ]);
     expect(manifest.min_sequence_number).toBe(2n);
 
     const back = readManifest(bytes, { manifest: { ...manifest, sequence_number: 6n }, spec });
@@ -102,12 +146,25 @@ describe('writeManifest', () => {
     }
 
     // icebird's Avro reader has no `fixed` (decimal, uuid partitions): give it a spec without them.
-    const simple = writeManifest({ formatVersion, schema, spec: simpleSpec, snapshotId: 42n, content: 'data', entries: input.map(withSimplePartition), path: 'p', sequenceNumber: 6n });
+    const simple = writeManifest({
+      formatVersion,
+      schema,
+      spec: simpleSpec,
+      snapshotId: 42n,
+      content: 'data',
+      entries: input.map(withSimplePartition),
+      path: 'p',
+      sequenceNumber: 6n,
+    });
     const { metadata, records } = icebird(simple.bytes);
     expect(everyFieldHasId(metadata['avro.schema'])).toBe(true);
     expect(metadata['avro.codec']).toBe('deflate');
     expect(records.map((r) => r.data_file.partition.name_x20bucket)).toEqual([3, 7, 0]);
-    const dataFields = (metadata['avro.schema'] as { fields: { name: string; type: { fields: { name: string }[] } }[] }).fields.find((f) => f.name === 'data_file')?.type.fields.map((f) => f.name);
+    const dataFields = (
+      metadata['avro.schema'] as { fields: { name: string; type: { fields: { name: string }[] } }[] }
+    ).fields
+      .find((f) => f.name === 'data_file')
+      ?.type.fields.map((f) => f.name);
     expect(dataFields?.includes('block_size_in_bytes')).toBe(formatVersion === 1);
     expect(records).toHaveLength(3);
     expect(records[0]?.data_file.file_path).toBe('s3://bucket/t/data/f0.parquet');
@@ -116,7 +173,16 @@ describe('writeManifest', () => {
   });
 
   it('summarizes partitions with single-value bounds (spec Appendix D)', () => {
-    const { manifest } = writeManifest({ formatVersion: 2, schema, spec, snapshotId: 42n, content: 'data', entries, path: 'p', sequenceNumber: 6n });
+    const { manifest } = writeManifest({
+      formatVersion: 2,
+      schema,
+      spec,
+      snapshotId: 42n,
+      content: 'data',
+      entries,
+      path: 'p',
+      sequenceNumber: 6n,
+    });
     const [day, amount, key, bucket] = manifest.partitions ?? [];
     expect(day?.contains_null).toBe(true);
     expect(deserializeValue('date', day?.lower_bound as Uint8Array)).toBe(19400);
@@ -131,8 +197,24 @@ describe('writeManifest', () => {
 
 describe('writeManifestList', () => {
   it.each([1, 2, 3] as const)('v%i writes Java header keys and reads back by field id', (formatVersion) => {
-    const { manifest } = writeManifest({ formatVersion, schema, spec, snapshotId: 42n, content: 'data', entries: entries.slice(0, 2), path: 's3://b/t/metadata/a-m0.avro', sequenceNumber: 6n });
-    const bytes = writeManifestList({ formatVersion, snapshotId: 9223372036854775807n, parentSnapshotId: null, sequenceNumber: 6n, firstRowId: 100n, manifests: [{ ...manifest, first_row_id: 100n }] });
+    const { manifest } = writeManifest({
+      formatVersion,
+      schema,
+      spec,
+      snapshotId: 42n,
+      content: 'data',
+      entries: entries.slice(0, 2),
+      path: 's3://b/t/metadata/a-m0.avro',
+      sequenceNumber: 6n,
+    });
+    const bytes = writeManifestList({
+      formatVersion,
+      snapshotId: 9223372036854775807n,
+      parentSnapshotId: null,
+      sequenceNumber: 6n,
+      firstRowId: 100n,
+      manifests: [{ ...manifest, first_row_id: 100n }],
+    });
     const { header, manifests } = readManifestListFile(bytes);
     expect(header['snapshot-id']).toBe('9223372036854775807');
     expect(header['parent-snapshot-id']).toBe('null');

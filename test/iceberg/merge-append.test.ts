@@ -17,7 +17,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'floe-merge-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function tinyFile(location: string, i: number): DataFile {
-  return { content: 0, file_path: `${location}/data/f-${i}.parquet`, file_format: 'PARQUET', partition: [i % 3], record_count: 5, file_size_in_bytes: 500 };
+  return {
+    content: 0,
+    file_path: `${location}/data/f-${i}.parquet`,
+    file_format: 'PARQUET',
+    partition: [i % 3],
+    record_count: 5,
+    file_size_in_bytes: 500,
+  };
 }
 
 describe('mergeAppend', () => {
@@ -31,7 +38,13 @@ describe('mergeAppend', () => {
     });
     let maxManifests = 0;
     for (let i = 0; i < 1000; i++) {
-      const product = await mergeAppend({ metadata, io, dataFiles: [tinyFile(location, i)], snapshotId: newSnapshotId(), attemptId: `a${i}` });
+      const product = await mergeAppend({
+        metadata,
+        io,
+        dataFiles: [tinyFile(location, i)],
+        snapshotId: newSnapshotId(),
+        attemptId: `a${i}`,
+      });
       for (const f of product.files) await io.write(f.path, f.bytes);
       metadata = applyUpdates(metadata, product.change.updates);
       const count = readManifestList(await io.read(product.snapshot['manifest-list'] as string)).length;
@@ -65,7 +78,13 @@ describe('mergeAppend', () => {
     });
     const counts: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const product = await mergeAppend({ metadata, io, dataFiles: [{ ...tinyFile(location, i), partition: [] }], snapshotId: newSnapshotId(), attemptId: `s${i}` });
+      const product = await mergeAppend({
+        metadata,
+        io,
+        dataFiles: [{ ...tinyFile(location, i), partition: [] }],
+        snapshotId: newSnapshotId(),
+        attemptId: `s${i}`,
+      });
       for (const f of product.files) await io.write(f.path, f.bytes);
       metadata = applyUpdates(metadata, product.change.updates);
       counts.push(readManifestList(await io.read(product.snapshot['manifest-list'] as string)).length);

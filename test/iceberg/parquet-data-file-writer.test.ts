@@ -292,7 +292,7 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
     });
     expect(files.length).toBeGreaterThan(2);
     expect(files.reduce((n, f) => n + f.record_count, 0)).toBe(3000);
-    expect(files.map((f) => f.file_path.slice(-11))).toEqual(files.map((_, k) => `${String(k).padStart(5, '0')}.parquet`));
+    expect(files.map((f) => f.file_path.slice(-13))).toEqual(files.map((_, k) => `${String(k).padStart(5, '0')}.parquet`));
     const list = `[${files.map((f) => sqlString(f.file_path)).join(', ')}]`;
     const [agg] = await db.query(`SELECT count(*) AS n, count(DISTINCT id) AS ids FROM read_parquet(${list})`);
     expect(agg).toEqual({ n: 3000n, ids: 3000n });

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import { liveDataFiles, snapshotFiles } from '../../lib/iceberg/scan.js';
+import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import { fixtureTableIo } from '../support/icebird.js';
 
 const tablesDir = join(import.meta.dirname, '../fixtures/tables');
@@ -49,12 +49,20 @@ describe('live data files match snapshot summaries', () => {
     const records = data.reduce((n, e) => n + e.data_file.record_count, 0);
     expect(String(data.length)).toBe(summary['total-data-files'] ?? String(data.length));
     expect(String(records)).toBe(summary['total-records'] ?? String(records));
-    if (summary['total-delete-files'] !== undefined) expect(String(files?.deleteEntries.length)).toBe(summary['total-delete-files']);
+    if (summary['total-delete-files'] !== undefined)
+      expect(String(files?.deleteEntries.length)).toBe(summary['total-delete-files']);
     // At least the record total is present for every one of these engines.
     expect(summary['total-records']).toBeDefined();
-    if (summary['total-files-size'] !== undefined && !name.startsWith('duckdb-hive') && !name.startsWith('duckdb-partition')) {
+    if (
+      summary['total-files-size'] !== undefined &&
+      !name.startsWith('duckdb-hive') &&
+      !name.startsWith('duckdb-partition')
+    ) {
       // Deletion vectors count their blob, not the whole Puffin file (Java ScanTaskUtil.contentSizeInBytes).
-      const size = [...data, ...(files?.deleteEntries ?? [])].reduce((n, e) => n + (e.data_file.content_size_in_bytes ?? e.data_file.file_size_in_bytes), 0);
+      const size = [...data, ...(files?.deleteEntries ?? [])].reduce(
+        (n, e) => n + (e.data_file.content_size_in_bytes ?? e.data_file.file_size_in_bytes),
+        0,
+      );
       expect(String(size)).toBe(summary['total-files-size']);
     }
   });
@@ -68,7 +76,9 @@ describe('live data files match snapshot summaries', () => {
     const partitioned = await openLocalTable(join(tablesDir, 'polars-iceberg-table'));
     const all = await liveDataFiles(partitioned.io, partitioned.metadata);
     const firstDay = all.map((e) => e.data_file.partition[0] as number).sort()[0] as number;
-    const oneDay = await liveDataFiles(partitioned.io, partitioned.metadata, { partitionFilter: (_spec, p) => p[0] === firstDay });
+    const oneDay = await liveDataFiles(partitioned.io, partitioned.metadata, {
+      partitionFilter: (_spec, p) => p[0] === firstDay,
+    });
     expect(oneDay.length).toBeGreaterThan(0);
     expect(oneDay.length).toBeLessThan(all.length);
     // Day partitions are days since the epoch: 2023-03-01 is day 19417.

@@ -15,9 +15,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { icebergRead } from 'icebird';
 import { parseJson } from '../../lib/iceberg/json.js';
-import { applyUpdates, checkRequirements } from '../../lib/iceberg/metadata-builder.js';
 import { decodeMetadataBytes, serializeTableMetadata } from '../../lib/iceberg/metadata.js';
-import { findCurrentMetadata, type LocalTable, LocalTableFileIO, metadataVersion } from '../../lib/iceberg/table-paths.js';
+import { applyUpdates, checkRequirements } from '../../lib/iceberg/metadata-builder.js';
+import {
+  findCurrentMetadata,
+  type LocalTable,
+  LocalTableFileIO,
+  metadataVersion,
+} from '../../lib/iceberg/table-paths.js';
 import type { PendingFile, TableChange, TableMetadata } from '../../lib/iceberg/types.js';
 import type { FileIO } from '../../lib/storage/file-io.js';
 
@@ -57,10 +62,12 @@ function localFileFor(url: string, prefixes: [string, string][]): string | undef
 }
 
 function serve(file: string | undefined, init?: RequestInit): Response {
-  if (!file || !existsSync(file) || !statSync(file).isFile()) return new Response('not found', { status: 404, statusText: 'Not Found' });
+  if (!file || !existsSync(file) || !statSync(file).isFile())
+    return new Response('not found', { status: 404, statusText: 'Not Found' });
   const bytes = readFileSync(file);
   const method = (init?.method ?? 'GET').toUpperCase();
-  if (method === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(bytes.length) } });
+  if (method === 'HEAD')
+    return new Response(null, { status: 200, headers: { 'content-length': String(bytes.length) } });
   const range = new Headers(init?.headers).get('range');
   const m = range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
   if (m) {
@@ -69,7 +76,10 @@ function serve(file: string | undefined, init?: RequestInit): Response {
     const slice = bytes.subarray(start, Math.min(end, bytes.length));
     return new Response(slice, {
       status: 206,
-      headers: { 'content-length': String(slice.length), 'content-range': `bytes ${start}-${start + slice.length - 1}/${bytes.length}` },
+      headers: {
+        'content-length': String(slice.length),
+        'content-range': `bytes ${start}-${start + slice.length - 1}/${bytes.length}`,
+      },
     });
   }
   return new Response(bytes, { status: 200, headers: { 'content-length': String(bytes.length) } });
@@ -79,7 +89,10 @@ function serve(file: string | undefined, init?: RequestInit): Response {
  * Reads every row of a table's current snapshot with icebird. `metadataPathOrTableDir` is a
  * metadata JSON file or a table directory (its newest metadata is used).
  */
-export async function readTableWithIcebird(metadataPathOrTableDir: string, options: IcebirdReadOptions = {}): Promise<Record<string, unknown>[]> {
+export async function readTableWithIcebird(
+  metadataPathOrTableDir: string,
+  options: IcebirdReadOptions = {},
+): Promise<Record<string, unknown>[]> {
   const metadataPath = findCurrentMetadata(metadataPathOrTableDir);
   // Parse losslessly: icebird's own JSON.parse would round 63-bit snapshot ids.
   const metadata = parseJson<Record<string, unknown>>(decodeMetadataBytes(readFileSync(metadataPath)));
@@ -87,7 +100,8 @@ export async function readTableWithIcebird(metadataPathOrTableDir: string, optio
   const tableDir = basename(parent) === 'metadata' ? dirname(parent) : parent;
   const location = String(metadata.location ?? '');
   const prefixes: [string, string][] = [];
-  for (const [prefix, dir] of Object.entries(options.prefixMap ?? {})) prefixes.push([withSlash(canonical(prefix)), dir]);
+  for (const [prefix, dir] of Object.entries(options.prefixMap ?? {}))
+    prefixes.push([withSlash(canonical(prefix)), dir]);
   if (location) {
     prefixes.push([withSlash(canonical(location)), tableDir]);
     if (location.startsWith('./')) prefixes.push([withSlash(location.slice(2)), tableDir]);
@@ -100,7 +114,10 @@ export async function readTableWithIcebird(metadataPathOrTableDir: string, optio
     return serve(localFileFor(url, prefixes), init);
   }) as typeof fetch;
   try {
-    return (await icebergRead({ tableUrl: location || tableDir, metadata: metadata as never })) as Record<string, unknown>[];
+    return (await icebergRead({ tableUrl: location || tableDir, metadata: metadata as never })) as Record<
+      string,
+      unknown
+    >[];
   } finally {
     globalThis.fetch = original;
   }
@@ -116,7 +133,8 @@ export function fixtureTableIo(table: LocalTable): FileIO {
   const relativeFileUri = location.startsWith('file://') && !location.startsWith('file:///');
   if (!relativeFileUri) return table.io;
   const io = new LocalTableFileIO(location.replace(/^file:\/\//, 'rel://'), table.tableDir);
-  const map = (p: string) => (p.startsWith('file://') && !p.startsWith('file:///') ? p.replace(/^file:\/\//, 'rel://') : p);
+  const map = (p: string) =>
+    p.startsWith('file://') && !p.startsWith('file:///') ? p.replace(/^file:\/\//, 'rel://') : p;
   return {
     read: (p) => io.read(map(p)),
     readStream: (p) => io.readStream(map(p)),
@@ -134,7 +152,11 @@ export function fixtureTableIo(table: LocalTable): FileIO {
  * pending files, applies the change, writes `v<N+1>.metadata.json` and `version-hint.text`.
  * Returns the new metadata. (Tests only: no locking, no requirement checks beyond the builder's.)
  */
-export async function commitToLocalTable(table: LocalTable, io: FileIO, product: { change: TableChange; files: PendingFile[] }): Promise<TableMetadata> {
+export async function commitToLocalTable(
+  table: LocalTable,
+  io: FileIO,
+  product: { change: TableChange; files: PendingFile[] },
+): Promise<TableMetadata> {
   for (const file of product.files) await io.write(file.path, file.bytes);
   checkRequirements(table.metadata, product.change.requirements);
   const next = applyUpdates(table.metadata, product.change.updates);

@@ -13,7 +13,7 @@
  * await auth.authorization(); // 'Bearer eyJ…'
  */
 import { parseJson } from '../../iceberg/json.js';
-import { NotAuthorizedError, ServiceUnavailableError, redact, registerSecret } from '../errors.js';
+import { NotAuthorizedError, redact, registerSecret, ServiceUnavailableError } from '../errors.js';
 
 /** Supplies the `Authorization` header value for catalog requests. */
 export interface AuthProvider {
@@ -160,23 +160,35 @@ export class OAuth2Auth implements AuthProvider {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (error) {
-      throw new ServiceUnavailableError(`token endpoint ${this.options.tokenEndpoint} unreachable: ${describe(error)}`, { cause: scrub(error) });
+      throw new ServiceUnavailableError(
+        `token endpoint ${this.options.tokenEndpoint} unreachable: ${describe(error)}`,
+        { cause: scrub(error) },
+      );
     }
     const text = await response.text();
     if (!response.ok) {
       const body = safeParse(text) as { error?: unknown; error_description?: unknown } | undefined;
-      const detail = body && typeof body === 'object' ? [body.error, body.error_description].filter(Boolean).join(': ') : text.slice(0, 200);
+      const detail =
+        body && typeof body === 'object'
+          ? [body.error, body.error_description].filter(Boolean).join(': ')
+          : text.slice(0, 200);
       const Class = response.status >= 500 ? ServiceUnavailableError : NotAuthorizedError;
       throw new Class(`token endpoint answered ${response.status}: ${detail}`, { status: response.status });
     }
-    const body = safeParse(text) as { access_token?: string; expires_in?: number | bigint; token_type?: string } | undefined;
+    const body = safeParse(text) as
+      | { access_token?: string; expires_in?: number | bigint; token_type?: string }
+      | undefined;
     if (!body?.access_token) throw new NotAuthorizedError('token endpoint returned no access_token');
     registerSecret(body.access_token);
     this.fetchCount += 1;
     const now = (this.options.now ?? Date.now)();
     const lifetimeMs = Number(body.expires_in ?? this.options.defaultExpiresInSeconds ?? 3600) * 1000;
     const window = Math.min(this.options.refreshWindowMs ?? 60_000, lifetimeMs / 2);
-    this.token = { header: `Bearer ${body.access_token}`, refreshAt: now + lifetimeMs - window, expiresAt: now + lifetimeMs };
+    this.token = {
+      header: `Bearer ${body.access_token}`,
+      refreshAt: now + lifetimeMs - window,
+      expiresAt: now + lifetimeMs,
+    };
     return this.token;
   }
 }

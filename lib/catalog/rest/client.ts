@@ -21,7 +21,7 @@ import { CatalogError, NoSuchTableError, type RequestKind } from '../errors.js';
 import { metadataFromJson } from '../metadata-json.js';
 import { type AuthProvider, DREMIO_CLOUD, type SecretSource, tokenExchangeAuth } from './auth.js';
 import { type CatalogConfigResponse, ResolvedConfig } from './config.js';
-import { type StorageCredentialJson, parseVendedCredentials } from './credentials.js';
+import { parseVendedCredentials, type StorageCredentialJson } from './credentials.js';
 import { type CatalogLogger, type HttpRequest, RestHttp } from './http.js';
 
 export interface RestCatalogOptions {
@@ -54,12 +54,21 @@ export class RestCatalog implements Catalog {
   constructor(private readonly options: RestCatalogOptions) {}
 
   /** A client for Dremio Cloud: token exchange of the PAT at login.dremio.cloud (RFC 8693). */
-  static dremioCloud(options: { warehouse: string; pat: SecretSource; uri?: string; tokenEndpoint?: string } & Partial<RestCatalogOptions>): RestCatalog {
+  static dremioCloud(
+    options: {
+      warehouse: string;
+      pat: SecretSource;
+      uri?: string;
+      tokenEndpoint?: string;
+    } & Partial<RestCatalogOptions>,
+  ): RestCatalog {
     const { pat, tokenEndpoint, ...rest } = options;
     return new RestCatalog({
       ...rest,
       uri: options.uri ?? DREMIO_CLOUD.catalogUri,
-      auth: options.auth ?? tokenExchangeAuth({ subjectToken: pat, tokenEndpoint, fetch: options.fetch, timeoutMs: options.timeoutMs }),
+      auth:
+        options.auth ??
+        tokenExchangeAuth({ subjectToken: pat, tokenEndpoint, fetch: options.fetch, timeoutMs: options.timeoutMs }),
     });
   }
 
@@ -89,7 +98,12 @@ export class RestCatalog implements Catalog {
   }
 
   private httpOptions() {
-    return { auth: this.options.auth, timeoutMs: this.options.timeoutMs, fetch: this.options.fetch, logger: this.options.logger };
+    return {
+      auth: this.options.auth,
+      timeoutMs: this.options.timeoutMs,
+      fetch: this.options.fetch,
+      logger: this.options.logger,
+    };
   }
 
   private async send<T>(
@@ -125,7 +139,10 @@ export class RestCatalog implements Catalog {
   async listNamespaces(parent?: string[], pageToken?: string): Promise<Page<string[]>> {
     const { body } = await this.send<{ namespaces?: string[][]; 'next-page-token'?: string | null }>(
       'GET /v1/{prefix}/namespaces',
-      (c) => ({ path: c.path('namespaces'), query: { parent: parent?.length ? c.namespaceQuery(parent) : undefined, pageToken } }),
+      (c) => ({
+        path: c.path('namespaces'),
+        query: { parent: parent?.length ? c.namespaceQuery(parent) : undefined, pageToken },
+      }),
       'namespace',
     );
     return page(body?.namespaces ?? [], body?.['next-page-token']);
@@ -133,7 +150,11 @@ export class RestCatalog implements Catalog {
 
   /** Creates a namespace; AlreadyExistsError when it exists. */
   async createNamespace(namespace: string[], properties: Record<string, string> = {}): Promise<void> {
-    await this.send('POST /v1/{prefix}/namespaces', (c) => ({ path: c.path('namespaces'), body: { namespace, properties } }), 'create');
+    await this.send(
+      'POST /v1/{prefix}/namespaces',
+      (c) => ({ path: c.path('namespaces'), body: { namespace, properties } }),
+      'create',
+    );
   }
 
   /** A namespace's properties; NoSuchNamespaceError when missing. */
@@ -148,7 +169,11 @@ export class RestCatalog implements Catalog {
 
   /** Drops an empty namespace. */
   async dropNamespace(namespace: string[]): Promise<void> {
-    await this.send('DELETE /v1/{prefix}/namespaces/{namespace}', (c) => ({ path: c.path('namespaces', c.namespace(namespace)) }), 'namespace');
+    await this.send(
+      'DELETE /v1/{prefix}/namespaces/{namespace}',
+      (c) => ({ path: c.path('namespaces', c.namespace(namespace)) }),
+      'namespace',
+    );
   }
 
   /** Sets and removes namespace properties. */
@@ -180,7 +205,11 @@ export class RestCatalog implements Catalog {
     const config = await this.resolvedConfig();
     try {
       if (!config.explicitEndpoints || config.supports('HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}')) {
-        await this.send('HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}', (c) => ({ path: this.tablePath(c, id) }), 'table');
+        await this.send(
+          'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+          (c) => ({ path: this.tablePath(c, id) }),
+          'table',
+        );
       } else {
         await this.loadTable(id);
       }
@@ -195,7 +224,11 @@ export class RestCatalog implements Catalog {
   async createTable(namespace: string[], request: CreateTableRequest): Promise<LoadedTable> {
     const { body } = await this.send<LoadTableResult>(
       'POST /v1/{prefix}/namespaces/{namespace}/tables',
-      (c) => ({ path: c.path('namespaces', c.namespace(namespace), 'tables'), body: request, headers: this.delegationHeaders() }),
+      (c) => ({
+        path: c.path('namespaces', c.namespace(namespace), 'tables'),
+        body: request,
+        headers: this.delegationHeaders(),
+      }),
       'create',
     );
     return toLoadedTable({ namespace, name: request.name }, body);
@@ -222,14 +255,21 @@ export class RestCatalog implements Catalog {
 
   /** Renames (or moves) a table. */
   async renameTable(from: TableIdentifier, to: TableIdentifier): Promise<void> {
-    await this.send('POST /v1/{prefix}/tables/rename', (c) => ({ path: c.path('tables', 'rename'), body: { source: from, destination: to } }), 'table');
+    await this.send(
+      'POST /v1/{prefix}/tables/rename',
+      (c) => ({ path: c.path('tables', 'rename'), body: { source: from, destination: to } }),
+      'table',
+    );
   }
 
   /** Sends one commit (`updateTable`). 409 → CommitConflictError; 5xx/transport → CommitStateUnknownError. */
   async commitTable(id: TableIdentifier, change: TableChange, signal?: AbortSignal): Promise<LoadedTable> {
     const { body } = await this.send<LoadTableResult>(
       'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
-      (c) => ({ path: this.tablePath(c, id), body: { identifier: id, requirements: change.requirements, updates: change.updates } }),
+      (c) => ({
+        path: this.tablePath(c, id),
+        body: { identifier: id, requirements: change.requirements, updates: change.updates },
+      }),
       'commit',
       signal ? { signal } : {},
     );
@@ -242,7 +282,13 @@ export class RestCatalog implements Catalog {
       'POST /v1/{prefix}/transactions/commit',
       (c) => ({
         path: c.path('transactions', 'commit'),
-        body: { 'table-changes': changes.map((ch) => ({ identifier: ch.identifier, requirements: ch.requirements, updates: ch.updates })) },
+        body: {
+          'table-changes': changes.map((ch) => ({
+            identifier: ch.identifier,
+            requirements: ch.requirements,
+            updates: ch.updates,
+          })),
+        },
       }),
       'commit',
     );

@@ -51,7 +51,10 @@ export function parseVendedCredentials(
 }
 
 /** Picks the credentials whose prefix is the longest match for `path`; undefined means ambient. */
-export function chooseCredentials(credentials: readonly StorageCredentials[] | undefined, path: string): StorageCredentials | undefined {
+export function chooseCredentials(
+  credentials: readonly StorageCredentials[] | undefined,
+  path: string,
+): StorageCredentials | undefined {
   let best: StorageCredentials | undefined;
   for (const c of credentials ?? []) {
     if (path.startsWith(c.prefix) && (!best || c.prefix.length > best.prefix.length)) best = c;

@@ -8,17 +8,21 @@
 import { randomBytes } from 'node:crypto';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
 import {
-  CatalogError,
+  type CatalogError,
   CommitStateUnknownError,
-  type RequestKind,
-  ServiceUnavailableError,
   errorForStatus,
+  type RequestKind,
   redact,
+  ServiceUnavailableError,
 } from '../errors.js';
 import { type AuthProvider, describe, scrub } from './auth.js';
 
 /** A structured log line; `message` is already redacted. */
-export type CatalogLogger = (line: { level: 'debug' | 'info' | 'warn'; message: string; [key: string]: unknown }) => void;
+export type CatalogLogger = (line: {
+  level: 'debug' | 'info' | 'warn';
+  message: string;
+  [key: string]: unknown;
+}) => void;
 
 export interface HttpOptions {
   baseUrl: string;
@@ -77,7 +81,12 @@ export class RestHttp {
       if (request.signal) signals.push(request.signal);
       let response: Response;
       try {
-        response = await (this.options.fetch ?? fetch)(url, { method: request.method, headers, body, signal: AbortSignal.any(signals) });
+        response = await (this.options.fetch ?? fetch)(url, {
+          method: request.method,
+          headers,
+          body,
+          signal: AbortSignal.any(signals),
+        });
       } catch (error) {
         throw this.transportError(error, request.kind, where);
       }
@@ -95,7 +104,11 @@ export class RestHttp {
       }
       if (!response.ok) throw this.statusError(response.status, text, request.kind, where);
       this.log('debug', `${where}: ${response.status}`);
-      return { status: response.status, body: text.length > 0 ? parseJson<T>(text) : undefined, headers: response.headers };
+      return {
+        status: response.status,
+        body: text.length > 0 ? parseJson<T>(text) : undefined,
+        headers: response.headers,
+      };
     }
   }
 
@@ -122,7 +135,8 @@ export class RestHttp {
     const notSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
     const message = `${where}: ${describe(error)}`;
     this.log('warn', message);
-    if (kind === 'commit' && !notSent) return new CommitStateUnknownError(`commit outcome unknown: ${message}`, { cause: scrub(error) });
+    if (kind === 'commit' && !notSent)
+      return new CommitStateUnknownError(`commit outcome unknown: ${message}`, { cause: scrub(error) });
     return new ServiceUnavailableError(message, { cause: scrub(error) });
   }
 

@@ -3,7 +3,7 @@
  * tables, `updateTable`, `transactions/commit`, rename, credentials. Handlers take decoded
  * arguments and return `{ status, body }` or throw a ServerError; server.ts does the HTTP.
  */
-import { InvalidUpdateError, RequirementFailedError, newTableMetadata } from '../../iceberg/metadata-builder.js';
+import { InvalidUpdateError, newTableMetadata, RequirementFailedError } from '../../iceberg/metadata-builder.js';
 import type { PartitionSpec, Schema, SortOrder, TableChange, TableMetadata } from '../../iceberg/types.js';
 import type { TableIdentifier } from '../catalog.js';
 import { metadataToJson } from '../metadata-json.js';
@@ -58,7 +58,8 @@ function page<T>(items: T[], req: RouteRequest, ctx: RouteContext): { items: T[]
 }
 
 function requireObject(body: unknown, what: string): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ServerError(400, 'BadRequestException', `${what}: expected a JSON object`);
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new ServerError(400, 'BadRequestException', `${what}: expected a JSON object`);
   return body as Record<string, unknown>;
 }
 
@@ -67,7 +68,10 @@ function parseChange(body: unknown, what: string): TableChange {
   if (!Array.isArray(o.requirements ?? []) || !Array.isArray(o.updates)) {
     throw new ServerError(400, 'BadRequestException', `${what}: requirements and updates must be arrays`);
   }
-  return { requirements: (o.requirements ?? []) as TableChange['requirements'], updates: o.updates as TableChange['updates'] };
+  return {
+    requirements: (o.requirements ?? []) as TableChange['requirements'],
+    updates: o.updates as TableChange['updates'],
+  };
 }
 
 function vended(ctx: RouteContext, req: RouteRequest, location: string): StorageCredentialJson[] | undefined {
@@ -82,7 +86,11 @@ function vendFor(vend: VendOption, location: string): StorageCredentialJson[] {
   return [{ prefix: location, config: { ...vend.config, 's3.session-token-expires-at-ms': String(expires) } }];
 }
 
-function loadResult(ctx: RouteContext, req: RouteRequest, table: { metadataLocation?: string; metadata: TableMetadata }) {
+function loadResult(
+  ctx: RouteContext,
+  req: RouteRequest,
+  table: { metadataLocation?: string; metadata: TableMetadata },
+) {
   const creds = vended(ctx, req, table.metadata.location);
   return {
     ...(table.metadataLocation ? { 'metadata-location': table.metadataLocation } : {}),
@@ -97,8 +105,14 @@ function asRestErrors<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof RequirementFailedError) throw new ServerError(409, 'CommitFailedException', error.message, { cause: error });
-    if (error instanceof InvalidUpdateError || error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError) {
+    if (error instanceof RequirementFailedError)
+      throw new ServerError(409, 'CommitFailedException', error.message, { cause: error });
+    if (
+      error instanceof InvalidUpdateError ||
+      error instanceof TypeError ||
+      error instanceof SyntaxError ||
+      error instanceof RangeError
+    ) {
       throw new ServerError(400, 'BadRequestException', error.message, { cause: error });
     }
     throw error;
@@ -130,7 +144,12 @@ function emptyMetadata(store: CatalogStore, id: TableIdentifier): TableMetadata 
 }
 
 function failureFor(status: number, message: string): ServerError {
-  const type = status === 409 ? 'CommitFailedException' : status === 503 ? 'ServiceUnavailableException' : 'CommitStateUnknownException';
+  const type =
+    status === 409
+      ? 'CommitFailedException'
+      : status === 503
+        ? 'ServiceUnavailableException'
+        : 'CommitStateUnknownException';
   return new ServerError(status, type, message);
 }
 
@@ -138,26 +157,38 @@ function failureFor(status: number, message: string): ServerError {
  * Applies commits under the tables' locks, honouring the fault queue. Every change is checked
  * and built before any metadata is written, so a transaction is all or nothing.
  */
-async function commit(ctx: RouteContext, changes: Array<{ id: TableIdentifier; change: TableChange }>): Promise<RouteResult | StoredTable[]> {
+async function commit(
+  ctx: RouteContext,
+  changes: Array<{ id: TableIdentifier; change: TableChange }>,
+): Promise<RouteResult | StoredTable[]> {
   const fault = ctx.faults.nextCommitFault();
   if (fault?.kind === 'status') throw failureFor(fault.status, `injected failure: ${fault.status}`);
   if (fault?.kind === 'drop') return { drop: true };
-  const written = await ctx.store.locks.run(changes.map((c) => CatalogStore.key(c.id)), async () => {
-    const prepared: Array<{ id: TableIdentifier; next: TableMetadata; current?: StoredTable }> = [];
-    for (const { id, change } of changes) {
-      const current = await ctx.store.table(id);
-      const creating = change.requirements.some((r) => r.type === 'assert-create');
-      if (!current && !creating) throw new ServerError(404, 'NoSuchTableException', `Table does not exist: ${[...id.namespace, id.name].join('.')}`);
-      if (!current) await ctx.store.requireNamespace(id.namespace);
-      const next = asRestErrors(() => ctx.store.prepareCommit(current, change, () => emptyMetadata(ctx.store, id)));
-      prepared.push({ id, next, current });
-    }
-    const out: StoredTable[] = [];
-    for (const p of prepared) out.push(await ctx.store.writeVersion(p.id, p.next, p.current));
-    return out;
-  });
+  const written = await ctx.store.locks.run(
+    changes.map((c) => CatalogStore.key(c.id)),
+    async () => {
+      const prepared: Array<{ id: TableIdentifier; next: TableMetadata; current?: StoredTable }> = [];
+      for (const { id, change } of changes) {
+        const current = await ctx.store.table(id);
+        const creating = change.requirements.some((r) => r.type === 'assert-create');
+        if (!current && !creating)
+          throw new ServerError(
+            404,
+            'NoSuchTableException',
+            `Table does not exist: ${[...id.namespace, id.name].join('.')}`,
+          );
+        if (!current) await ctx.store.requireNamespace(id.namespace);
+        const next = asRestErrors(() => ctx.store.prepareCommit(current, change, () => emptyMetadata(ctx.store, id)));
+        prepared.push({ id, next, current });
+      }
+      const out: StoredTable[] = [];
+      for (const p of prepared) out.push(await ctx.store.writeVersion(p.id, p.next, p.current));
+      return out;
+    },
+  );
   ctx.faults.commitsApplied += 1;
-  if (fault?.kind === 'apply-then-status') throw failureFor(fault.status, `injected failure after apply: ${fault.status}`);
+  if (fault?.kind === 'apply-then-status')
+    throw failureFor(fault.status, `injected failure after apply: ${fault.status}`);
   if (fault?.kind === 'apply-then-drop') return { drop: true };
   return written;
 }
@@ -182,7 +213,11 @@ route('GET', 'namespaces', async (ctx, req) => {
 route('POST', 'namespaces', async (ctx, req) => {
   const body = requireObject(req.body, 'CreateNamespaceRequest');
   const namespace = body.namespace;
-  if (!Array.isArray(namespace) || namespace.length === 0 || namespace.some((n) => typeof n !== 'string' || n.length === 0)) {
+  if (
+    !Array.isArray(namespace) ||
+    namespace.length === 0 ||
+    namespace.some((n) => typeof n !== 'string' || n.length === 0)
+  ) {
     throw new ServerError(400, 'BadRequestException', 'namespace must be a non-empty array of names');
   }
   const properties = (body.properties ?? {}) as Record<string, string>;
@@ -211,7 +246,8 @@ route('POST', 'namespaces/:ns/properties', async (ctx, req, [n]) => {
   const updates = (body.updates ?? {}) as Record<string, string>;
   const removals = (body.removals ?? []) as string[];
   const overlap = removals.filter((k) => k in updates);
-  if (overlap.length > 0) throw new ServerError(422, 'UnprocessableEntityException', `keys both updated and removed: ${overlap.join(', ')}`);
+  if (overlap.length > 0)
+    throw new ServerError(422, 'UnprocessableEntityException', `keys both updated and removed: ${overlap.join(', ')}`);
   const props = { ...(await ctx.store.requireNamespace(namespace)) };
   const removed: string[] = [];
   const missing: string[] = [];
@@ -232,15 +268,20 @@ route('GET', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
   const p = page(await ctx.store.tableNames(namespace), req, ctx);
   return {
     status: 200,
-    body: { identifiers: p.items.map((name) => ({ namespace, name })), ...(p.next ? { 'next-page-token': p.next } : {}) },
+    body: {
+      identifiers: p.items.map((name) => ({ namespace, name })),
+      ...(p.next ? { 'next-page-token': p.next } : {}),
+    },
   };
 });
 
 route('POST', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
   const namespace = ns(n as string);
   const body = requireObject(req.body, 'CreateTableRequest');
-  if (typeof body.name !== 'string' || body.name.length === 0) throw new ServerError(400, 'BadRequestException', 'name is required');
-  if (!body.schema || typeof body.schema !== 'object') throw new ServerError(400, 'BadRequestException', 'schema is required');
+  if (typeof body.name !== 'string' || body.name.length === 0)
+    throw new ServerError(400, 'BadRequestException', 'name is required');
+  if (!body.schema || typeof body.schema !== 'object')
+    throw new ServerError(400, 'BadRequestException', 'schema is required');
   await ctx.store.requireNamespace(namespace);
   const id = { namespace, name: body.name };
   const properties = { ...((body.properties ?? {}) as Record<string, string>) };
@@ -248,7 +289,12 @@ route('POST', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
   const formatVersion = Number(properties['format-version'] ?? 2) as 1 | 2 | 3;
   delete properties['format-version'];
   return ctx.store.locks.run([CatalogStore.key(id)], async () => {
-    if (await ctx.store.table(id)) throw new ServerError(409, 'AlreadyExistsException', `Table already exists: ${[...namespace, body.name].join('.')}`);
+    if (await ctx.store.table(id))
+      throw new ServerError(
+        409,
+        'AlreadyExistsException',
+        `Table already exists: ${[...namespace, body.name].join('.')}`,
+      );
     const metadata = asRestErrors(() =>
       newTableMetadata({
         schema: body.schema as Schema,
@@ -277,7 +323,9 @@ route('HEAD', 'namespaces/:ns/tables/:table', async (ctx, _req, [n, t]) => {
 
 route('DELETE', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
   const id = tableId(n as string, t as string);
-  await ctx.store.locks.run([CatalogStore.key(id)], () => ctx.store.dropTable(id, req.query.get('purgeRequested') === 'true'));
+  await ctx.store.locks.run([CatalogStore.key(id)], () =>
+    ctx.store.dropTable(id, req.query.get('purgeRequested') === 'true'),
+  );
   return { status: 204 };
 });
 
@@ -286,7 +334,10 @@ route('POST', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
   const result = await commit(ctx, [{ id, change: parseChange(req.body, 'CommitTableRequest') }]);
   if ('drop' in result) return result;
   const stored = (result as StoredTable[])[0] as StoredTable;
-  return { status: 200, body: { 'metadata-location': stored.metadataLocation, metadata: metadataToJson(stored.metadata) } };
+  return {
+    status: 200,
+    body: { 'metadata-location': stored.metadataLocation, metadata: metadataToJson(stored.metadata) },
+  };
 });
 
 route('GET', 'namespaces/:ns/tables/:table/credentials', async (ctx, _req, [n, t]) => {
@@ -304,7 +355,12 @@ route('POST', 'tables/rename', async (ctx, req) => {
   const body = requireObject(req.body, 'RenameTableRequest');
   const source = body.source as TableIdentifier | undefined;
   const destination = body.destination as TableIdentifier | undefined;
-  if (!source?.name || !Array.isArray(source.namespace) || !destination?.name || !Array.isArray(destination.namespace)) {
+  if (
+    !source?.name ||
+    !Array.isArray(source.namespace) ||
+    !destination?.name ||
+    !Array.isArray(destination.namespace)
+  ) {
     throw new ServerError(400, 'BadRequestException', 'source and destination identifiers are required');
   }
   await ctx.store.renameTable(source, destination);
@@ -314,23 +370,27 @@ route('POST', 'tables/rename', async (ctx, req) => {
 route('POST', 'transactions/commit', async (ctx, req) => {
   const body = requireObject(req.body, 'CommitTransactionRequest');
   const changes = body['table-changes'];
-  if (!Array.isArray(changes) || changes.length === 0) throw new ServerError(400, 'BadRequestException', 'table-changes must be a non-empty array');
+  if (!Array.isArray(changes) || changes.length === 0)
+    throw new ServerError(400, 'BadRequestException', 'table-changes must be a non-empty array');
   const parsed = changes.map((c) => {
     const o = requireObject(c, 'CommitTableRequest');
     const id = o.identifier as TableIdentifier | undefined;
-    if (!id?.name || !Array.isArray(id.namespace)) throw new ServerError(400, 'BadRequestException', 'each table change needs an identifier');
+    if (!id?.name || !Array.isArray(id.namespace))
+      throw new ServerError(400, 'BadRequestException', 'each table change needs an identifier');
     return { id: { namespace: id.namespace, name: id.name }, change: parseChange(o, 'CommitTableRequest') };
   });
   const keys = parsed.map((p) => CatalogStore.key(p.id));
-  if (new Set(keys).size !== keys.length) throw new ServerError(400, 'BadRequestException', 'a table appears twice in table-changes');
+  if (new Set(keys).size !== keys.length)
+    throw new ServerError(400, 'BadRequestException', 'a table appears twice in table-changes');
   const result = await commit(ctx, parsed);
   if ('drop' in result) return result;
   return { status: 204 };
 });
 
 /** The `endpoints` list advertised by /v1/config (spec notation). */
-export const SERVER_ENDPOINTS: readonly string[] = handlers.map((h) =>
-  `${h.method} /v1/{prefix}/${h.pattern.map((p) => (p === ':ns' ? '{namespace}' : p === ':table' ? '{table}' : p)).join('/')}`,
+export const SERVER_ENDPOINTS: readonly string[] = handlers.map(
+  (h) =>
+    `${h.method} /v1/{prefix}/${h.pattern.map((p) => (p === ':ns' ? '{namespace}' : p === ':table' ? '{table}' : p)).join('/')}`,
 );
 
 /** Finds the handler for a method and decoded path; 404/405 as ServerErrors. */

@@ -10,13 +10,13 @@
  * await server.close();
  */
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
 import type { FileIO } from '../../storage/file-io.js';
 import { TOKEN_EXCHANGE_GRANT } from '../rest/auth.js';
 import { FaultInjector } from './faults.js';
-import { type RouteContext, SERVER_ENDPOINTS, type VendOption, dispatch } from './routes.js';
+import { dispatch, type RouteContext, SERVER_ENDPOINTS, type VendOption } from './routes.js';
 import { ServerError } from './server-error.js';
 import { CatalogStore } from './store.js';
 
@@ -76,7 +76,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     const method = req.method ?? 'GET';
 
     if (segments[0] !== 'v1') throw new ServerError(404, 'NotFoundException', `no route for ${url.pathname}`);
-    if (method === 'POST' && (segments.join('/') === 'v1/oauth/tokens')) {
+    if (method === 'POST' && segments.join('/') === 'v1/oauth/tokens') {
       return send(res, issueToken(raw));
     }
     if (options.auth === 'token') authorize(req.headers.authorization);
@@ -93,16 +93,20 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     }
     let rest = segments.slice(1);
     if (options.prefix) {
-      if (rest[0] !== options.prefix) throw new ServerError(404, 'NotFoundException', `unknown prefix in ${url.pathname}`);
+      if (rest[0] !== options.prefix)
+        throw new ServerError(404, 'NotFoundException', `unknown prefix in ${url.pathname}`);
       rest = rest.slice(1);
     }
-    const key = idempotencyMs > 0 && method !== 'GET' && method !== 'HEAD' ? headerValue(req.headers['idempotency-key']) : undefined;
+    const key =
+      idempotencyMs > 0 && method !== 'GET' && method !== 'HEAD'
+        ? headerValue(req.headers['idempotency-key'])
+        : undefined;
     const now = Date.now();
     if (key) {
       const seen = idempotent.get(key);
       if (seen && seen.expiresAt > now) return send(res, { status: seen.status, body: seen.body });
     }
-    const body = raw.length > 0 && !isForm(req) ? parseBody(raw) : undefined;
+    const body = raw.length > 0 ? parseBody(raw) : undefined;
     const result = await dispatch(ctx, { method, segments: rest, query: url.searchParams, body, headers: req.headers });
     if ('drop' in result) {
       req.socket.destroy();
@@ -117,7 +121,11 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     if (token && options.staticTokens?.includes(token)) return;
     const issued = token ? tokens.get(token) : undefined;
     if (!issued || issued.expiresAt <= Date.now() || issued.epoch !== faults.epoch) {
-      throw new ServerError(401, 'NotAuthorizedException', issued ? 'Token expired or revoked' : 'Missing or unknown bearer token');
+      throw new ServerError(
+        401,
+        'NotAuthorizedException',
+        issued ? 'Token expired or revoked' : 'Missing or unknown bearer token',
+      );
     }
   }
 
@@ -130,14 +138,16 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     });
     if (grant === TOKEN_EXCHANGE_GRANT) {
       const subject = form.get('subject_token');
-      if (!subject || !form.get('subject_token_type')) return oauthError(400, 'invalid_request', 'subject_token and subject_token_type are required');
+      if (!subject || !form.get('subject_token_type'))
+        return oauthError(400, 'invalid_request', 'subject_token and subject_token_type are required');
       if (options.acceptedSubjectTokens && !options.acceptedSubjectTokens.includes(subject)) {
         return oauthError(400, 'invalid_grant', 'the subject token is not valid');
       }
     } else if (grant === 'client_credentials') {
       const id = form.get('client_id');
       const secret = form.get('client_secret');
-      if (!id || !secret || (options.clients && options.clients[id] !== secret)) return oauthError(401, 'invalid_client', 'unknown client or wrong secret');
+      if (!id || !secret || (options.clients && options.clients[id] !== secret))
+        return oauthError(401, 'invalid_client', 'unknown client or wrong secret');
     } else {
       return oauthError(400, 'unsupported_grant_type', `grant_type ${grant ?? '(none)'} is not supported`);
     }
@@ -145,7 +155,12 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     tokens.set(token, { expiresAt: Date.now() + ttl * 1000, epoch: faults.epoch });
     return {
       status: 200,
-      body: { access_token: token, token_type: 'bearer', expires_in: ttl, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' },
+      body: {
+        access_token: token,
+        token_type: 'bearer',
+        expires_in: ttl,
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      },
     };
   }
 
@@ -153,7 +168,9 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent || req.socket.destroyed) return;
       const serverError =
-        error instanceof ServerError ? error : new ServerError(500, 'InternalServerError', error instanceof Error ? error.message : String(error));
+        error instanceof ServerError
+          ? error
+          : new ServerError(500, 'InternalServerError', error instanceof Error ? error.message : String(error));
       send(res, { status: serverError.status, body: serverError.toJson() });
     });
   });
@@ -185,7 +202,9 @@ function send(res: ServerResponse, result: { status: number; body?: unknown }): 
     return;
   }
   const text = stringifyJson(result.body);
-  res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  res
+    .writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+    .end(text);
 }
 
 function parseBody(raw: string): unknown {
@@ -194,10 +213,6 @@ function parseBody(raw: string): unknown {
   } catch (error) {
     throw new ServerError(400, 'BadRequestException', `malformed JSON body: ${(error as Error).message}`);
   }
-}
-
-function isForm(req: IncomingMessage): boolean {
-  return String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -14,7 +14,7 @@ import { parseJson, stringifyJson } from '../../iceberg/json.js';
 import { readTableMetadata, serializeTableMetadata } from '../../iceberg/metadata.js';
 import { applyUpdates, checkRequirements } from '../../iceberg/metadata-builder.js';
 import type { TableChange, TableMetadata } from '../../iceberg/types.js';
-import { FileNotFoundError, type FileIO } from '../../storage/file-io.js';
+import { type FileIO, FileNotFoundError } from '../../storage/file-io.js';
 import type { TableIdentifier } from '../catalog.js';
 import { ServerError } from './server-error.js';
 
@@ -112,7 +112,8 @@ export class CatalogStore {
 
   async createNamespace(ns: string[], properties: Record<string, string>): Promise<void> {
     await this.locks.run([`ns:${ns.join(SEP)}`], async () => {
-      if (await this.namespaceProperties(ns)) throw new ServerError(409, 'AlreadyExistsException', `Namespace already exists: ${ns.join('.')}`);
+      if (await this.namespaceProperties(ns))
+        throw new ServerError(409, 'AlreadyExistsException', `Namespace already exists: ${ns.join('.')}`);
       await this.writeJson(this.namespaceFile(ns), { namespace: ns, properties });
     });
   }
@@ -138,7 +139,8 @@ export class CatalogStore {
       throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace is not empty: ${ns.join('.')}`);
     }
     const children = (await this.allNamespaces()).filter((n) => n.length > ns.length && ns.every((p, i) => n[i] === p));
-    if (children.length > 0) throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace has child namespaces: ${ns.join('.')}`);
+    if (children.length > 0)
+      throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace has child namespaces: ${ns.join('.')}`);
     await this.io.delete(this.namespaceFile(ns));
   }
 
@@ -169,7 +171,12 @@ export class CatalogStore {
 
   async requireTable(id: TableIdentifier): Promise<StoredTable> {
     const table = await this.table(id);
-    if (!table) throw new ServerError(404, 'NoSuchTableException', `Table does not exist: ${[...id.namespace, id.name].join('.')}`);
+    if (!table)
+      throw new ServerError(
+        404,
+        'NoSuchTableException',
+        `Table does not exist: ${[...id.namespace, id.name].join('.')}`,
+      );
     return table;
   }
 
@@ -185,7 +192,10 @@ export class CatalogStore {
     if (previous) {
       // spec: metadata-log lists previous metadata files, bounded by write.metadata.previous-versions-max.
       const max = Number(metadata.properties['write.metadata.previous-versions-max'] ?? 100);
-      const log = [...(metadata['metadata-log'] ?? []), { 'metadata-file': previous.metadataLocation, 'timestamp-ms': previous.metadata['last-updated-ms'] }];
+      const log = [
+        ...(metadata['metadata-log'] ?? []),
+        { 'metadata-file': previous.metadataLocation, 'timestamp-ms': previous.metadata['last-updated-ms'] },
+      ];
       next = { ...metadata, 'metadata-log': log.slice(Math.max(0, log.length - max)) };
     }
     const location = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
@@ -217,7 +227,12 @@ export class CatalogStore {
     await this.locks.run([CatalogStore.key(from), CatalogStore.key(to)], async () => {
       const table = await this.requireTable(from);
       await this.requireNamespace(to.namespace);
-      if (await this.table(to)) throw new ServerError(409, 'AlreadyExistsException', `Table already exists: ${[...to.namespace, to.name].join('.')}`);
+      if (await this.table(to))
+        throw new ServerError(
+          409,
+          'AlreadyExistsException',
+          `Table already exists: ${[...to.namespace, to.name].join('.')}`,
+        );
       await this.writeJson(this.tableFile(to), { 'metadata-location': table.metadataLocation });
       await this.io.delete(this.tableFile(from));
       this.tableCache.delete(CatalogStore.key(from));

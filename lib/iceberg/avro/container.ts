@@ -58,9 +58,15 @@ function cachedType(text: string, schema: AvroSchema): avro.Type {
 /** Builds an avsc type for a schema, with bigint longs (a fresh registry per schema). */
 export function avroType(schema: AvroSchema): avro.Type {
   // typeHook sees `"long"` and `{"type": "long", ...}` (BigQuery, logical timestamps) alike.
-  return avro.Type.forSchema(schema as avro.Schema, {
-    typeHook: (s: unknown) => (s === 'long' || (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long') ? bigintLong : undefined),
-  } as never);
+  return avro.Type.forSchema(
+    schema as avro.Schema,
+    {
+      typeHook: (s: unknown) =>
+        s === 'long' || (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long')
+          ? bigintLong
+          : undefined,
+    } as never,
+  );
 }
 
 export interface AvroFile {

@@ -96,7 +96,8 @@ export class FieldIdRecord {
   /** The record type of field `id`, or of its array items (for `array<record>` fields). */
   nested(id: number): FieldIdRecord | undefined {
     let t = this.type(id);
-    if (typeof t === 'object' && !Array.isArray(t) && t.type === 'array') t = concreteType(t.items as AvroSchema, this.names);
+    if (typeof t === 'object' && !Array.isArray(t) && t.type === 'array')
+      t = concreteType(t.items as AvroSchema, this.names);
     if (typeof t === 'object' && !Array.isArray(t) && t.type === 'record') return new FieldIdRecord(t, this.names);
     return undefined;
   }
@@ -105,7 +106,12 @@ export class FieldIdRecord {
   fields(): { name: string; id: number | undefined; type: AvroSchema }[] {
     return ((this.schema.fields as AvroField[] | undefined) ?? []).map((f) => ({
       name: f.name,
-      id: typeof f['field-id'] === 'number' ? f['field-id'] : f['field-id'] !== undefined ? Number(f['field-id']) : undefined,
+      id:
+        typeof f['field-id'] === 'number'
+          ? f['field-id']
+          : f['field-id'] !== undefined
+            ? Number(f['field-id'])
+            : undefined,
       type: concreteType(f.type, this.names),
     }));
   }

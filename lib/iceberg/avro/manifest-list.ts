@@ -41,8 +41,11 @@ export function readManifestListFile(bytes: Uint8Array): ManifestListFile {
   const headerSnapshot = file.header['snapshot-id'];
   const manifests = file.records.map((record, index) => {
     const path = view.get(record, 500);
-    if (typeof path !== 'string') throw new ManifestListError(`manifest list record ${index} has no manifest_path (field 500)`);
-    const snapshotId = toBigIntOrNull(view.get(record, 503)) ?? (headerSnapshot && /^-?\d+$/.test(headerSnapshot) ? BigInt(headerSnapshot) : null);
+    if (typeof path !== 'string')
+      throw new ManifestListError(`manifest list record ${index} has no manifest_path (field 500)`);
+    const snapshotId =
+      toBigIntOrNull(view.get(record, 503)) ??
+      (headerSnapshot && /^-?\d+$/.test(headerSnapshot) ? BigInt(headerSnapshot) : null);
     if (snapshotId === null) throw new ManifestListError(`manifest ${path} has no added_snapshot_id (field 503)`);
     const sequenceNumber = toBigIntOrNull(view.get(record, 515)) ?? 0n;
     const manifest: ManifestFile = {

@@ -68,7 +68,8 @@ export function readManifest(bytes: Uint8Array, options: ReadManifestOptions = {
       })
     : partitionFields.map((_, i) => i);
   const headerSpecId = file.header['partition-spec-id'];
-  const specId = manifest?.partition_spec_id ?? spec?.['spec-id'] ?? (headerSpecId !== undefined ? Number(headerSpecId) : undefined);
+  const specId =
+    manifest?.partition_spec_id ?? spec?.['spec-id'] ?? (headerSpecId !== undefined ? Number(headerSpecId) : undefined);
   const isV1 = file.header['format-version'] === '1' || (!fileView.has(134) && !entryView.has(3));
   let nextRowId = manifest?.first_row_id ?? null;
 
@@ -126,7 +127,13 @@ export function readManifest(bytes: Uint8Array, options: ReadManifestOptions = {
         }
       }
     }
-    return { status, snapshot_id: snapshotId, sequence_number: sequenceNumber, file_sequence_number: fileSequenceNumber, data_file: dataFile };
+    return {
+      status,
+      snapshot_id: snapshotId,
+      sequence_number: sequenceNumber,
+      file_sequence_number: fileSequenceNumber,
+      data_file: dataFile,
+    };
   });
   return { header: file.header, entries };
 }
@@ -194,9 +201,16 @@ export function writeManifest(options: WriteManifestOptions): WrittenManifest {
   const records = entries.map((entry) => {
     const f = entry.data_file;
     if (f.partition.length !== spec.fields.length) {
-      throw new ManifestError(`${f.file_path}: ${f.partition.length} partition values for spec ${spec['spec-id']} with ${spec.fields.length} fields`);
+      throw new ManifestError(
+        `${f.file_path}: ${f.partition.length} partition values for spec ${spec['spec-id']} with ${spec.fields.length} fields`,
+      );
     }
-    const bucket = entry.status === ManifestEntryStatus.Added ? counts.added : entry.status === ManifestEntryStatus.Existing ? counts.existing : counts.deleted;
+    const bucket =
+      entry.status === ManifestEntryStatus.Added
+        ? counts.added
+        : entry.status === ManifestEntryStatus.Existing
+          ? counts.existing
+          : counts.deleted;
     bucket[0] = (bucket[0] as number) + 1;
     bucket[1] = (bucket[1] as number) + f.record_count;
     const partition: Record<string, unknown> = {};
@@ -243,7 +257,10 @@ export function writeManifest(options: WriteManifestOptions): WrittenManifest {
         record.sequence_number = null;
         record.file_sequence_number = null;
       } else {
-        if (entry.sequence_number == null) throw new ManifestError(`${f.file_path}: ${entry.status === ManifestEntryStatus.Deleted ? 'DELETED' : 'EXISTING'} entry needs an explicit sequence number`);
+        if (entry.sequence_number == null)
+          throw new ManifestError(
+            `${f.file_path}: ${entry.status === ManifestEntryStatus.Deleted ? 'DELETED' : 'EXISTING'} entry needs an explicit sequence number`,
+          );
         record.sequence_number = entry.sequence_number;
         record.file_sequence_number = entry.file_sequence_number ?? entry.sequence_number;
       }
@@ -273,7 +290,10 @@ export function writeManifest(options: WriteManifestOptions): WrittenManifest {
   return { bytes, manifest };
 }
 
-function writeMap<T, U>(map: Map<number, T> | null | undefined, convert: (v: T) => U): { key: number; value: U }[] | null {
+function writeMap<T, U>(
+  map: Map<number, T> | null | undefined,
+  convert: (v: T) => U,
+): { key: number; value: U }[] | null {
   if (!map) return null;
   return [...map].map(([key, value]) => ({ key, value: convert(value) }));
 }

@@ -98,7 +98,8 @@ export function manifestListSchema(formatVersion: number): AvroSchema {
     partitions,
     keyMetadata,
   ];
-  if (formatVersion >= 3) fields.push(optional(520, 'first_row_id', 'long', 'Starting row ID to assign to new rows in ADDED data files'));
+  if (formatVersion >= 3)
+    fields.push(optional(520, 'first_row_id', 'long', 'Starting row ID to assign to new rows in ADDED data files'));
   return { type: 'record', name: 'manifest_file', fields };
 }
 
@@ -217,7 +218,8 @@ export function avroName(name: string): string {
 /** `manifest_entry` for a format version and partition type (spec: Manifests). */
 export function manifestEntrySchema(formatVersion: number, partition: AvroSchema): AvroSchema {
   const dataFile: Field[] = [];
-  if (formatVersion >= 2) dataFile.push(field(134, 'content', 'int', 'Contents of the file: 0=data, 1=position deletes, 2=equality deletes'));
+  if (formatVersion >= 2)
+    dataFile.push(field(134, 'content', 'int', 'Contents of the file: 0=data, 1=position deletes, 2=equality deletes'));
   dataFile.push(
     field(100, 'file_path', 'string', 'Location URI with FS scheme'),
     field(101, 'file_format', 'string', 'File format name: avro, orc, or parquet'),
@@ -226,7 +228,8 @@ export function manifestEntrySchema(formatVersion: number, partition: AvroSchema
     field(104, 'file_size_in_bytes', 'long', 'Total file size in bytes'),
   );
   // Field 105 is required in v1 and must not be written in v2+ (spec: Manifests).
-  if (formatVersion === 1) dataFile.push(field(105, 'block_size_in_bytes', 'long', 'Deprecated. Always write a default in v1.'));
+  if (formatVersion === 1)
+    dataFile.push(field(105, 'block_size_in_bytes', 'long', 'Deprecated. Always write a default in v1.'));
   dataFile.push(
     intMap(108, 'column_sizes', 117, 118, 'long', 'Map of column id to total size on disk'),
     intMap(109, 'value_counts', 119, 120, 'long', 'Map of column id to total count, including null and NaN'),
@@ -237,12 +240,25 @@ export function manifestEntrySchema(formatVersion: number, partition: AvroSchema
     optional(131, 'key_metadata', 'bytes', 'Encryption key metadata blob'),
     optional(132, 'split_offsets', { type: 'array', items: 'long', 'element-id': 133 }, 'Splittable offsets'),
   );
-  if (formatVersion >= 2) dataFile.push(optional(135, 'equality_ids', { type: 'array', items: 'int', 'element-id': 136 }, 'Equality comparison field IDs'));
+  if (formatVersion >= 2)
+    dataFile.push(
+      optional(
+        135,
+        'equality_ids',
+        { type: 'array', items: 'int', 'element-id': 136 },
+        'Equality comparison field IDs',
+      ),
+    );
   dataFile.push(optional(140, 'sort_order_id', 'int', 'Sort order ID'));
   if (formatVersion >= 3) {
     dataFile.push(
       optional(142, 'first_row_id', 'long', 'The _row_id for the first row in the data file'),
-      optional(143, 'referenced_data_file', 'string', 'Fully qualified location of a data file that all deletes reference'),
+      optional(
+        143,
+        'referenced_data_file',
+        'string',
+        'Fully qualified location of a data file that all deletes reference',
+      ),
       optional(144, 'content_offset', 'long', 'The offset in the file where the content starts'),
       optional(145, 'content_size_in_bytes', 'long', 'The length of referenced content stored in the file'),
     );
@@ -251,7 +267,11 @@ export function manifestEntrySchema(formatVersion: number, partition: AvroSchema
   if (formatVersion === 1) {
     entry.push(field(1, 'snapshot_id', 'long'));
   } else {
-    entry.push(optional(1, 'snapshot_id', 'long'), optional(3, 'sequence_number', 'long'), optional(4, 'file_sequence_number', 'long'));
+    entry.push(
+      optional(1, 'snapshot_id', 'long'),
+      optional(3, 'sequence_number', 'long'),
+      optional(4, 'file_sequence_number', 'long'),
+    );
   }
   entry.push(field(2, 'data_file', { type: 'record', name: 'r2', fields: dataFile }));
   return { type: 'record', name: 'manifest_entry', fields: entry };
@@ -269,7 +289,17 @@ export function icebergSchemaOfAvro(schema: AvroSchema): Record<string, unknown>
 function icebergTypeOfAvro(schema: AvroSchema): unknown {
   if (Array.isArray(schema)) return icebergTypeOfAvro(schema.find((b) => b !== 'null') as AvroSchema);
   if (typeof schema === 'string') {
-    return { int: 'int', long: 'long', string: 'string', bytes: 'binary', boolean: 'boolean', float: 'float', double: 'double' }[schema] ?? schema;
+    return (
+      {
+        int: 'int',
+        long: 'long',
+        string: 'string',
+        bytes: 'binary',
+        boolean: 'boolean',
+        float: 'float',
+        double: 'double',
+      }[schema] ?? schema
+    );
   }
   const s = schema as Record<string, unknown>;
   if (s.type === 'record') {
@@ -285,11 +315,23 @@ function icebergTypeOfAvro(schema: AvroSchema): unknown {
     };
   }
   if (s.type === 'array' && s.logicalType === 'map') {
-    const [k, v] = ((s.items as Record<string, unknown>).fields as Field[]) as [Field, Field];
-    return { type: 'map', 'key-id': k['field-id'], key: icebergTypeOfAvro(k.type), 'value-id': v['field-id'], 'value-required': true, value: icebergTypeOfAvro(v.type) };
+    const [k, v] = (s.items as Record<string, unknown>).fields as Field[] as [Field, Field];
+    return {
+      type: 'map',
+      'key-id': k['field-id'],
+      key: icebergTypeOfAvro(k.type),
+      'value-id': v['field-id'],
+      'value-required': true,
+      value: icebergTypeOfAvro(v.type),
+    };
   }
   if (s.type === 'array') {
-    return { type: 'list', 'element-id': s['element-id'], 'element-required': true, element: icebergTypeOfAvro(s.items as AvroSchema) };
+    return {
+      type: 'list',
+      'element-id': s['element-id'],
+      'element-required': true,
+      element: icebergTypeOfAvro(s.items as AvroSchema),
+    };
   }
   switch (s.logicalType) {
     case 'date':

@@ -35,13 +35,19 @@ export function bytesOrNull(value: unknown): Uint8Array | null {
 /** A partition value decoded with its Avro writer type, as a Literal. */
 export function literalFromAvro(value: unknown, type: AvroSchema): Literal {
   if (value === null || value === undefined) return null;
-  const logical = typeof type === 'object' && !Array.isArray(type) ? (type.logicalType as string | undefined) : undefined;
+  const logical =
+    typeof type === 'object' && !Array.isArray(type) ? (type.logicalType as string | undefined) : undefined;
   if (value instanceof Uint8Array) {
     if (logical === 'decimal') return bytesToDecimal(value);
     if (logical === 'uuid' && value.length === 16) return bytesToUuid(value);
     return new Uint8Array(value);
   }
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' || typeof value === 'boolean') {
+  if (
+    typeof value === 'number' ||
+    typeof value === 'bigint' ||
+    typeof value === 'string' ||
+    typeof value === 'boolean'
+  ) {
     return value;
   }
   throw new TypeError(`unsupported partition value: ${String(value)}`);

@@ -162,17 +162,11 @@ class LeafStats {
       case 'timestamptz':
       case 'timestamp_ns':
       case 'timestamptz_ns':
-        return this.updateOrdered(data.values as BigInt64Array, from, to, valid);
+        return this.updateWords(data.values as BigInt64Array, 2, from, to, valid);
       case 'boolean':
         return this.updateBooleans(data, from, to, valid);
-      case 'decimal': {
-        const words = decimalWords(data);
-        for (let i = from; i < to; i++) {
-          if (valid && !valid[i - from]) continue;
-          this.offer(decimalAt(words, i));
-        }
-        return;
-      }
+      case 'decimal':
+        return this.updateWords(data.values as Uint32Array, 4, from, to, valid);
       case 'string':
       case 'binary':
         return this.updateVariable(data.valueOffsets as Int32Array, data.values as Uint8Array, from, to, valid);
@@ -184,9 +178,43 @@ class LeafStats {
     }
   }
 
-  private offer(v: number | bigint): void {
-    if (this.min === undefined || v < (this.min as number | bigint)) this.min = v;
-    if (this.max === undefined || v > (this.max as number | bigint)) this.max = v;
+  /**
+   * Min/max of little-endian two's-complement integers of `width` 32-bit words (2: int64,
+   * 4: decimal128), compared word by word from the top so no BigInt is made per row.
+   */
+  private updateWords(values: ArrayBufferView, width: number, from: number, to: number, valid: Uint8Array | null): void {
+    const u = new Uint32Array(values.buffer, values.byteOffset, (values.byteLength >> 2));
+    const top = width - 1;
+    const compare = (a: number, b: number): number => {
+      const hiA = (u[a * width + top] as number) | 0;
+      const hiB = (u[b * width + top] as number) | 0;
+      if (hiA !== hiB) return hiA - hiB;
+      for (let w = top - 1; w >= 0; w--) {
+        const d = (u[a * width + w] as number) - (u[b * width + w] as number);
+        if (d !== 0) return d;
+      }
+      return 0;
+    };
+    let minAt = -1;
+    let maxAt = -1;
+    for (let i = from; i < to; i++) {
+      if (valid && !valid[i - from]) continue;
+      if (minAt < 0) {
+        minAt = maxAt = i;
+        continue;
+      }
+      if (compare(i, minAt) < 0) minAt = i;
+      else if (compare(i, maxAt) > 0) maxAt = i;
+    }
+    if (minAt < 0) return;
+    const read = (i: number): bigint => {
+      if (width === 2) return (values as BigInt64Array)[i] as bigint;
+      return decimalAt(decimalWords({ values } as unknown as arrow.Data), i);
+    };
+    const min = read(minAt);
+    const max = read(maxAt);
+    if (this.min === undefined || min < (this.min as bigint)) this.min = min;
+    if (this.max === undefined || max > (this.max as bigint)) this.max = max;
   }
 
   private updateOrdered(values: ArrayLike<number | bigint>, from: number, to: number, valid: Uint8Array | null): void {

@@ -130,15 +130,23 @@ export class DataFileWriter {
       partition = { key, values, dir: path ? `${this.location}/${path}` : this.location, hash: hashKey(key), seq: 0, file: undefined };
       this.partitions.set(key, partition);
     }
-    const file = partition.file ?? this.openFile(partition);
-    await file.write(batch);
-    // Roll when one more row group of the average size would pass the target. The estimate uses
-    // data sizes only (never encoder timing), so a retry cuts files at the same rows.
-    if (file.atRowGroupBoundary) {
-      const estimate = file.arrowBytes * this.ratio;
-      if (estimate + estimate / file.groupsCut > this.options.targetFileSizeBytes) await this.finishFile(partition);
+    let from = 0;
+    while (from < batch.numRows) {
+      const file = partition.file ?? this.openFile(partition);
+      from = await file.write(batch, from, this.full);
+      if (from < batch.numRows) await this.finishFile(partition);
     }
   }
+
+  /**
+   * Roll when one more row group of the average size would pass the target. Asked at row-group
+   * boundaries; the estimate uses data sizes only (never encoder timing), so a retry cuts files at
+   * the same rows.
+   */
+  private readonly full = (file: ParquetFileWriter): boolean => {
+    const estimate = file.arrowBytes * this.ratio;
+    return estimate + estimate / file.groupsCut > this.options.targetFileSizeBytes;
+  };
 
   private openFile(partition: PartitionState): ParquetFileWriter {
     const name = `${this.config.namePrefix}-${partition.hash}-${String(partition.seq).padStart(5, '0')}.parquet`;

@@ -73,15 +73,14 @@ export class ParquetFileWriter {
     this.sinkFailure.catch(() => {});
   }
 
-  /** True at a row-group boundary, the only place rolling is decided. */
-  get atRowGroupBoundary(): boolean {
-    return this.rowsInGroup === 0 && this.groupsCut > 0;
-  }
-
-  /** Writes a batch, cutting it at row-group boundaries. */
-  async write(batch: arrow.RecordBatch): Promise<void> {
+  /**
+   * Writes rows of `batch` from row `from`, cutting row groups every `rowGroupRows` rows. After
+   * each completed row group it asks `full(this)`; when that says yes it stops there. Returns the
+   * row after the last one written (`batch.numRows` when all were).
+   */
+  async write(batch: arrow.RecordBatch, from = 0, full: (file: ParquetFileWriter) => boolean = () => false): Promise<number> {
     const rowGroupRows = this.settings.rowGroupRows;
-    let offset = 0;
+    let offset = from;
     while (offset < batch.numRows) {
       const take = Math.min(batch.numRows - offset, rowGroupRows - this.rowsInGroup);
       const piece = take === batch.numRows ? batch : batch.slice(offset, offset + take);
@@ -94,8 +93,10 @@ export class ParquetFileWriter {
       if (this.rowsInGroup === rowGroupRows) {
         this.rowsInGroup = 0;
         this.groupsCut++;
+        if (full(this)) break;
       }
     }
+    return offset;
   }
 
   /** Ends the file and returns its size and metrics. */

@@ -10,8 +10,8 @@
  */
 export { fastAppend } from './fast-append.js';
 export { DEFAULT_MIN_COUNT_TO_MERGE, DEFAULT_TARGET_SIZE_BYTES, mergeAppend, packEnd } from './merge-append.js';
+export type { SnapshotProducerInput, SnapshotProduct } from './producer.js';
 export { SnapshotProducerError } from './producer.js';
-export type { SnapshotProduct, SnapshotProducerInput } from './producer.js';
 export { replacePartitions } from './replace-partitions.js';
 export { newSnapshotId } from './snapshot-id.js';
 export { buildSummary, partitionKey } from './summary.js';

@@ -5,9 +5,10 @@
  * and return the REST change `{ requirements, updates }`. Producers are pure: they read existing
  * manifests through `io` but never write; the caller writes `files` before committing.
  */
-import { writeManifest } from '../avro/manifest.js';
+
+import type { FileIO } from '../../storage/file-io.js';
+import { readManifest, writeManifest } from '../avro/manifest.js';
 import { writeManifestList } from '../avro/manifest-list.js';
-import { readManifest } from '../avro/manifest.js';
 import { snapshotManifests } from '../scan.js';
 import {
   type DataFile,
@@ -22,7 +23,6 @@ import {
   type TableChange,
   type TableMetadata,
 } from '../types.js';
-import type { FileIO } from '../../storage/file-io.js';
 import { buildSummary } from './summary.js';
 
 export interface SnapshotProducerInput {
@@ -80,10 +80,12 @@ export interface ProducerContext {
 export async function loadContext(input: SnapshotProducerInput): Promise<ProducerContext> {
   const { metadata } = input;
   const branch = input.branch ?? 'main';
-  const refId = metadata.refs?.[branch]?.['snapshot-id'] ?? (branch === 'main' ? metadata['current-snapshot-id'] : undefined);
+  const refId =
+    metadata.refs?.[branch]?.['snapshot-id'] ?? (branch === 'main' ? metadata['current-snapshot-id'] : undefined);
   const baseId = refId === undefined || refId === null || BigInt(refId) === -1n ? undefined : BigInt(refId);
   const base = baseId === undefined ? undefined : metadata.snapshots.find((s) => s['snapshot-id'] === baseId);
-  if (baseId !== undefined && !base) throw new SnapshotProducerError(`branch ${branch} points at unknown snapshot ${baseId}`);
+  if (baseId !== undefined && !base)
+    throw new SnapshotProducerError(`branch ${branch} points at unknown snapshot ${baseId}`);
   const formatVersion = metadata['format-version'];
   const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']);
   if (!schema) throw new SnapshotProducerError(`current schema ${metadata['current-schema-id']} not found`);
@@ -120,7 +122,9 @@ export function groupBySpec(ctx: ProducerContext, files: DataFile[]): Map<number
     const specId = file.spec_id ?? ctx.metadata['default-spec-id'];
     const spec = specOf(ctx, specId);
     if (file.partition.length !== spec.fields.length) {
-      throw new SnapshotProducerError(`${file.file_path}: ${file.partition.length} partition values, spec ${specId} has ${spec.fields.length} fields`);
+      throw new SnapshotProducerError(
+        `${file.file_path}: ${file.partition.length} partition values, spec ${specId} has ${spec.fields.length} fields`,
+      );
     }
     const group = groups.get(specId) ?? [];
     group.push({ ...file, spec_id: specId });
@@ -130,7 +134,12 @@ export function groupBySpec(ctx: ProducerContext, files: DataFile[]): Map<number
 }
 
 /** Writes one manifest of this attempt (`{metadata}/{attemptId}-m{i}.avro`) and records it as pending. */
-export function emitManifest(ctx: ProducerContext, specId: number, content: 'data' | 'deletes', entries: ManifestEntry[]): ManifestFile {
+export function emitManifest(
+  ctx: ProducerContext,
+  specId: number,
+  content: 'data' | 'deletes',
+  entries: ManifestEntry[],
+): ManifestFile {
   const path = `${ctx.metadataDir}/${ctx.input.attemptId}-m${ctx.nextManifestIndex++}.avro`;
   const { bytes, manifest } = writeManifest({
     formatVersion: ctx.formatVersion,
@@ -160,7 +169,9 @@ export function addedEntries(ctx: ProducerContext, files: DataFile[]): ManifestE
 
 /** One new manifest per spec for the input's data files. */
 export function writeAddedManifests(ctx: ProducerContext): ManifestFile[] {
-  return [...groupBySpec(ctx, ctx.input.dataFiles)].map(([specId, files]) => emitManifest(ctx, specId, 'data', addedEntries(ctx, files)));
+  return [...groupBySpec(ctx, ctx.input.dataFiles)].map(([specId, files]) =>
+    emitManifest(ctx, specId, 'data', addedEntries(ctx, files)),
+  );
 }
 
 /** Reads a manifest's entries with inheritance applied (from memory when written in this attempt). */

@@ -36,7 +36,9 @@ export async function replacePartitions(input: SnapshotProducerInput): Promise<S
       continue;
     }
     const entries = await manifestEntries(ctx, manifest);
-    const hit = (e: ManifestEntry) => e.status !== ManifestEntryStatus.Deleted && touched.has(partitionKey(manifest.partition_spec_id, e.data_file.partition));
+    const hit = (e: ManifestEntry) =>
+      e.status !== ManifestEntryStatus.Deleted &&
+      touched.has(partitionKey(manifest.partition_spec_id, e.data_file.partition));
     if (!entries.some(hit)) {
       kept.push(manifest);
       continue;

@@ -44,12 +44,20 @@ export function buildSummary(input: SummaryInput): Snapshot['summary'] {
   const addedData = data(added);
   const removedData = data(removed);
   put('added-data-files', addedData.length);
-  put('added-records', sum(addedData, (f) => f.record_count));
+  put(
+    'added-records',
+    sum(addedData, (f) => f.record_count),
+  );
   put('added-files-size', sum(added, size));
   put('deleted-data-files', removedData.length);
-  put('deleted-records', sum(removedData, (f) => f.record_count));
+  put(
+    'deleted-records',
+    sum(removedData, (f) => f.record_count),
+  );
   put('removed-files-size', sum(removed, size));
-  const partitions = new Set([...added, ...removed].map((f) => partitionKey(f.spec_id ?? input.defaultSpecId, f.partition)));
+  const partitions = new Set(
+    [...added, ...removed].map((f) => partitionKey(f.spec_id ?? input.defaultSpecId, f.partition)),
+  );
   summary['changed-partition-count'] = String(partitions.size);
 
   const addedPos = deletes(added, DataFileContent.PositionDeletes);

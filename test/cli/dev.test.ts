@@ -1,0 +1,154 @@
+/**
+ * `floe dev` as a new user runs it: a child process in a temporary directory, files dropped into
+ * landing, rows checked through `floe scan` and the whole table through icebird (an independent
+ * reader). A second test SIGKILLs the stack mid-ingestion and restarts it.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDuckDb, sqlString } from '../support/duckdb.js';
+import { readTableWithIcebird } from '../support/icebird.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'floe.mjs');
+const run = promisify(execFile);
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'floe-dev-'));
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+function startDev(cwd: string): ChildProcess {
+  const child = spawn(process.execPath, [BIN, 'dev', '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function floe(cwd: string, ...args: string[]): Promise<string> {
+  return (await run(process.execPath, [BIN, ...args], { cwd })).stdout;
+}
+
+/** Drops a file the way a copy tool should: write aside, then rename into place. */
+async function drop(landing: string, key: string, content: string | Uint8Array): Promise<void> {
+  const target = join(landing, key);
+  await mkdir(join(target, '..'), { recursive: true });
+  await writeFile(`${target}.part`, content);
+  await rename(`${target}.part`, target);
+}
+
+async function scanIds(cwd: string, table: string): Promise<number[]> {
+  const out = await floe(cwd, 'scan', table, '--json', '--limit', '0');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number(JSON.parse(line).id))
+    .sort((a, b) => a - b);
+}
+
+describe('floe dev', () => {
+  it('ingests CSV, NDJSON and Parquet, rejects a bad file without blocking, and reads back through scan and icebird', async () => {
+    const cwd = join(dir, 'one');
+    await mkdir(cwd);
+    const dev = startDev(cwd);
+    let log = '';
+    dev.stdout?.on('data', (chunk) => {
+      log += chunk;
+    });
+    await waitFor(async () => (/catalog\s+http/.test(log) ? true : undefined));
+    const landing = join(cwd, '.floe', 'landing');
+
+    // Prepare: a Parquet file written by DuckDB.
+    const db = await openDuckDb();
+    const parquetPath = join(dir, 'p.parquet');
+    await db.query(`COPY (SELECT 5::INTEGER AS id, 'parquet' AS name UNION ALL SELECT 6, 'parquet') TO ${sqlString(parquetPath)} (FORMAT parquet)`);
+    db.close();
+
+    // Act
+    await drop(landing, 'shop/items/a.csv', 'id,name\n1,csv\n2,csv\n');
+    await waitFor(async () => ((await scanIds(cwd, 'shop.items')).length === 2 ? true : undefined));
+    await drop(landing, 'shop/items/b.ndjson', '{"id":3,"name":"ndjson"}\n{"id":4,"name":"ndjson"}\n');
+    await drop(landing, 'shop/items/bad.csv', 'id,name\nnot-an-int,x\n');
+    await drop(landing, 'shop/items/c.parquet', await readFile(parquetPath));
+    await drop(landing, 'shop/items/d.csv', 'id,name\n7,csv\n');
+
+    // Assess: every good file's rows, through floe scan …
+    const ids = await waitFor(async () => {
+      const got = await scanIds(cwd, 'shop.items');
+      return got.length === 7 ? got : undefined;
+    });
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // … and through icebird, reading the table files independently.
+    const rows = await readTableWithIcebird(join(cwd, '.floe', 'warehouse', 'shop', 'items'));
+    expect(rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // The bad file has an error report, listed by floe errors.
+    const errors = await waitFor(async () => {
+      const out = await floe(cwd, 'errors', '--json');
+      return out.includes('bad.csv') ? out : undefined;
+    });
+    expect(JSON.parse(errors.trim().split('\n')[0] as string)).toMatchObject({ key: 'shop/items/bad.csv', outcome: 'rejected', column: 'id' });
+    expect(log).toMatch(/✘ shop\/items\/bad\.csv/);
+    expect(log).toMatch(/✔ shop\/items\/c\.parquet → shop\.items: 2 rows, snapshot \d+/);
+
+    // Backfilling the files dev already ingested adds nothing (same ingest ids).
+    // It exits 1 because bad.csv is rejected again.
+    const backfill = await floe(cwd, 'backfill', join(landing, 'shop', 'items'), '--table', 'shop.items', '--json').catch(
+      (error: { code: number; stdout: string }) => (error.code === 1 ? error.stdout : Promise.reject(error)),
+    );
+    expect(JSON.parse(backfill)).toMatchObject({ committed: 0, rejected: 1 });
+    expect(await scanIds(cwd, 'shop.items')).toHaveLength(7);
+
+    // Ctrl-C stops cleanly.
+    dev.kill('SIGINT');
+    const code = await new Promise((resolve) => dev.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(log).toContain('floe dev stopped');
+  });
+
+  it('after a SIGKILL during ingestion, a restart ends with every file exactly once', async () => {
+    const cwd = join(dir, 'two');
+    await mkdir(join(cwd, '.floe', 'landing', 'k', 't'), { recursive: true });
+    const landing = join(cwd, '.floe', 'landing');
+    const first = startDev(cwd);
+    let log = '';
+    first.stdout?.on('data', (chunk) => {
+      log += chunk;
+    });
+    await waitFor(async () => (/catalog\s+http/.test(log) ? true : undefined));
+    for (let i = 0; i < 30; i++) await drop(landing, `k/t/f${String(i).padStart(2, '0')}.csv`, `id\n${i}\n`);
+    // Kill once some, but not all, files are committed.
+    await waitFor(async () => ((log.match(/✔/g)?.length ?? 0) >= 3 ? true : undefined));
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.on('exit', resolve));
+
+    const second = startDev(cwd);
+    let log2 = '';
+    second.stdout?.on('data', (chunk) => {
+      log2 += chunk;
+    });
+    const ids = await waitFor(async () => {
+      const got = await scanIds(cwd, 'k.t');
+      return got.length >= 30 ? got : undefined;
+    }, 30_000);
+    expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(log2).toMatch(/already ingested/);
+    second.kill('SIGTERM');
+    await new Promise((resolve) => second.on('exit', resolve));
+  });
+});

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { detectFormat } from '../../lib/formats/detect.js';
+import { inferSchema } from '../../lib/formats/infer.js';
+import { roundTrip, schemaOf } from './roundtrip.js';
+import { openDuckDb, sqlString } from '../support/duckdb.js';
+
+const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+// 'a,b\n1,x\n2,y\n' compressed by the zstd and bzip2 command-line tools.
+const ZSTD = hex('28b52ffd0458610000612c620a312c780a322c790a2e9f2146');
+const BZIP2 = hex('425a6839314159265359bcc728450000045980001000043000300000602000310c0823419a8e0422178bb9229c28485e63942280');
+const expected = [
+  { a: 1, b: 'x' },
+  { a: 2, b: 'y' },
+];
+
+describe('compression', () => {
+  it('detects format by extension and compression by extension and magic bytes', () => {
+    expect(detectFormat('x/y/file.csv.gz', gzipSync('a'))).toEqual({ format: 'csv', compression: 'gzip' });
+    expect(detectFormat('file.csv', gzipSync('a'))).toEqual({ format: 'csv', compression: 'gzip' }); // mislabeled
+    expect(detectFormat('file.csv.gz', new TextEncoder().encode('a,b'))).toEqual({ format: 'csv', compression: 'none' });
+    expect(detectFormat('f.jsonl.zst', ZSTD)).toEqual({ format: 'json', compression: 'zstd' });
+    expect(detectFormat('f.TSV.bz2', BZIP2)).toEqual({ format: 'tsv', compression: 'bzip2' });
+    expect(() => detectFormat('f.gz', new Uint8Array())).toThrow(/unsupported file extension ".gz"/);
+  });
+
+  it.each([
+    ['t.csv.zst', ZSTD],
+    ['t.csv.bz2', BZIP2],
+    ['t.csv.gz', gzipSync('a,b\n1,x\n2,y\n')],
+    ['no-extension-hint.csv', ZSTD],
+  ])('%s round-trips', async (name, bytes) => {
+    const r = await roundTrip(name, bytes, { orderBy: 'a' });
+    expect(r.read).toEqual(expected);
+  });
+});
+
+describe('Parquet input', () => {
+  it('maps columns by name when the file has no field ids (DuckDB writer), widening int→long on the way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
+    try {
+      const db = await openDuckDb();
+      const path = join(dir, 'in.parquet');
+      await db.query(
+        `COPY (SELECT i::INTEGER AS n, 'v' || i AS s, (i / 4)::DECIMAL(9,2) AS d, TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (i) SECOND AS t FROM range(3) r(i)) TO ${sqlString(path)} (FORMAT parquet)`,
+      );
+      db.close();
+      const bytes = new Uint8Array(await (await import('node:fs/promises')).readFile(path));
+      const inferred = await inferSchema(() => createReadStream(path), 'in.parquet');
+      expect(inferred.fields.map((f) => f.type)).toEqual(['int', 'string', 'decimal(9,2)', 'timestamptz']);
+      const target = schemaOf([
+        ['s', 'string'],
+        ['n', 'long'],
+        ['d', 'decimal(9,2)'],
+        ['t', 'timestamptz'],
+      ]);
+      const r = await roundTrip('in.parquet', bytes, { schema: target, orderBy: 'n' });
+      expect(r.json.map((x) => [x.s, x.n, x.d])).toEqual([
+        ['v0', '0', '0.00'],
+        ['v1', '1', '0.25'],
+        ['v2', '2', '0.50'],
+      ]);
+      expect(String(r.json[2]!.t)).toMatch(/^2024-01-01 00:00:02/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('maps columns by field id when present (a renamed column still lines up)', async () => {
+    // floe's own output carries field ids: convert a CSV, then read that Parquet with a renamed target.
+    const first = await roundTrip('t.csv', 'a,b\n1,x\n2,y\n', { schema: schemaOf([['a', 'int'], ['b', 'string']]) });
+    expect(first.dataFiles).toHaveLength(1);
+    const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
+    try {
+      const db = await openDuckDb();
+      const path = join(dir, 'floe.parquet');
+      // Rewrite keeping field ids: DuckDB's FIELD_IDS option names the ids explicitly.
+      await db.query(`COPY (SELECT 1::INTEGER AS a, 'x' AS b) TO ${sqlString(path)} (FORMAT parquet, FIELD_IDS {a: 1, b: 2})`);
+      db.close();
+      const bytes = new Uint8Array(await (await import('node:fs/promises')).readFile(path));
+      const renamed = schemaOf([
+        ['renamed_a', 'int'],
+        ['renamed_b', 'string'],
+      ]);
+      const r = await roundTrip('floe.parquet', bytes, { schema: renamed });
+      expect(r.read).toEqual([{ renamed_a: 1, renamed_b: 'x' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
