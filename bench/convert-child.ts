@@ -11,7 +11,7 @@ import { LocalFileIO } from '../lib/storage/local.js';
 
 const [kind, input, threads] = process.argv.slice(2) as [string, string, string];
 const out = join(process.cwd(), 'bench', '.data', 'out', `${kind}-${threads}-${process.pid}`);
-rmSync(out, { recursive: true, force: true });
+if (!process.env.KEEP) rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 function dirBytes(dir: string): number {
@@ -31,8 +31,11 @@ if (kind === 'floe') {
   const tInfer = performance.now();
   const schema = await inferSchema(open, input);
   const inferSeconds = (performance.now() - tInfer) / 1000;
+  const encoder = (process.env.FLOE_ENCODER ?? 'auto') as 'auto' | 'worker' | 'inline';
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await convertFile({
+    encoder,
     source: open(),
     fileName: input,
     schema,
@@ -45,16 +48,21 @@ if (kind === 'floe') {
   });
   rows = r.rows;
   const seconds = (performance.now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ seconds, maxRssMb, rows, outBytes: dirBytes(out), inferSeconds }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, maxRssMb, rows, outBytes: dirBytes(out), inferSeconds }));
 } else {
+  const cpu0 = process.cpuUsage();
   const db = await DuckDBInstance.create(':memory:', { threads });
   const con = await db.connect();
   const reader = input.endsWith('.ndjson') ? `read_json('${input}', format='newline_delimited')` : `read_csv('${input}')`;
   const res = await con.runAndReadAll(`COPY (SELECT * FROM ${reader}) TO '${join(out, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
   rows = Number(res.getRows()[0]?.[0] ?? 0);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ seconds, maxRssMb, rows, outBytes: dirBytes(out) }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, maxRssMb, rows, outBytes: dirBytes(out) }));
 }
-rmSync(out, { recursive: true, force: true });
+if (!process.env.KEEP) rmSync(out, { recursive: true, force: true });

@@ -13,8 +13,7 @@
  *
  * Knobs: BENCH_SMALL_FILES (1000), BENCH_BIG_MB (100), BENCH_WORKERS (2), BENCH_COMMIT_BATCH (10).
  */
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -74,7 +73,12 @@ interface RunResult {
   latencies: number[];
 }
 
-async function runPipeline(catalog: RestCatalog, landing: string, keys: string[], table: TableIdentifier): Promise<RunResult> {
+async function runPipeline(
+  catalog: RestCatalog,
+  landing: string,
+  keys: string[],
+  table: TableIdentifier,
+): Promise<RunResult> {
   const config = defaultIngestConfig();
   const visibleAt = new Map<string, number>();
   let snapshots = 0;
@@ -115,7 +119,8 @@ async function runPipeline(catalog: RestCatalog, landing: string, keys: string[]
         const size = (await stat(join(landing, key))).size;
         const object: LandedObject = { bucket: 'landing', key, size, etag: `${key}-${size}`, eventTime: Date.now() };
         const outcome = await convertObject(object, context);
-        if (outcome.status !== 'enqueued') throw new Error(`${key}: ${outcome.status} ${'reason' in outcome ? outcome.reason : ''}`);
+        if (outcome.status !== 'enqueued')
+          throw new Error(`${key}: ${outcome.status} ${'reason' in outcome ? outcome.reason : ''}`);
         rows += outcome.rows;
         ids.push(outcome.ingestId);
       }
@@ -126,7 +131,13 @@ async function runPipeline(catalog: RestCatalog, landing: string, keys: string[]
   await queue.close();
   const loaded = await catalog.loadTable(table);
   if (loaded.metadata.snapshots.length !== snapshots) throw new Error('snapshot count mismatch');
-  return { seconds, files: keys.length, rows, snapshots, latencies: ids.map((id) => ((visibleAt.get(id) ?? Number.NaN) - landedAt) / 1000) };
+  return {
+    seconds,
+    files: keys.length,
+    rows,
+    snapshots,
+    latencies: ids.map((id) => ((visibleAt.get(id) ?? Number.NaN) - landedAt) / 1000),
+  };
 }
 
 async function duckdbPeer(paths: string[], out: string): Promise<number> {
@@ -134,7 +145,9 @@ async function duckdbPeer(paths: string[], out: string): Promise<number> {
   const connection = await instance.connect();
   const list = paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(',');
   const started = performance.now();
-  await connection.run(`copy (select * from read_csv([${list}], header = true)) to '${out}' (format parquet, compression zstd)`);
+  await connection.run(
+    `copy (select * from read_csv([${list}], header = true)) to '${out}' (format parquet, compression zstd)`,
+  );
   const seconds = (performance.now() - started) / 1000;
   connection.closeSync();
   return seconds;
@@ -143,9 +156,15 @@ async function duckdbPeer(paths: string[], out: string): Promise<number> {
 function report(name: string, r: RunResult, peerSeconds: number): void {
   const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
   console.log(`\n${name}`);
-  console.log(`  floe     ${fmt(r.seconds, 2)} s  ${fmt(r.files / r.seconds)} files/s  ${fmt(r.rows / r.seconds, 0)} rows/s  snapshots ${r.snapshots} (for ${r.files} files)`);
-  console.log(`           landing→visible p50 ${fmt(percentile(r.latencies, 50), 2)} s  p95 ${fmt(percentile(r.latencies, 95), 2)} s`);
-  console.log(`  duckdb   ${fmt(peerSeconds, 2)} s  ${fmt(r.files / peerSeconds)} files/s  ${fmt(r.rows / peerSeconds, 0)} rows/s  (CSV → one Parquet file, no catalog)`);
+  console.log(
+    `  floe     ${fmt(r.seconds, 2)} s  ${fmt(r.files / r.seconds)} files/s  ${fmt(r.rows / r.seconds, 0)} rows/s  snapshots ${r.snapshots} (for ${r.files} files)`,
+  );
+  console.log(
+    `           landing→visible p50 ${fmt(percentile(r.latencies, 50), 2)} s  p95 ${fmt(percentile(r.latencies, 95), 2)} s`,
+  );
+  console.log(
+    `  duckdb   ${fmt(peerSeconds, 2)} s  ${fmt(r.files / peerSeconds)} files/s  ${fmt(r.rows / peerSeconds, 0)} rows/s  (CSV → one Parquet file, no catalog)`,
+  );
   console.log(`  ratio    floe takes ${fmt(r.seconds / peerSeconds, 2)}× DuckDB's time`);
 }
 
@@ -154,7 +173,9 @@ try {
   const landing = join(root, 'landing');
   const server = await startCatalogServer({ warehouse: join(root, 'warehouse'), io: new LocalFileIO() });
   const catalog = new RestCatalog({ uri: server.url });
-  console.log(`floe ingest bench: ${SMALL_FILES} × ~10 KB CSV, 1 × ${BIG_MB} MB CSV; ${WORKERS} convert workers, commit batches ≤ ${COMMIT_BATCH}`);
+  console.log(
+    `floe ingest bench: ${SMALL_FILES} × ~10 KB CSV, 1 × ${BIG_MB} MB CSV; ${WORKERS} convert workers, commit batches ≤ ${COMMIT_BATCH}`,
+  );
 
   await mkdir(join(landing, 'bench', 'small'), { recursive: true });
   const smallKeys: string[] = [];
@@ -164,7 +185,10 @@ try {
     smallKeys.push(key);
   }
   const small = await runPipeline(catalog, landing, smallKeys, { namespace: ['bench'], name: 'small' });
-  const smallPeer = await duckdbPeer(smallKeys.map((k) => join(landing, k)), join(root, 'peer-small.parquet'));
+  const smallPeer = await duckdbPeer(
+    smallKeys.map((k) => join(landing, k)),
+    join(root, 'peer-small.parquet'),
+  );
   report(`${SMALL_FILES} small files`, small, smallPeer);
 
   await mkdir(join(landing, 'bench', 'big'), { recursive: true });

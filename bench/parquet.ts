@@ -72,7 +72,9 @@ function makeBatch(start: number, n: number): { batch: arrow.RecordBatch; csv: s
     const on = rnd() < 0.5;
     if (on) active[i >> 3] = (active[i >> 3] as number) | (1 << (i & 7));
     const iso = new Date(micros / 1000).toISOString();
-    lines.push(`${start + i + 1},${names[i]},${(cents / 100).toFixed(2)},${qty[i]},${ratio[i]},${iso},${iso.slice(0, 10)},${on}`);
+    lines.push(
+      `${start + i + 1},${names[i]},${(cents / 100).toFixed(2)},${qty[i]},${ratio[i]},${iso},${iso.slice(0, 10)},${on}`,
+    );
   }
   const f = arrowSchema.fields.map((x) => x.type);
   const children = [
@@ -85,7 +87,10 @@ function makeBatch(start: number, n: number): { batch: arrow.RecordBatch; csv: s
     arrow.makeData({ type: f[6], length: n, data: day }),
     arrow.makeData({ type: f[7], length: n, data: active }),
   ] as arrow.Data[];
-  const batch = new arrow.RecordBatch(arrowSchema, arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: n, children }));
+  const batch = new arrow.RecordBatch(
+    arrowSchema,
+    arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: n, children }),
+  );
   return { batch, csv: `${lines.join('\n')}\n` };
 }
 
@@ -115,7 +120,9 @@ async function floe(label: string, encoder?: EncoderFactory): Promise<number> {
   const files = await writer.close();
   const ms = performance.now() - t0;
   const bytes = files.reduce((n, f) => n + f.file_size_in_bytes, 0);
-  console.log(`floe ${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms  ${((ROWS / ms) * 1000).toFixed(0).padStart(9)} rows/s  ${(bytes / 1e6).toFixed(1)} MB`);
+  console.log(
+    `floe ${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms  ${((ROWS / ms) * 1000).toFixed(0).padStart(9)} rows/s  ${(bytes / 1e6).toFixed(1)} MB`,
+  );
   return ms;
 }
 
@@ -126,7 +133,9 @@ async function duck(label: string, sql: string, setup?: string): Promise<number>
   const t0 = performance.now();
   await c.run(sql);
   const ms = performance.now() - t0;
-  console.log(`duckdb ${label.padEnd(20)} ${ms.toFixed(0).padStart(6)} ms  ${((ROWS / ms) * 1000).toFixed(0).padStart(9)} rows/s`);
+  console.log(
+    `duckdb ${label.padEnd(20)} ${ms.toFixed(0).padStart(6)} ms  ${((ROWS / ms) * 1000).toFixed(0).padStart(9)} rows/s`,
+  );
   c.closeSync();
   instance.closeSync();
   return ms;
@@ -140,8 +149,17 @@ await floe('worker-warm-up', workers);
 const threaded = await floe('worker thread', workers);
 await workers.terminate();
 const readCsv = `read_csv('${csvPath}', header = true, columns = {'id': 'BIGINT', 'user_name': 'VARCHAR', 'amount': 'DECIMAL(12,2)', 'qty': 'INTEGER', 'ratio': 'DOUBLE', 'created_at': 'TIMESTAMPTZ', 'day': 'DATE', 'active': 'BOOLEAN'})`;
-const duckTable = await duck('table → parquet', `COPY t TO '${join(dir, 'duck-table.parquet')}' (FORMAT parquet, COMPRESSION zstd)`, `CREATE TABLE t AS SELECT * FROM ${readCsv}`);
-const duckCsv = await duck('csv → parquet', `COPY (SELECT * FROM ${readCsv}) TO '${join(dir, 'duck-csv.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
-console.log(`\nfloe inline / duckdb table→parquet: ${(duckTable / inline).toFixed(2)}×   worker: ${(duckTable / threaded).toFixed(2)}×`);
+const duckTable = await duck(
+  'table → parquet',
+  `COPY t TO '${join(dir, 'duck-table.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
+  `CREATE TABLE t AS SELECT * FROM ${readCsv}`,
+);
+const duckCsv = await duck(
+  'csv → parquet',
+  `COPY (SELECT * FROM ${readCsv}) TO '${join(dir, 'duck-csv.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
+);
+console.log(
+  `\nfloe inline / duckdb table→parquet: ${(duckTable / inline).toFixed(2)}×   worker: ${(duckTable / threaded).toFixed(2)}×`,
+);
 console.log(`(duckdb csv→parquet, parse included: ${duckCsv.toFixed(0)} ms)`);
 rmSync(dir, { recursive: true, force: true });

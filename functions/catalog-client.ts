@@ -14,8 +14,19 @@ export function authFromEnvironment(env: HandlerEnvironment, secret: SecretCache
   let auth: AuthProvider;
   if (env.authType === 'bearer') auth = bearerAuth(read);
   else if (env.authType === 'client-credentials') {
-    auth = clientCredentialsAuth({ tokenEndpoint: env.tokenEndpoint as string, clientId: env.clientId as string, scope: env.scope, clientSecret: read });
-  } else auth = tokenExchangeAuth({ tokenEndpoint: env.tokenEndpoint, clientId: env.clientId, scope: env.scope, subjectToken: read });
+    auth = clientCredentialsAuth({
+      tokenEndpoint: env.tokenEndpoint as string,
+      clientId: env.clientId as string,
+      scope: env.scope,
+      clientSecret: read,
+    });
+  } else
+    auth = tokenExchangeAuth({
+      tokenEndpoint: env.tokenEndpoint,
+      clientId: env.clientId,
+      scope: env.scope,
+      subjectToken: read,
+    });
   return refreshSecretOnUnauthorized(auth, secret);
 }
 
@@ -25,5 +36,10 @@ export function catalogFromEnvironment(
   secret: SecretCache,
   logger?: (line: { level: string; message: string; [key: string]: unknown }) => void,
 ): RestCatalog {
-  return new RestCatalog({ uri: env.catalogUri, warehouse: env.warehouse, auth: authFromEnvironment(env, secret), logger });
+  return new RestCatalog({
+    uri: env.catalogUri,
+    warehouse: env.warehouse,
+    auth: authFromEnvironment(env, secret),
+    logger,
+  });
 }

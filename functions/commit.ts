@@ -26,7 +26,9 @@ import { SecretCache } from './secret-cache.js';
 const env = readEnvironment('commit');
 const config = ingestConfigFromEnvironment(env);
 const secret = new SecretCache(new SecretsManagerClient({}), env.secretId);
-const catalog = catalogFromEnvironment(env, secret, ({ level, message, ...rest }) => logger[level === 'warn' ? 'warn' : 'debug'](message, rest));
+const catalog = catalogFromEnvironment(env, secret, ({ level, message, ...rest }) =>
+  logger[level === 'warn' ? 'warn' : 'debug'](message, rest),
+);
 const landingIo = new S3FileIO();
 
 async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -40,14 +42,21 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
       messageOf.set(request, record.messageId);
     } catch (error) {
       if ((error as Error).name === 'InvalidCommitRequestError' || (error as Error).name === 'DataFileCodecError') {
-        logger.error('dropping a message that is not a commit request', { messageId: record.messageId, error: error as Error });
+        logger.error('dropping a message that is not a commit request', {
+          messageId: record.messageId,
+          error: error as Error,
+        });
         continue;
       }
       // A spilled request that cannot be read yet: retry it (and, for FIFO order, the rest of its group).
       failures.push({ itemIdentifier: record.messageId });
     }
   }
-  const failedGroups = new Set(event.Records.filter((r) => failures.some((f) => f.itemIdentifier === r.messageId)).map((r) => r.attributes.MessageGroupId));
+  const failedGroups = new Set(
+    event.Records.filter((r) => failures.some((f) => f.itemIdentifier === r.messageId)).map(
+      (r) => r.attributes.MessageGroupId,
+    ),
+  );
   const runnable = requests.filter((r) => {
     const record = event.Records.find((x) => x.messageId === messageOf.get(r));
     if (record && failedGroups.has(record.attributes.MessageGroupId)) {
@@ -64,18 +73,29 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   });
   const now = Date.now();
   for (const table of result.tables) {
-    const fields = { table: table.table, snapshotId: table.snapshotId?.toString(), attempts: table.attempts, ingestIds: table.committedIngestIds };
+    const fields = {
+      table: table.table,
+      snapshotId: table.snapshotId?.toString(),
+      attempts: table.attempts,
+      ingestIds: table.committedIngestIds,
+    };
     if (table.outcome === 'failed') logger.error('commit failed', { ...fields, error: table.error as Error });
     else logger.info(`commit ${table.outcome}`, fields);
-    if (table.outcome === 'committed' || table.outcome === 'already-committed') metrics.addMetric(METRIC.commits, MetricUnit.Count, 1);
+    if (table.outcome === 'committed' || table.outcome === 'already-committed')
+      metrics.addMetric(METRIC.commits, MetricUnit.Count, 1);
     metrics.addMetric(METRIC.commitRetries, MetricUnit.Count, table.retries.length);
-    metrics.addMetric(METRIC.commitConflicts, MetricUnit.Count, table.retries.filter((r) => r.reason === 'conflict').length);
+    metrics.addMetric(
+      METRIC.commitConflicts,
+      MetricUnit.Count,
+      table.retries.filter((r) => r.reason === 'conflict').length,
+    );
   }
   for (const outcome of result.requests) {
     const messageId = messageOf.get(outcome.request) as string;
     if (outcome.status === 'failed') failures.push({ itemIdentifier: messageId });
     else if (outcome.status === 'duplicate') metrics.addMetric(METRIC.duplicatesDropped, MetricUnit.Count, 1);
-    else metrics.addMetric(METRIC.landingToCommitMs, MetricUnit.Milliseconds, Math.max(0, now - outcome.request.landedAt));
+    else
+      metrics.addMetric(METRIC.landingToCommitMs, MetricUnit.Milliseconds, Math.max(0, now - outcome.request.landedAt));
   }
   return { batchItemFailures: failures };
 }

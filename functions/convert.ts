@@ -25,7 +25,9 @@ import { SecretCache } from './secret-cache.js';
 const env = readEnvironment('convert');
 const config = ingestConfigFromEnvironment(env);
 const secret = new SecretCache(new SecretsManagerClient({}), env.secretId);
-const catalog = catalogFromEnvironment(env, secret, ({ level, message, ...rest }) => logger[level === 'warn' ? 'warn' : 'debug'](message, rest));
+const catalog = catalogFromEnvironment(env, secret, ({ level, message, ...rest }) =>
+  logger[level === 'warn' ? 'warn' : 'debug'](message, rest),
+);
 const landingIo = new S3FileIO();
 const spillLocation = `s3://${env.landingBucket}/${env.spillPrefix}`;
 
@@ -37,7 +39,13 @@ const context: ConvertContext = {
   errorsLocation: (bucket) => `s3://${bucket}/${env.errorsPrefix}`,
   reservedPrefixes: [env.errorsPrefix, env.spillPrefix, '_floe/'],
   tableIo: (table) => fileIOForTable(table, { catalog }),
-  queue: new SqsCommitQueue({ sqs: new SQSClient({}), queueUrl: env.commitQueueUrl as string, spillLocation, spillIo: landingIo }),
+  queue: new SqsCommitQueue({
+    sqs: new SQSClient({}),
+    queueUrl: env.commitQueueUrl as string,
+    spillLocation,
+    spillIo: landingIo,
+  }),
+  archiveLocation: (bucket) => `s3://${bucket}/_floe/archive/`,
   maxFileBytes: env.maxFileBytes,
   log: (level, message, fields) => logger[level](message, fields),
 };
@@ -53,7 +61,13 @@ async function recordHandler(record: SQSRecord): Promise<void> {
     } else if (outcome.status === 'rejected') {
       metrics.addMetric(METRIC.filesRejected, MetricUnit.Count, 1);
     } else {
-      logger.info('converted object', { key: outcome.key, table: outcome.table, ingestId: outcome.ingestId, rows: outcome.rows, dataFiles: outcome.dataFiles });
+      logger.info('converted object', {
+        key: outcome.key,
+        table: outcome.table,
+        ingestId: outcome.ingestId,
+        rows: outcome.rows,
+        dataFiles: outcome.dataFiles,
+      });
       metrics.addMetric(METRIC.filesIngested, MetricUnit.Count, 1);
       metrics.addMetric(METRIC.rows, MetricUnit.Count, outcome.rows);
       metrics.addMetric(METRIC.bytes, MetricUnit.Bytes, outcome.bytes);
@@ -63,7 +77,10 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 }
 
 async function convertBatch(event: SQSEvent, lambdaContext: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, recordHandler, processor, { context: lambdaContext, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, recordHandler, processor, {
+    context: lambdaContext,
+    throwOnFullBatchFailure: false,
+  });
 }
 
 export const handler = middy(convertBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -32,7 +32,10 @@ export class EnvironmentError extends Error {
 }
 
 /** Reads and checks the variables `handler` needs. */
-export function readEnvironment(handler: 'convert' | 'commit', env: NodeJS.ProcessEnv = process.env): HandlerEnvironment {
+export function readEnvironment(
+  handler: 'convert' | 'commit',
+  env: NodeJS.ProcessEnv = process.env,
+): HandlerEnvironment {
   const required = (name: string): string => {
     const value = env[name];
     if (value === undefined || value.trim() === '') throw new EnvironmentError(`missing environment variable ${name}`);
@@ -40,7 +43,9 @@ export function readEnvironment(handler: 'convert' | 'commit', env: NodeJS.Proce
   };
   const authType = required('FLOE_AUTH_TYPE');
   if (authType !== 'token-exchange' && authType !== 'client-credentials' && authType !== 'bearer') {
-    throw new EnvironmentError(`FLOE_AUTH_TYPE must be token-exchange, client-credentials or bearer, not "${authType}"`);
+    throw new EnvironmentError(
+      `FLOE_AUTH_TYPE must be token-exchange, client-credentials or bearer, not "${authType}"`,
+    );
   }
   const oauth = authType !== 'bearer';
   const maxFileBytes = env.FLOE_MAX_FILE_BYTES ? Number(env.FLOE_MAX_FILE_BYTES) : undefined;

@@ -48,7 +48,10 @@ export class SecretCache {
     const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
     const value = text === undefined ? undefined : extractSecret(text);
-    if (!value) throw new SecretValueError(`secret ${this.secretId} has no string value (expected the PAT, or JSON with "pat"/"token"/"client_secret")`);
+    if (!value)
+      throw new SecretValueError(
+        `secret ${this.secretId} has no string value (expected the PAT, or JSON with "pat"/"token"/"client_secret")`,
+      );
     registerSecret(value);
     return value;
   }

@@ -2,7 +2,7 @@
  * The floe stack: landing bucket and event path, commit FIFO queue, convert/commit functions,
  * backfill state machine, PAT secret, optional warehouse bucket, alarms and dashboard.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -44,6 +44,21 @@ export function logRetention(days: number): logs.RetentionDays {
   return days as logs.RetentionDays;
 }
 
+/**
+ * Warns (not fails: the throughput is an estimate) when the largest accepted file cannot be
+ * converted within 80% of the convert timeout at `convertThroughputMiBps`.
+ */
+export function warnIfConvertTimeoutTooShort(stack: Stack, config: FloeConfig): void {
+  const seconds = config.maxFileBytes / (config.convertThroughputMiBps * 1024 * 1024);
+  if (seconds > 0.8 * config.convertTimeoutSeconds) {
+    Annotations.of(stack).addWarningV2(
+      'floe:convertTimeoutTooShort',
+      `maxFileBytes ${config.maxFileBytes} at ${config.convertThroughputMiBps} MiB/s needs ~${Math.ceil(seconds)} s; ` +
+        `convertTimeoutSeconds is ${config.convertTimeoutSeconds}. Raise the timeout or memory, or lower maxFileBytes.`,
+    );
+  }
+}
+
 /** A complete secret ARN ends in "-" and six random characters; a partial one does not. */
 const COMPLETE_SECRET_ARN = /-[A-Za-z0-9]{6}$/;
 
@@ -72,6 +87,7 @@ export class FloeStack extends Stack {
         needed,
       );
     }
+    warnIfConvertTimeoutTooShort(this, config);
     const routesJson = config.routesFile ? readRoutesFile(config.routesFile, props.routesBaseDir) : undefined;
 
     this.landing = new Landing(this, 'Landing', {
@@ -160,7 +176,9 @@ export class FloeStack extends Stack {
     new CfnOutput(this, 'LandingPrefix', { value: config.landingPrefix });
     new CfnOutput(this, 'SecretArn', { value: this.secret.secretArn });
     if (this.backfill) {
-      new CfnOutput(this, 'BackfillStateMachineArn', { value: this.backfill.stateMachine.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'BackfillStateMachineArn', {
+        value: this.backfill.stateMachine.stateMachine.stateMachineArn,
+      });
     }
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
 

@@ -105,7 +105,9 @@ function shellQuote(arg: string): string {
  * `inputDir` is the project root as the bundler sees it.
  */
 export function afterBundlingCommands(inputDir: string, outputDir: string): string[] {
-  const commands = [`cp ${shellQuote(join(inputDir, PARQUET_WASM_SOURCE))} ${shellQuote(join(outputDir, PARQUET_WASM_FILE))}`];
+  const commands = [
+    `cp ${shellQuote(join(inputDir, PARQUET_WASM_SOURCE))} ${shellQuote(join(outputDir, PARQUET_WASM_FILE))}`,
+  ];
   if (existsSync(join(PROJECT_ROOT, PARQUET_WORKER_SOURCE))) {
     const esbuild = join(inputDir, 'node_modules', '.bin', 'esbuild');
     commands.push(

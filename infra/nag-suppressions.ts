@@ -23,7 +23,8 @@ export interface NagAcceptance {
 /** The findings floe accepts. */
 export const FLOE_NAG_ACCEPTANCES: readonly NagAcceptance[] = [
   {
-    finding: /^AwsSolutions-IAM4\[Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole\]$/,
+    finding:
+      /^AwsSolutions-IAM4\[Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole\]$/,
     path: /^BucketNotificationsHandler[0-9a-f]+\/Role\/Resource$/,
     reason:
       "CDK's built-in S3 bucket-notifications custom resource: it runs once per deployment to attach the landing→SQS notification, and CDK owns its role.",
@@ -47,7 +48,8 @@ export const FLOE_NAG_ACCEPTANCES: readonly NagAcceptance[] = [
       'Object-level S3 access limited to one floe prefix of the landing bucket (landing, error reports, spilled commit requests or backfill work files); object keys are not known at deploy time.',
   },
   {
-    finding: /^AwsSolutions-IAM5\[Resource::(<Warehouse[A-Za-z0-9]+\.Arn>|arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9.-]+)\/\*\]$/,
+    finding:
+      /^AwsSolutions-IAM5\[Resource::(<Warehouse[A-Za-z0-9]+\.Arn>|arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9.-]+)\/\*\]$/,
     path: /^(Ingest|Backfill)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
     reason:
       'Table files in the warehouse bucket (for catalogs that do not vend credentials); the catalog chooses the keys, so access is granted on the bucket objects, with explicit actions and no delete.',

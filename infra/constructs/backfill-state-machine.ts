@@ -159,10 +159,7 @@ export class BackfillStateMachine extends Construct {
     });
     backfill.addCatch(reportFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const definition = plan
-      .next(backfill)
-      .next(report)
-      .next(new sfn.Succeed(this, 'Done'));
+    const definition = plan.next(backfill).next(report).next(new sfn.Succeed(this, 'Done'));
     reportFailure.next(
       new sfn.Fail(this, 'BackfillFailed', { error: 'BackfillFailed', cause: 'the Map Run failed; see the report' }),
     );

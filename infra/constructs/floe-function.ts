@@ -3,7 +3,7 @@
  * ESM with parquet-wasm's wasm shipped alongside), its own log group with retention, and its own
  * role whose only built-in permission is writing to that log group (no AWS managed policy).
  */
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';

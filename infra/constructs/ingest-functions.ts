@@ -4,9 +4,9 @@
  * failures, so one bad message is retried alone instead of its whole batch.
  */
 import { Duration, Size } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { FloeConfig } from '../config.js';
 import type { CommitQueue } from './commit-queue.js';

@@ -97,7 +97,12 @@ export class Landing extends Construct {
 
   /** Allows writing objects under `prefix` (single and multipart uploads). */
   grantWritePrefix(grantee: iam.IGrantable, prefix: string): void {
-    this.grantObjects(grantee, prefix, ['s3:PutObject', 's3:AbortMultipartUpload'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+    this.grantObjects(
+      grantee,
+      prefix,
+      ['s3:PutObject', 's3:AbortMultipartUpload'],
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+    );
   }
 
   /** Allows listing keys under `prefix` only (s3:prefix condition). */

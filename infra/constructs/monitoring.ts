@@ -75,7 +75,11 @@ export class Monitoring extends Construct {
         period: FIVE_MINUTES,
         label,
       });
-    const alarm = (alarmId: string, description: string, options: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }) => {
+    const alarm = (
+      alarmId: string,
+      description: string,
+      options: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric },
+    ) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         alarmDescription: description,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -88,7 +92,10 @@ export class Monitoring extends Construct {
 
     for (const { label, queue, deadLetterQueue } of props.queues) {
       alarm(`${label}DlqDepth`, `floe: messages in the ${label} DLQ (failed after retries); inspect and redrive`, {
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -162,7 +169,9 @@ export class Monitoring extends Construct {
           graph('Latency', [
             floeMetric(FLOE_METRICS.landingToCommitLatency, 'p50', 'landed→committed p50 (ms)'),
             floeMetric(FLOE_METRICS.landingToCommitLatency, 'p99', 'landed→committed p99 (ms)'),
-            ...fns.map(([name, fn]) => fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label: `${name} p99 (ms)` })),
+            ...fns.map(([name, fn]) =>
+              fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label: `${name} p99 (ms)` }),
+            ),
           ]),
           graph('Errors', [
             ...fns.map(([name, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: `${name} errors` })),

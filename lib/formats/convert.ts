@@ -4,14 +4,15 @@
  * table-format core's `DataFileWriter` (partition fan-out, rolling, deterministic names).
  *
  * Parsing and encoding overlap: the next batch is parsed while the writer encodes the previous
- * one (one batch in flight), so a worker-thread encoder (`encoder`) keeps both cores busy while
- * memory stays bounded by two batches plus the open row groups.
+ * one (one batch in flight), and by default the encoding runs in a worker thread
+ * (`conversion-encoder.ts`), so both cores are busy while memory stays bounded by a few batches
+ * plus the open row groups.
  */
 import type * as arrow from 'apache-arrow';
 import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
-import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
 import type { DataFile, PartitionSpec, Schema } from '../iceberg/types.js';
 import type { FileIO } from '../storage/file-io.js';
+import { type ConversionEncoder, conversionEncoder, type EncoderChoice } from './conversion-encoder.js';
 import { type FormatOptionsInput, type OnError, resolveFormatOptions } from './options.js';
 import { readBatches } from './read-batches.js';
 import { type RejectedRow, RowErrorCollector } from './row-errors.js';
@@ -36,8 +37,11 @@ export interface ConvertFileRequest {
   onError?: OnError;
   /** Constant columns from the object key's hive `key=value` segments (route option). */
   hiveColumns?: Record<string, string>;
-  /** Parquet encoder factory (e.g. a worker-thread encoder); default inline parquet-wasm. */
-  encoder?: EncoderFactory;
+  /**
+   * Parquet encoder: `auto` (default: one worker thread per conversion when its script ships,
+   * else inline), `worker`, `inline`, or an `EncoderFactory` of the caller's (not stopped here).
+   */
+  encoder?: EncoderChoice;
 }
 
 export interface ConvertFileResult {
@@ -67,33 +71,43 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
       yield chunk;
     }
   }
-  const writer = new DataFileWriter({
-    io: req.io,
-    schema: req.schema,
-    spec: req.spec,
-    formatVersion: req.formatVersion,
-    dataLocation: req.dataLocation,
-    namePrefix: req.namePrefix,
-    properties: req.properties,
-    ...(req.encoder ? { encoder: req.encoder } : {}),
-  });
+  let encoder: ConversionEncoder | undefined;
+  let writer: DataFileWriter | undefined;
+  // The encoder is chosen at the first batch: a file that fits in one batch is encoded inline
+  // (a worker's start-up would cost more than the overlap saves).
+  const open = (first: arrow.RecordBatch): DataFileWriter => {
+    encoder = conversionEncoder(req.encoder ?? (first.numRows >= options.batchRows ? 'auto' : 'inline'));
+    return new DataFileWriter({
+      io: req.io,
+      schema: req.schema,
+      spec: req.spec,
+      formatVersion: req.formatVersion,
+      dataLocation: req.dataLocation,
+      namePrefix: req.namePrefix,
+      properties: req.properties,
+      ...(encoder.factory ? { encoder: encoder.factory } : {}),
+    });
+  };
   let rows = 0;
   try {
     const batches = readBatches(counted(), req.fileName, req.schema, options, rowErrors, req.hiveColumns);
     let pendingWrite: Promise<void> | undefined;
     for await (const batch of batches as AsyncIterable<arrow.RecordBatch>) {
       rows += batch.numRows;
+      writer ??= open(batch);
       // One write in flight: the next batch is parsed while this one is encoded.
       if (pendingWrite) await pendingWrite;
       pendingWrite = writer.write(batch);
       pendingWrite.catch(() => {}); // observed on the next await; avoids an unhandled rejection meanwhile
     }
     if (pendingWrite) await pendingWrite;
-    const dataFiles = await writer.close();
+    const dataFiles = writer ? await writer.close() : [];
     return { dataFiles, rows, bytesIn, rejected: rowErrors.rows, rejectedDropped: rowErrors.dropped };
   } catch (e) {
-    await writer.abort().catch(() => {});
+    await writer?.abort().catch(() => {});
     throw e;
+  } finally {
+    await encoder?.release();
   }
 }
 

@@ -60,14 +60,28 @@ export function toArrowType(type: IcebergType): arrow.DataType {
       case 'struct':
         return new arrow.Struct(type.fields.map(toArrowField));
       case 'list':
-        return new arrow.List(makeField('element', toArrowType(type.element), !type['element-required'], type['element-id'], type.element === 'uuid'));
+        return new arrow.List(
+          makeField(
+            'element',
+            toArrowType(type.element),
+            !type['element-required'],
+            type['element-id'],
+            type.element === 'uuid',
+          ),
+        );
       case 'map':
         return new arrow.Map_(
           new arrow.Field(
             'key_value',
-            new arrow.Struct<any>([
+            new arrow.Struct<{ key: arrow.DataType; value: arrow.DataType }>([
               makeField('key', toArrowType(type.key), false, type['key-id'], type.key === 'uuid'),
-              makeField('value', toArrowType(type.value), !type['value-required'], type['value-id'], type.value === 'uuid'),
+              makeField(
+                'value',
+                toArrowType(type.value),
+                !type['value-required'],
+                type['value-id'],
+                type.value === 'uuid',
+              ),
             ]),
             false,
           ),

@@ -67,7 +67,10 @@ class NothingToCommit extends Error {
 }
 
 /** Commits a batch of requests, one snapshot per table. Never throws for a table's failure: see `outcome`. */
-export async function commitBatch(requests: readonly CommitRequest[], context: CommitBatchContext): Promise<CommitBatchResult> {
+export async function commitBatch(
+  requests: readonly CommitRequest[],
+  context: CommitBatchContext,
+): Promise<CommitBatchResult> {
   const groups = new Map<string, CommitRequest[]>();
   for (const request of requests) {
     const key = formatIdentifier(request.table);
@@ -91,7 +94,10 @@ export async function commitBatch(requests: readonly CommitRequest[], context: C
 async function commitTableGroup(
   group: CommitRequest[],
   context: CommitBatchContext,
-): Promise<{ table: Omit<TableCommitOutcome, 'table'>; statuses: Map<CommitRequest, Omit<RequestOutcome, 'request'>> }> {
+): Promise<{
+  table: Omit<TableCommitOutcome, 'table'>;
+  statuses: Map<CommitRequest, Omit<RequestOutcome, 'request'>>;
+}> {
   const id = (group[0] as CommitRequest).table;
   const statuses = new Map<CommitRequest, Omit<RequestOutcome, 'request'>>();
   const retries: RetryInfo[] = [];
@@ -113,7 +119,9 @@ async function commitTableGroup(
         }
         if (chosen.length === 0) throw new NothingToCommit();
         const io = context.tableIo(base);
-        const dataFiles: DataFile[] = chosen.flatMap((r) => r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })));
+        const dataFiles: DataFile[] = chosen.flatMap((r) =>
+          r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })),
+        );
         const produced = await mergeAppend({
           metadata: base.metadata,
           io,
@@ -135,7 +143,12 @@ async function commitTableGroup(
     );
     const ids = new Set(chosen.map((r) => r.ingestId));
     for (const request of group) {
-      statuses.set(request, ids.has(request.ingestId) && chosen.includes(request) ? { status: 'committed', snapshotId } : { status: 'duplicate' });
+      statuses.set(
+        request,
+        ids.has(request.ingestId) && chosen.includes(request)
+          ? { status: 'committed', snapshotId }
+          : { status: 'duplicate' },
+      );
     }
     return {
       table: { outcome: result.outcome, snapshotId, attempts: result.attempts, retries, committedIngestIds: [...ids] },
@@ -144,9 +157,15 @@ async function commitTableGroup(
   } catch (error) {
     if (error instanceof NothingToCommit) {
       for (const request of group) statuses.set(request, { status: 'duplicate' });
-      return { table: { outcome: 'nothing-to-commit', attempts: retries.length + 1, retries, committedIngestIds: [] }, statuses };
+      return {
+        table: { outcome: 'nothing-to-commit', attempts: retries.length + 1, retries, committedIngestIds: [] },
+        statuses,
+      };
     }
     for (const request of group) statuses.set(request, { status: 'failed', error });
-    return { table: { outcome: 'failed', attempts: retries.length + 1, retries, committedIngestIds: [], error }, statuses };
+    return {
+      table: { outcome: 'failed', attempts: retries.length + 1, retries, committedIngestIds: [], error },
+      statuses,
+    };
   }
 }

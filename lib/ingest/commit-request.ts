@@ -66,7 +66,10 @@ export function decodeCommitRequest(body: string, parsed?: Record<string, unknow
     throw new InvalidCommitRequestError(`commit request ${String(raw.ingestId)} lacks dataFiles or sourceKey`);
   }
   const { v: _version, ...rest } = raw;
-  return { ...(rest as unknown as CommitRequest), dataFiles: (raw.dataFiles as Array<Record<string, unknown>>).map(decodeDataFile) };
+  return {
+    ...(rest as unknown as CommitRequest),
+    dataFiles: (raw.dataFiles as Array<Record<string, unknown>>).map(decodeDataFile),
+  };
 }
 
 /** Type guard for a spill pointer. */

@@ -54,7 +54,10 @@ const TableRefSchema = z
 /** Iceberg partition transforms (spec: Partition Transforms). */
 const TransformSchema = z
   .string()
-  .regex(/^(identity|year|month|day|hour|void|bucket\[[1-9]\d*\]|truncate\[[1-9]\d*\])$/, 'expected identity, year, month, day, hour, void, bucket[N] or truncate[W]');
+  .regex(
+    /^(identity|year|month|day|hour|void|bucket\[[1-9]\d*\]|truncate\[[1-9]\d*\])$/,
+    'expected identity, year, month, day, hour, void, bucket[N] or truncate[W]',
+  );
 
 const PartitionFieldSchema = z.object({
   /** Source column name (matched against the table schema). */
@@ -104,7 +107,7 @@ const RouteSettingsShape = {
   auto_create: AutoCreateSchema.optional(),
   target_file_size: sizeField.optional(),
   dedup_window: durationField.optional(),
-  /** Copy processed objects under `archive_prefix` (the landed object itself is never deleted). */
+  /** Copy converted objects under floe's archive prefix (`_floe/archive/`); the landed object itself is never changed or deleted. */
   archive: z.boolean().optional(),
   /** Read `col=value` path segments as columns. */
   hive_partitions: z.boolean().optional(),
@@ -247,13 +250,16 @@ export function parseIngestConfigText(text: string, fileName = 'floe.config.json
     try {
       raw = parseYaml(text);
     } catch (error) {
-      throw new ConfigError(`${fileName}: not valid JSON or YAML: ${(error as Error).message}`, [], { cause: jsonError });
+      throw new ConfigError(`${fileName}: not valid JSON or YAML: ${(error as Error).message}`, [], {
+        cause: jsonError,
+      });
     }
   }
   try {
     return parseIngestConfig(raw);
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`${fileName}: ${error.message}`, error.issues, { cause: error });
+    if (error instanceof ConfigError)
+      throw new ConfigError(`${fileName}: ${error.message}`, error.issues, { cause: error });
     throw error;
   }
 }

@@ -20,8 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
 import { BadInputError } from '../formats/bad-input-error.js';
-import { alignToTable, convertFile, inferSchema } from '../formats/index.js';
-import { rejectedRowsNdjson } from '../formats/convert.js';
+import { alignToTable, convertFile, inferSchema, rejectedRowsNdjson } from '../formats/index.js';
 import { currentSchema, defaultSpec } from '../iceberg/metadata.js';
 import type { Schema } from '../iceberg/types.js';
 import type { FileIO } from '../storage/file-io.js';
@@ -56,6 +55,8 @@ export interface ConvertContext {
   /** FileIO for a table's files (vended credentials). */
   tableIo(table: LoadedTable): FileIO;
   queue: CommitQueue;
+  /** Where routes with `archive: true` copy converted objects (`<location><key>`), e.g. `s3://landing/_floe/archive/`. */
+  archiveLocation?(bucket: string): string;
   /** Objects larger than this are rejected. */
   maxFileBytes?: number;
   /** Structured log sink (Powertools Logger in Lambda). */
@@ -77,7 +78,15 @@ export type ConvertOutcome =
       reportPath?: string;
       request: CommitRequest;
     }
-  | { status: 'rejected'; key: string; ingestId?: string; table?: string; reason: string; reportPath: string; error: Error };
+  | {
+      status: 'rejected';
+      key: string;
+      ingestId?: string;
+      table?: string;
+      reason: string;
+      reportPath: string;
+      error: Error;
+    };
 
 /** Converts one landed object and enqueues its commit request. */
 export async function convertObject(object: LandedObject, context: ConvertContext): Promise<ConvertOutcome> {
@@ -91,7 +100,9 @@ export async function convertObject(object: LandedObject, context: ConvertContex
     ingestId = ingestIdOf(object);
     const settings = routed.settings;
     if (context.maxFileBytes !== undefined && object.size !== undefined && object.size > context.maxFileBytes) {
-      throw new BadInputError(`object is ${object.size} bytes, over the limit of ${context.maxFileBytes}`, { file: key });
+      throw new BadInputError(`object is ${object.size} bytes, over the limit of ${context.maxFileBytes}`, {
+        file: key,
+      });
     }
     const uri = context.objectUri(object);
     const open = () => context.landingIo.readStream(uri);
@@ -135,7 +146,8 @@ export async function convertObject(object: LandedObject, context: ConvertContex
         });
         break;
       }
-      if (attempt >= SCHEMA_COMMIT_ATTEMPTS) throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
+      if (attempt >= SCHEMA_COMMIT_ATTEMPTS)
+        throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
       table = await context.catalog.loadTable(routed.table);
     }
 
@@ -199,6 +211,13 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       specId: spec['spec-id'],
     };
     await context.queue.send(request);
+    if (settings.archive && context.archiveLocation) {
+      // A copy, never a move: the landed object itself is never touched (invariant 4). A retry rewrites the same copy.
+      await context.landingIo.writeStream(
+        `${context.archiveLocation(object.bucket)}${key}`,
+        context.landingIo.readStream(uri),
+      );
+    }
     return {
       status: 'enqueued',
       key,
@@ -229,8 +248,22 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       rejectedRows: [],
       rejectedRowCount: 0,
     });
-    context.log?.('warn', 'rejected object', { key, table: tableName, ingestId, reason: bad.reason ?? bad.message, reportPath });
-    return { status: 'rejected', key, ingestId, table: tableName, reason: bad.reason ?? bad.message, reportPath, error: bad };
+    context.log?.('warn', 'rejected object', {
+      key,
+      table: tableName,
+      ingestId,
+      reason: bad.reason ?? bad.message,
+      reportPath,
+    });
+    return {
+      status: 'rejected',
+      key,
+      ingestId,
+      table: tableName,
+      reason: bad.reason ?? bad.message,
+      reportPath,
+      error: bad,
+    };
   }
 }
 

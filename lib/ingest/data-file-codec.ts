@@ -28,7 +28,8 @@ export class DataFileCodecError extends Error {
 
 /** Decodes one literal. */
 export function decodeLiteral(value: unknown): Literal {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string' || typeof value === 'number') return value;
+  if (value === null || typeof value === 'boolean' || typeof value === 'string' || typeof value === 'number')
+    return value;
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
     if (typeof o.$big === 'string') return BigInt(o.$big);
@@ -52,7 +53,8 @@ export function encodeDataFile(file: DataFile): Record<string, unknown> {
     else if ((BOUND_MAPS as string[]).includes(key)) {
       out[key] = value === null ? null : [...(value as Map<number, Uint8Array>)].map(([k, v]) => [k, encodeLiteral(v)]);
     } else if (key === 'partition') out[key] = (value as Literal[]).map(encodeLiteral);
-    else if (Array.isArray(value)) out[key] = value; // split_offsets, equality_ids
+    else if (Array.isArray(value))
+      out[key] = value; // split_offsets, equality_ids
     else out[key] = encodeLiteral(value as Literal);
   }
   return out;
@@ -62,9 +64,11 @@ export function encodeDataFile(file: DataFile): Record<string, unknown> {
 export function decodeDataFile(encoded: Record<string, unknown>): DataFile {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(encoded)) {
-    if ((COUNT_MAPS as string[]).includes(key)) out[key] = value === null ? null : new Map(value as Array<[number, number]>);
+    if ((COUNT_MAPS as string[]).includes(key))
+      out[key] = value === null ? null : new Map(value as Array<[number, number]>);
     else if ((BOUND_MAPS as string[]).includes(key)) {
-      out[key] = value === null ? null : new Map((value as Array<[number, unknown]>).map(([k, v]) => [k, decodeLiteral(v)]));
+      out[key] =
+        value === null ? null : new Map((value as Array<[number, unknown]>).map(([k, v]) => [k, decodeLiteral(v)]));
     } else if (key === 'partition') out[key] = (value as unknown[]).map(decodeLiteral);
     else if (Array.isArray(value)) out[key] = value;
     else out[key] = decodeLiteral(value);

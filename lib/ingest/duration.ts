@@ -3,7 +3,14 @@
  * `"128MB"`, `"512KiB"`, or plain numbers (milliseconds / bytes).
  */
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
   kb: 1000,

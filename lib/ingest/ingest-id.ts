@@ -28,7 +28,11 @@ export class MissingObjectVersionError extends Error {
 
 /** A short stable id: `i` + 24 hex chars (96 bits of SHA-256), safe in file names and summaries. */
 export function ingestId(object: LandedObjectVersion): string {
-  const version = object.versionId ? `v:${object.versionId}` : object.etag ? `e:${object.etag.replace(/"/g, '')}` : undefined;
+  const version = object.versionId
+    ? `v:${object.versionId}`
+    : object.etag
+      ? `e:${object.etag.replace(/"/g, '')}`
+      : undefined;
   if (!version) throw new MissingObjectVersionError(object.key);
   const hash = createHash('sha256').update(`${object.bucket}\u0000${object.key}\u0000${version}`).digest('hex');
   return `i${hash.slice(0, 24)}`;

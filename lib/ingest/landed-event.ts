@@ -25,7 +25,10 @@ interface S3Record {
   eventSource?: string;
   eventName?: string;
   eventTime?: string;
-  s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string; versionId?: string | null } };
+  s3?: {
+    bucket?: { name?: string };
+    object?: { key?: string; size?: number; eTag?: string; versionId?: string | null };
+  };
 }
 
 /** Decodes an S3 notification key: form-encoded (`+` is a space). */
@@ -59,7 +62,10 @@ export function landedObjectsFrom(event: unknown): LandedObject[] {
   }
   if (e.source === 'aws.s3' && typeof e['detail-type'] === 'string') {
     if (e['detail-type'] !== 'Object Created') return [];
-    const detail = e.detail as { bucket?: { name?: string }; object?: { key?: string; size?: number; etag?: string; 'version-id'?: string } };
+    const detail = e.detail as {
+      bucket?: { name?: string };
+      object?: { key?: string; size?: number; etag?: string; 'version-id'?: string };
+    };
     const bucket = detail?.bucket?.name;
     const key = detail?.object?.key;
     if (!bucket || key === undefined) throw new UnrecognizedEventError('EventBridge event lacks bucket or key');

@@ -74,7 +74,11 @@ export async function runLocalIngest(options: LocalIngestOptions): Promise<Local
   const forced = typeof options.table === 'string' ? parseIdentifier(options.table) : options.table;
   const base = options.config ?? defaultIngestConfig();
   const config: IngestConfig = forced
-    ? { landingPrefix: '', defaults: base.defaults, routes: [{ match: '**', table: forced, settings: settingsForTable(base, forced) }] }
+    ? {
+        landingPrefix: '',
+        defaults: base.defaults,
+        routes: [{ match: '**', table: forced, settings: settingsForTable(base, forced) }],
+      }
     : base;
   const landingIo = new LocalFileIO();
   const pending: CommitRequest[] = [];
@@ -84,7 +88,13 @@ export async function runLocalIngest(options: LocalIngestOptions): Promise<Local
     const path = resolve(file);
     const key = forced ? basename(path) : relative(root, path).split('\\').join('/');
     const info = await stat(path);
-    const object: LandedObject = { bucket: 'local', key, size: info.size, etag: await contentHash(path), eventTime: info.mtimeMs };
+    const object: LandedObject = {
+      bucket: 'local',
+      key,
+      size: info.size,
+      etag: await contentHash(path),
+      eventTime: info.mtimeMs,
+    };
     if (options.dryRun) {
       outcomes.push(await dryRun(object, path, config, options.catalog));
       continue;
@@ -96,6 +106,7 @@ export async function runLocalIngest(options: LocalIngestOptions): Promise<Local
         landingIo,
         objectUri: () => path,
         errorsLocation: () => `${errorsDir}/`,
+        archiveLocation: () => `${root}/_floe/archive/`,
         reservedPrefixes: ['_floe/'],
         tableIo: (table) => fileIOForTable(table, { catalog: options.catalog }),
         queue: { send: async (request) => void pending.push(request) },
@@ -120,13 +131,27 @@ export async function runLocalIngest(options: LocalIngestOptions): Promise<Local
   return { files: outcomes, commits, committed, rejected: outcomes.filter((o) => o.status === 'rejected').length };
 }
 
-async function dryRun(object: LandedObject, path: string, config: IngestConfig, catalog: Catalog): Promise<ConvertOutcome | DryRunOutcome> {
+async function dryRun(
+  object: LandedObject,
+  path: string,
+  config: IngestConfig,
+  catalog: Catalog,
+): Promise<ConvertOutcome | DryRunOutcome> {
   const routed = routeObjectOrError(object.key, object.size, config);
   if (routed.kind === 'skip') return { status: 'skipped', key: object.key, reason: routed.reason };
   const table = formatIdentifier(routed.table);
   const open = () => new LocalFileIO().readStream(path);
   const options = routed.settings.format;
-  const outcome: DryRunOutcome = { status: 'dry-run', key: object.key, table, schema: { type: 'struct', 'schema-id': 0, fields: [] }, tableExists: false, evolves: false, rows: 0, rejectedRows: 0 };
+  const outcome: DryRunOutcome = {
+    status: 'dry-run',
+    key: object.key,
+    table,
+    schema: { type: 'struct', 'schema-id': 0, fields: [] },
+    tableExists: false,
+    evolves: false,
+    rows: 0,
+    rejectedRows: 0,
+  };
   try {
     const fileSchema = await inferSchema(open, object.key, options);
     const loaded = await loadTableIfExists(catalog, routed.table);

@@ -48,11 +48,17 @@ export interface RouteContext {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Routes an object key (size in bytes, when known) through the config. */
-export function routeObject(key: string, size: number | undefined, config: IngestConfig, context: RouteContext = {}): RoutedObject | SkippedObject {
+export function routeObject(
+  key: string,
+  size: number | undefined,
+  config: IngestConfig,
+  context: RouteContext = {},
+): RoutedObject | SkippedObject {
   for (const reserved of context.reservedPrefixes ?? []) {
     if (reserved && key.startsWith(reserved)) return { kind: 'skip', reason: `floe's own prefix ${reserved}` };
   }
-  if (!key.startsWith(config.landingPrefix)) return { kind: 'skip', reason: `outside landing prefix ${config.landingPrefix}` };
+  if (!key.startsWith(config.landingPrefix))
+    return { kind: 'skip', reason: `outside landing prefix ${config.landingPrefix}` };
   if (key.endsWith('/')) return { kind: 'skip', reason: 'folder marker' };
   if (size === 0) return { kind: 'skip', reason: 'empty object' };
   if (CONTROL.test(key)) throw new RouteError(key, 'key contains control characters');
@@ -64,7 +70,10 @@ export function routeObject(key: string, size: number | undefined, config: Inges
   }
 
   for (const route of config.routes) {
-    const hit = route.prefix !== undefined ? relativeKey.startsWith(route.prefix) : matcherFor(route.match as string)(relativeKey);
+    const hit =
+      route.prefix !== undefined
+        ? relativeKey.startsWith(route.prefix)
+        : matcherFor(route.match as string)(relativeKey);
     if (hit) return routed(key, route.table, route.settings, relativeKey, segments);
   }
   if (config.routes.length > 0) return { kind: 'skip', reason: 'no route matches' };
@@ -93,7 +102,8 @@ function routed(
       const eq = segment.indexOf('=');
       if (eq <= 0) continue;
       const column = segment.slice(0, eq);
-      if (!IDENTIFIER_PATTERN.test(column)) throw new RouteError(key, `hive column "${column}" is not a valid column name`);
+      if (!IDENTIFIER_PATTERN.test(column))
+        throw new RouteError(key, `hive column "${column}" is not a valid column name`);
       hiveValues[column] = decodeHiveValue(segment.slice(eq + 1));
     }
   }

@@ -39,14 +39,23 @@ export async function loadTableIfExists(catalog: Catalog, id: TableIdentifier): 
 /** The partition spec of a new table, from the route's `partition_spec` (source columns by name). */
 export function partitionSpecFor(schema: Schema, settings: RouteSettings, fileName: string): PartitionSpec {
   const fields = (settings.autoCreate?.partitionSpec ?? []).map((field, i) => {
-    const source = schema.fields.find((f) => f.name === field.column) ?? schema.fields.find((f) => f.name.toLowerCase() === field.column.toLowerCase());
+    const source =
+      schema.fields.find((f) => f.name === field.column) ??
+      schema.fields.find((f) => f.name.toLowerCase() === field.column.toLowerCase());
     if (!source) {
-      throw new BadInputError(`partition column "${field.column}" is not a column of the file`, { file: fileName, column: field.column });
+      throw new BadInputError(`partition column "${field.column}" is not a column of the file`, {
+        file: fileName,
+        column: field.column,
+      });
     }
     try {
       transformResultType(field.transform, source.type);
     } catch (error) {
-      throw new BadInputError(`partition transform ${field.transform} does not apply to column "${source.name}"`, { file: fileName, column: source.name }, { cause: error });
+      throw new BadInputError(
+        `partition transform ${field.transform} does not apply to column "${source.name}"`,
+        { file: fileName, column: source.name },
+        { cause: error },
+      );
     }
     const bare = field.transform.replace(/\[.*$/, '');
     return {
@@ -72,7 +81,10 @@ export async function createTableForFile(
   fileName: string,
 ): Promise<LoadedTable> {
   const auto = settings.autoCreate;
-  if (!auto) throw new TableMissingError(`table ${[...id.namespace, id.name].join('.')} does not exist and the route does not allow auto_create`);
+  if (!auto)
+    throw new TableMissingError(
+      `table ${[...id.namespace, id.name].join('.')} does not exist and the route does not allow auto_create`,
+    );
   const { schema } = assignFreshIds(fileSchema);
   // New columns are optional (invariant 5); a created table starts the same way, so later files may omit them.
   schema.fields = schema.fields.map((f) => ({ ...f, required: false }));
@@ -100,7 +112,12 @@ export async function createTableForFile(
  * Commits `evolved` as the table's new current schema. Returns the reloaded table, or undefined
  * after a 409 (someone else changed the schema: re-align against the new one).
  */
-export async function commitSchema(catalog: Catalog, table: LoadedTable, evolved: Schema, lastColumnId: number): Promise<LoadedTable | undefined> {
+export async function commitSchema(
+  catalog: Catalog,
+  table: LoadedTable,
+  evolved: Schema,
+  lastColumnId: number,
+): Promise<LoadedTable | undefined> {
   const base = table.metadata;
   try {
     return await catalog.commitTable(table.identifier, {

@@ -12,6 +12,10 @@ import { type FileInfo, type FileIO, FileNotFoundError } from './file-io.js';
 
 /** Converts a `file:` URI or plain path to a local path. */
 export function toLocalPath(path: string): string {
+  // `file://data/x` (seen in duckdb-iceberg fixtures) is a relative path, not a host named "data".
+  if (path.startsWith('file://') && !path.startsWith('file:///') && !path.startsWith('file://localhost/')) {
+    return path.slice('file://'.length);
+  }
   if (path.startsWith('file://')) return fileURLToPath(path);
   if (path.startsWith('file:')) return path.slice('file:'.length);
   return path;

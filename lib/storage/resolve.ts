@@ -16,7 +16,10 @@ export function isS3Location(location: string): boolean {
 }
 
 /** The credentials whose prefix is the longest match for `location`. */
-export function pickCredentials(credentials: readonly StorageCredentials[] | undefined, location: string): StorageCredentials | undefined {
+export function pickCredentials(
+  credentials: readonly StorageCredentials[] | undefined,
+  location: string,
+): StorageCredentials | undefined {
   let best: StorageCredentials | undefined;
   for (const c of credentials ?? []) {
     if (location.startsWith(c.prefix) && (!best || c.prefix.length > best.prefix.length)) best = c;

@@ -10,6 +10,8 @@
  * const io = new S3FileIO({ credentials: loaded.credentials?.[0], refresh: () => catalog.loadCredentials(id).then(pickFirst) });
  * await io.write('s3://warehouse/ns/t/data/a.parquet', bytes);
  */
+
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -22,7 +24,6 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Readable } from 'node:stream';
 import type { StorageCredentials } from '../catalog/catalog.js';
 import { type FileInfo, type FileIO, FileNotFoundError } from './file-io.js';
 
@@ -87,7 +88,13 @@ export class S3FileIO implements FileIO {
       endpoint: c?.endpoint ?? o.endpoint,
       forcePathStyle: c?.pathStyleAccess ?? o.forcePathStyle,
       ...(c
-        ? { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken } }
+        ? {
+            credentials: {
+              accessKeyId: c.accessKeyId,
+              secretAccessKey: c.secretAccessKey,
+              sessionToken: c.sessionToken,
+            },
+          }
         : {}),
       ...o.clientConfig,
     });
@@ -203,7 +210,12 @@ export class S3FileIO implements FileIO {
     do {
       const client = await this.s3();
       const out = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token, MaxKeys: this.options.listPageSize }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: key,
+          ContinuationToken: token,
+          MaxKeys: this.options.listPageSize,
+        }),
       );
       for (const object of out.Contents ?? []) {
         if (object.Key === undefined) continue;
@@ -227,7 +239,13 @@ function readableFrom(chunks: AsyncIterable<Uint8Array>): Readable {
 function notFoundOr(error: unknown, path: string): unknown {
   const name = (error as { name?: string })?.name;
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  if (error instanceof NoSuchKey || error instanceof NotFound || name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+  if (
+    error instanceof NoSuchKey ||
+    error instanceof NotFound ||
+    name === 'NoSuchKey' ||
+    name === 'NotFound' ||
+    status === 404
+  ) {
     return new FileNotFoundError(path, { cause: error });
   }
   return error;

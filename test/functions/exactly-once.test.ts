@@ -20,7 +20,14 @@ import { convertFile } from '../../lib/formats/index.js';
 import { currentSchema, defaultSpec } from '../../lib/iceberg/metadata.js';
 import { fastAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
 import { s3EventNotification, sqsEvent, sqsRecord } from '../ingest/events.js';
-import { deliverCommitBatch, lambdaContext, PAT, type Pipeline, startPipeline, takeFifoBatch } from './pipeline-harness.js';
+import {
+  deliverCommitBatch,
+  lambdaContext,
+  PAT,
+  type Pipeline,
+  startPipeline,
+  takeFifoBatch,
+} from './pipeline-harness.js';
 import { queryTable } from './verify-table.js';
 
 const FILES = Number(process.env.FLOE_FAULT_FILES ?? 60);
@@ -41,7 +48,11 @@ function rng(seed: number): () => number {
 
 // Retry fast: the suite injects hundreds of faults.
 const CONFIG = JSON.stringify({
-  defaults: { auto_create: { properties: { 'commit.retry.min-wait-ms': '1', 'commit.retry.max-wait-ms': '4', 'commit.retry.num-retries': '4' } } },
+  defaults: {
+    auto_create: {
+      properties: { 'commit.retry.min-wait-ms': '1', 'commit.retry.max-wait-ms': '4', 'commit.retry.num-retries': '4' },
+    },
+  },
 });
 
 describe('exactly once under faults (seeded)', () => {
@@ -49,7 +60,10 @@ describe('exactly once under faults (seeded)', () => {
   let catalog: RestCatalog;
   beforeAll(async () => {
     p = await startPipeline({ FLOE_CONFIG: CONFIG });
-    catalog = new RestCatalog({ uri: p.server.url, auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }) });
+    catalog = new RestCatalog({
+      uri: p.server.url,
+      auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }),
+    });
   });
   afterAll(async () => p?.stop());
 
@@ -74,7 +88,14 @@ describe('exactly once under faults (seeded)', () => {
         const body = `${lines.join('\n')}\n`;
         const out = await p.s3.client.send(new PutObjectCommand({ Bucket: 'landing', Key: key, Body: body }));
         expected.set(fileId, rows);
-        bodies.push(JSON.stringify(s3EventNotification('landing', key, { size: Buffer.byteLength(body), eTag: (out.ETag ?? '').replace(/"/g, '') })));
+        bodies.push(
+          JSON.stringify(
+            s3EventNotification('landing', key, {
+              size: Buffer.byteLength(body),
+              eTag: (out.ETag ?? '').replace(/"/g, ''),
+            }),
+          ),
+        );
       }
       // 30% delivered twice; everything out of order.
       const landed = [...bodies, ...bodies.filter(() => random() < 0.3)];
@@ -83,15 +104,32 @@ describe('exactly once under faults (seeded)', () => {
         [landed[i], landed[j]] = [landed[j] as string, landed[i] as string];
       }
 
-      const stats = { crashBeforeEnqueue: 0, crashAfterEnqueue: 0, crashBeforeAck: 0, catalogFaults: 0, outsideCommits: 0, convertCalls: 0, commitCalls: 0 };
+      const stats = {
+        crashBeforeEnqueue: 0,
+        crashAfterEnqueue: 0,
+        crashBeforeAck: 0,
+        catalogFaults: 0,
+        outsideCommits: 0,
+        convertCalls: 0,
+        commitCalls: 0,
+      };
       p.sendFault = () => {
         const r = random();
-        if (r < 0.1) return (stats.crashBeforeEnqueue++, 'before');
-        if (r < 0.2) return (stats.crashAfterEnqueue++, 'after');
+        if (r < 0.1) {
+          stats.crashBeforeEnqueue++;
+          return 'before';
+        }
+        if (r < 0.2) {
+          stats.crashAfterEnqueue++;
+          return 'after';
+        }
         return undefined;
       };
       const outsideIds: string[] = [];
-      const outsideCatalog = new RestCatalog({ uri: p.server.url, auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }) });
+      const outsideCatalog = new RestCatalog({
+        uri: p.server.url,
+        auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }),
+      });
       const outsideAppend = async (id: TableIdentifier, n: number): Promise<void> => {
         if (!(await outsideCatalog.tableExists(id))) return;
         const fileId = `outside-${seed}-${n}`;
@@ -111,7 +149,13 @@ describe('exactly once under faults (seeded)', () => {
         const snapshotId = newSnapshotId();
         try {
           await commitWithRetry(outsideCatalog, id, async (table, attempt) => {
-            const product = await fastAppend({ metadata: table.metadata, io: p.warehouseIo, dataFiles, snapshotId, attemptId: `${fileId}-${attempt}` });
+            const product = await fastAppend({
+              metadata: table.metadata,
+              io: p.warehouseIo,
+              dataFiles,
+              snapshotId,
+              attemptId: `${fileId}-${attempt}`,
+            });
             for (const f of product.files) await p.warehouseIo.write(f.path, f.bytes);
             return { change: product.change, snapshotId };
           });
@@ -142,7 +186,8 @@ describe('exactly once under faults (seeded)', () => {
           const response = await p.convert(sqsEvent(records), lambdaContext('floe-convert'));
           const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
           // a standard queue redelivers failures later, in no particular order
-          for (const record of records) if (failed.has(record.messageId)) landed.splice(Math.floor(random() * (landed.length + 1)), 0, record.body);
+          for (const record of records)
+            if (failed.has(record.messageId)) landed.splice(Math.floor(random() * (landed.length + 1)), 0, record.body);
         } else {
           if (random() < 0.5) {
             pick(catalogFaults)();
@@ -151,7 +196,9 @@ describe('exactly once under faults (seeded)', () => {
           const crashBeforeAck = random() < 0.15;
           if (crashBeforeAck) stats.crashBeforeAck++;
           stats.commitCalls++;
-          const records = takeFifoBatch(p, 1 + Math.floor(random() * 10), (groups) => (random() < 0.5 ? groups : [...groups].reverse()));
+          const records = takeFifoBatch(p, 1 + Math.floor(random() * 10), (groups) =>
+            random() < 0.5 ? groups : [...groups].reverse(),
+          );
           const outside = random() < 0.3 ? outsideAppend(pick(tables), outsideN++) : Promise.resolve();
           await Promise.all([deliverCommitBatch(p, records, { crashBeforeAck }), outside]);
         }
@@ -160,7 +207,12 @@ describe('exactly once under faults (seeded)', () => {
       p.server.faults.reset();
 
       for (const table of tables) {
-        const rows = await queryTable(catalog, p.warehouseIo, table, 'select file_id, count(*)::int n from t group by file_id');
+        const rows = await queryTable(
+          catalog,
+          p.warehouseIo,
+          table,
+          'select file_id, count(*)::int n from t group by file_id',
+        );
         const counts = new Map(rows.map((r) => [String(r.file_id), Number(r.n)]));
         for (const [fileId, n] of expected) {
           const index = Number(fileId.split('-')[1]);
@@ -173,7 +225,11 @@ describe('exactly once under faults (seeded)', () => {
         }
       }
       const outsideSeen = (
-        await Promise.all(tables.map((t) => queryTable(catalog, p.warehouseIo, t, "select count(*)::int n from t where file_id like 'outside-%'")))
+        await Promise.all(
+          tables.map((t) =>
+            queryTable(catalog, p.warehouseIo, t, "select count(*)::int n from t where file_id like 'outside-%'"),
+          ),
+        )
       ).reduce((sum, r) => sum + Number(r[0]?.n ?? 0), 0);
       expect(outsideSeen).toBeGreaterThanOrEqual(outsideIds.length);
       // every fault kind was exercised in this seed

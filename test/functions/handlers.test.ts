@@ -2,11 +2,18 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { tokenExchangeAuth } from '../../lib/catalog/rest/auth.js';
+import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { SUMMARY_INGEST_IDS, SUMMARY_SOURCE_KEYS } from '../../lib/ingest/ingest-ledger.js';
 import { s3EventNotification, sqsEvent, sqsRecord } from '../ingest/events.js';
-import { deliverCommitBatch, lambdaContext, PAT, type Pipeline, startPipeline, takeFifoBatch } from './pipeline-harness.js';
+import {
+  deliverCommitBatch,
+  lambdaContext,
+  PAT,
+  type Pipeline,
+  startPipeline,
+  takeFifoBatch,
+} from './pipeline-harness.js';
 import { queryTable } from './verify-table.js';
 
 describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS and Secrets Manager mocked)', () => {
@@ -14,17 +21,25 @@ describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS 
   let catalog: RestCatalog;
   beforeAll(async () => {
     p = await startPipeline({ FLOE_SPILL_PREFIX: '_floe/commit-requests/' });
-    catalog = new RestCatalog({ uri: p.server.url, auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }) });
+    catalog = new RestCatalog({
+      uri: p.server.url,
+      auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }),
+    });
   });
   afterAll(async () => p?.stop());
 
   async function land(key: string, body: string): Promise<ReturnType<typeof s3EventNotification>> {
     const out = await p.s3.client.send(new PutObjectCommand({ Bucket: 'landing', Key: key, Body: body }));
-    return s3EventNotification('landing', key, { size: Buffer.byteLength(body), eTag: (out.ETag ?? '').replace(/"/g, '') });
+    return s3EventNotification('landing', key, {
+      size: Buffer.byteLength(body),
+      eTag: (out.ETag ?? '').replace(/"/g, ''),
+    });
   }
 
   async function readReport(key: string): Promise<Record<string, unknown>> {
-    return JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/_floe/errors/${key}.error.json`)));
+    return JSON.parse(
+      new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/_floe/errors/${key}.error.json`)),
+    );
   }
 
   it('converts landed objects, commits one snapshot per table per batch, and keeps bad input from blocking good input', async () => {
@@ -34,12 +49,38 @@ describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS 
     const evil = await land('sales/or-ders/x.csv', 'id\n1\n');
     const clicks = await land('web/clicks/c.json', '{"user":"u1","n":1}\n{"user":"u2","n":2}\n');
     const marker = await land('sales/orders/_SUCCESS', 'x');
-    const test = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-01-01T00:00:00.000Z', Bucket: 'landing', RequestId: 'r', HostId: 'h' };
-    const eventBridge = {
-      version: '0', id: 'e1', 'detail-type': 'Object Created', source: 'aws.s3', account: '123456789012', time: '2026-01-02T03:04:05Z', region: 'us-east-1', resources: ['arn:aws:s3:::landing'],
-      detail: { version: '0', bucket: { name: 'landing' }, object: { key: 'sales/orders/2026/b.csv', size: good2.Records[0] ? 16 : 0, etag: (good2.Records[0] as { s3: { object: { eTag: string } } }).s3.object.eTag, sequencer: '1' }, reason: 'PutObject' },
+    const test = {
+      Service: 'Amazon S3',
+      Event: 's3:TestEvent',
+      Time: '2026-01-01T00:00:00.000Z',
+      Bucket: 'landing',
+      RequestId: 'r',
+      HostId: 'h',
     };
-    const records = [good1, good2, bad, evil, clicks, marker, test, eventBridge].map((body) => sqsRecord(JSON.stringify(body)));
+    const eventBridge = {
+      version: '0',
+      id: 'e1',
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      account: '123456789012',
+      time: '2026-01-02T03:04:05Z',
+      region: 'us-east-1',
+      resources: ['arn:aws:s3:::landing'],
+      detail: {
+        version: '0',
+        bucket: { name: 'landing' },
+        object: {
+          key: 'sales/orders/2026/b.csv',
+          size: good2.Records[0] ? 16 : 0,
+          etag: (good2.Records[0] as { s3: { object: { eTag: string } } }).s3.object.eTag,
+          sequencer: '1',
+        },
+        reason: 'PutObject',
+      },
+    };
+    const records = [good1, good2, bad, evil, clicks, marker, test, eventBridge].map((body) =>
+      sqsRecord(JSON.stringify(body)),
+    );
 
     const convertResponse = await p.convert(sqsEvent(records), lambdaContext('floe-convert'));
     expect(convertResponse.batchItemFailures).toEqual([]);
@@ -50,7 +91,14 @@ describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS 
     expect(new Set(sends.map((s) => s.MessageDeduplicationId)).size).toBe(3);
 
     const badReport = await readReport('sales/orders/2026/bad.csv');
-    expect(badReport).toMatchObject({ object: 's3://landing/sales/orders/2026/bad.csv', table: 'sales.orders', outcome: 'rejected', line: 2, column: 'amount', value: 'x' });
+    expect(badReport).toMatchObject({
+      object: 's3://landing/sales/orders/2026/bad.csv',
+      table: 'sales.orders',
+      outcome: 'rejected',
+      line: 2,
+      column: 'amount',
+      value: 'x',
+    });
     expect(await readReport('sales/or-ders/x.csv')).toMatchObject({ error: 'RouteError' });
     // the landed objects are untouched
     expect((await p.warehouseIo.stat('s3://landing/sales/orders/2026/bad.csv')).size).toBe(14);
@@ -66,15 +114,34 @@ describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS 
     expect(summary[SUMMARY_INGEST_IDS]?.split(',')).toHaveLength(2);
     expect(summary[SUMMARY_SOURCE_KEYS]).toContain('landing/sales/orders/2026/a.csv');
     expect(orders.metadata.location.startsWith('s3://warehouse/')).toBe(true);
-    const rows = await queryTable(catalog, p.warehouseIo, { namespace: ['sales'], name: 'orders' }, 'select id, amount from t order by id');
-    expect(rows).toEqual([{ id: 1, amount: 10.5 }, { id: 2, amount: 11 }, { id: 3, amount: 12 }]);
-    const clickRows = await queryTable(catalog, p.warehouseIo, { namespace: ['web'], name: 'clicks' }, 'select count(*)::int n from t');
+    const rows = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['sales'], name: 'orders' },
+      'select id, amount from t order by id',
+    );
+    expect(rows).toEqual([
+      { id: 1, amount: 10.5 },
+      { id: 2, amount: 11 },
+      { id: 3, amount: 12 },
+    ]);
+    const clickRows = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['web'], name: 'clicks' },
+      'select count(*)::int n from t',
+    );
     expect(clickRows).toEqual([{ n: 2 }]);
 
     // Redelivery of the whole landed batch, and of the commit batch: nothing changes.
     await p.convert(sqsEvent(records.map((r) => ({ ...r }))), lambdaContext('floe-convert'));
     expect(await deliverCommitBatch(p, takeFifoBatch(p))).toEqual([]);
-    const again = await queryTable(catalog, p.warehouseIo, { namespace: ['sales'], name: 'orders' }, 'select count(*)::int n from t');
+    const again = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['sales'], name: 'orders' },
+      'select count(*)::int n from t',
+    );
     expect(again).toEqual([{ n: 3 }]);
     expect((await catalog.loadTable({ namespace: ['sales'], name: 'orders' })).metadata.snapshots).toHaveLength(1);
     // the PAT was read once for the cold start of each handler
@@ -106,21 +173,34 @@ describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS 
     expect(failed.map((r) => r.messageId)).toEqual(batch.map((r) => r.messageId));
     p.server.faults.reset();
     expect(await deliverCommitBatch(p, takeFifoBatch(p))).toEqual([]);
-    const rows = await queryTable(catalog, p.warehouseIo, { namespace: ['sales'], name: 'orders' }, 'select count(*)::int n from t');
+    const rows = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['sales'], name: 'orders' },
+      'select count(*)::int n from t',
+    );
     expect(rows).toEqual([{ n: 5 }]);
   });
 
   it('commits a request that was spilled to S3 (pointer message)', async () => {
     const event = await land('wide/table1/w.csv', 'a,b\n1,2\n');
-    expect((await p.convert(sqsEvent([sqsRecord(JSON.stringify(event))]), lambdaContext('floe-convert'))).batchItemFailures).toEqual([]);
+    expect(
+      (await p.convert(sqsEvent([sqsRecord(JSON.stringify(event))]), lambdaContext('floe-convert'))).batchItemFailures,
+    ).toEqual([]);
     const queued = p.fifo.get('wide.table1')?.[0];
     const request = JSON.parse(queued?.MessageBody as string);
     // what SqsCommitQueue does past 250 KB (covered byte-for-byte in test/ingest/sqs-commit-queue.test.ts)
     const location = `s3://landing/_floe/commit-requests/${request.ingestId}.json`;
     await p.warehouseIo.write(location, new TextEncoder().encode(queued?.MessageBody as string));
-    if (queued) queued.MessageBody = JSON.stringify({ spilled: location, ingestId: request.ingestId, table: request.table });
+    if (queued)
+      queued.MessageBody = JSON.stringify({ spilled: location, ingestId: request.ingestId, table: request.table });
     expect(await deliverCommitBatch(p, takeFifoBatch(p))).toEqual([]);
-    const rows = await queryTable(catalog, p.warehouseIo, { namespace: ['wide'], name: 'table1' }, 'select a, b from t');
+    const rows = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['wide'], name: 'table1' },
+      'select a, b from t',
+    );
     expect(rows).toEqual([{ a: 1, b: 2 }]);
   });
 });

@@ -135,14 +135,21 @@ export async function startPipeline(extraEnv: Record<string, string> = {}): Prom
 }
 
 /** Takes up to `max` messages from the heads of the FIFO groups (a FIFO batch may mix groups, each in order). */
-export function takeFifoBatch(pipeline: Pipeline, max = 10, pickGroups: (groups: string[]) => string[] = (g) => g): SQSRecord[] {
+export function takeFifoBatch(
+  pipeline: Pipeline,
+  max = 10,
+  pickGroups: (groups: string[]) => string[] = (g) => g,
+): SQSRecord[] {
   const records: SQSRecord[] = [];
   for (const group of pickGroups([...pipeline.fifo.keys()])) {
     const list = pipeline.fifo.get(group) ?? [];
     while (records.length < max && list.length > 0) {
       const input = list.shift() as SendMessageCommandInput;
       records.push(
-        Object.assign(sqsRecord(input.MessageBody as string, { groupId: group, dedupId: input.MessageDeduplicationId }), { __input: input }),
+        Object.assign(
+          sqsRecord(input.MessageBody as string, { groupId: group, dedupId: input.MessageDeduplicationId }),
+          { __input: input },
+        ),
       );
     }
     if (list.length === 0) pipeline.fifo.delete(group);
@@ -161,7 +168,11 @@ export function returnToFifo(pipeline: Pipeline, records: SQSRecord[]): void {
 }
 
 /** Runs the commit handler on one FIFO batch; returns the records that were not acknowledged. */
-export async function deliverCommitBatch(pipeline: Pipeline, records: SQSRecord[], options: { crashBeforeAck?: boolean } = {}): Promise<SQSRecord[]> {
+export async function deliverCommitBatch(
+  pipeline: Pipeline,
+  records: SQSRecord[],
+  options: { crashBeforeAck?: boolean } = {},
+): Promise<SQSRecord[]> {
   let failed: SQSRecord[];
   try {
     const response = await pipeline.commit({ Records: records }, lambdaContext('floe-commit'));

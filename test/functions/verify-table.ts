@@ -24,7 +24,9 @@ export async function queryTable(catalog: Catalog, io: FileIO, id: TableIdentifi
       await writeFile(path, await io.read(entry.data_file.file_path));
       local.push(path);
     }
-    await db.query(`create view t as select * from read_parquet([${local.map(sqlString).join(',')}], union_by_name = true)`);
+    await db.query(
+      `create view t as select * from read_parquet([${local.map(sqlString).join(',')}], union_by_name = true)`,
+    );
     return await db.queryJson(select);
   } finally {
     db.close();

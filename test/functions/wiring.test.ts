@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redact } from '../../lib/catalog/errors.js';
 import { readEnvironment } from '../../functions/environment.js';
 import { refreshSecretOnUnauthorized, SecretCache } from '../../functions/secret-cache.js';
+import { redact } from '../../lib/catalog/errors.js';
 
 const base = {
   FLOE_CATALOG_URI: 'https://catalog.example/api/iceberg',
@@ -42,7 +42,9 @@ describe('SecretCache', () => {
   afterEach(() => sm.reset());
 
   it('reads once, caches within the TTL, re-reads after a 401 and after the TTL, and redacts the value', async () => {
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'pat-one-123456' }).resolves({ SecretString: '{"pat":"pat-two-654321"}' });
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'pat-one-123456' })
+      .resolves({ SecretString: '{"pat":"pat-two-654321"}' });
     let now = 0;
     const cache = new SecretCache(new SecretsManagerClient({}), 'floe/pat', { ttlMs: 60_000, now: () => now });
     expect(await cache.get()).toBe('pat-one-123456');
@@ -51,7 +53,15 @@ describe('SecretCache', () => {
     expect(redact('token pat-one-123456 leaked')).not.toContain('pat-one-123456');
 
     let invalidated: string | undefined;
-    const auth = refreshSecretOnUnauthorized({ authorization: async () => 'Bearer x', invalidate: (h) => { invalidated = h; } }, cache);
+    const auth = refreshSecretOnUnauthorized(
+      {
+        authorization: async () => 'Bearer x',
+        invalidate: (h) => {
+          invalidated = h;
+        },
+      },
+      cache,
+    );
     auth.invalidate('Bearer x');
     expect(invalidated).toBe('Bearer x');
     expect(await cache.get()).toBe('pat-two-654321');

@@ -36,7 +36,12 @@ const schema: Schema = {
       required: false,
       type: { type: 'struct', fields: [{ id: 20, name: 'x', required: false, type: 'int' }] },
     },
-    { id: 21, name: 'li', required: false, type: { type: 'list', 'element-id': 22, 'element-required': false, element: 'string' } },
+    {
+      id: 21,
+      name: 'li',
+      required: false,
+      type: { type: 'list', 'element-id': 22, 'element-required': false, element: 'string' },
+    },
     {
       id: 23,
       name: 'm',
@@ -56,10 +61,13 @@ afterAll(() => db.close());
 
 /** Writes one row (nulls in the optional columns) straight through parquet-wasm. */
 function writeOneRow(arrowSchema: arrow.Schema): string {
-  const children = arrowSchema.fields.map((f) =>
-    arrow.vectorFromArray([f.nullable ? null : true], f.type).data[0] as arrow.Data,
+  const children = arrowSchema.fields.map(
+    (f) => arrow.vectorFromArray([f.nullable ? null : true], f.type).data[0] as arrow.Data,
   );
-  const batch = new arrow.RecordBatch(arrowSchema, arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: 1, children }));
+  const batch = new arrow.RecordBatch(
+    arrowSchema,
+    arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: 1, children }),
+  );
   const bytes = writeParquet(WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table([batch]), 'stream')));
   const path = join(dir, 'schema.parquet');
   writeFileSync(path, bytes);
@@ -90,7 +98,33 @@ describe('toArrowSchema', () => {
     );
     const byName = new Map(rows.map((r) => [r.name as string, r]));
     // Every leaf and every group that stands for an Iceberg field has its id.
-    for (const name of ['b', 'i', 'l', 'f', 'd', 'd9', 'd18', 'd38', 'dt', 't', 'ts', 'tz', 'tsn', 'tzn', 's', 'u', 'fx', 'bin', 'st', 'x', 'li', 'element', 'm', 'key', 'value']) {
+    for (const name of [
+      'b',
+      'i',
+      'l',
+      'f',
+      'd',
+      'd9',
+      'd18',
+      'd38',
+      'dt',
+      't',
+      'ts',
+      'tz',
+      'tsn',
+      'tzn',
+      's',
+      'u',
+      'fx',
+      'bin',
+      'st',
+      'x',
+      'li',
+      'element',
+      'm',
+      'key',
+      'value',
+    ]) {
       expect(byName.get(name)?.field_id, name).toBeTypeOf('bigint');
     }
     expect(byName.get('element')?.field_id).toBe(22n);
@@ -116,9 +150,13 @@ describe('toArrowSchema', () => {
   });
 
   it('rejects types Parquet output cannot carry', () => {
-    expect(() => toArrowSchema({ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'v', required: false, type: 'variant' }] })).toThrow(
-      UnsupportedTypeError,
-    );
+    expect(() =>
+      toArrowSchema({
+        type: 'struct',
+        'schema-id': 0,
+        fields: [{ id: 1, name: 'v', required: false, type: 'variant' }],
+      }),
+    ).toThrow(UnsupportedTypeError);
   });
 });
 
@@ -139,7 +177,12 @@ describe('fromArrowSchema', () => {
     expect(back.fields).toEqual([
       { id: 8, name: 'a', required: false, type: 'int' },
       { id: 7, name: 'b', required: true, type: 'timestamptz' },
-      { id: 9, name: 'c', required: false, type: { type: 'list', 'element-id': 10, 'element-required': false, element: 'string' } },
+      {
+        id: 9,
+        name: 'c',
+        required: false,
+        type: { type: 'list', 'element-id': 10, 'element-required': false, element: 'string' },
+      },
     ]);
   });
 });

@@ -13,8 +13,16 @@ export type TestRow = Record<string, unknown>;
 /** One batch of `rows` for `schema` (top-level primitive, struct, list and map columns). */
 export function makeBatch(schema: Schema, rows: TestRow[]): arrow.RecordBatch {
   const arrowSchema = toArrowSchema(schema);
-  const children = arrowSchema.fields.map((f) => columnData(f.type, rows.map((r) => r[f.name] ?? null)));
-  return new arrow.RecordBatch(arrowSchema, arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: rows.length, children }));
+  const children = arrowSchema.fields.map((f) =>
+    columnData(
+      f.type,
+      rows.map((r) => r[f.name] ?? null),
+    ),
+  );
+  return new arrow.RecordBatch(
+    arrowSchema,
+    arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: rows.length, children }),
+  );
 }
 
 function validity(values: unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
@@ -31,8 +39,16 @@ function validity(values: unknown[]): { nullBitmap: Uint8Array; nullCount: numbe
 export function columnData(type: arrow.DataType, values: unknown[]): arrow.Data {
   const length = values.length;
   const base = { length, ...validity(values) };
-  if (arrow.DataType.isInt(type) || arrow.DataType.isDate(type) || arrow.DataType.isFloat(type) || arrow.DataType.isTime(type) || arrow.DataType.isTimestamp(type)) {
-    const Ctor = (type as arrow.Int).ArrayType as unknown as { new (n: number): ArrayLike<unknown> & Record<number, unknown> };
+  if (
+    arrow.DataType.isInt(type) ||
+    arrow.DataType.isDate(type) ||
+    arrow.DataType.isFloat(type) ||
+    arrow.DataType.isTime(type) ||
+    arrow.DataType.isTimestamp(type)
+  ) {
+    const Ctor = (type as arrow.Int).ArrayType as unknown as {
+      new (n: number): ArrayLike<unknown> & Record<number, unknown>;
+    };
     const out = new Ctor(length);
     const big = out instanceof BigInt64Array;
     values.forEach((v, i) => {
@@ -67,24 +83,42 @@ export function columnData(type: arrow.DataType, values: unknown[]): arrow.Data 
     return arrow.makeData({ ...base, type, data: out });
   }
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) {
-    const encoded = values.map((v) => (v === null || v === undefined ? new Uint8Array(0) : typeof v === 'string' ? new TextEncoder().encode(v) : (v as Uint8Array)));
+    const encoded = values.map((v) =>
+      v === null || v === undefined
+        ? new Uint8Array(0)
+        : typeof v === 'string'
+          ? new TextEncoder().encode(v)
+          : (v as Uint8Array),
+    );
     const valueOffsets = new Int32Array(length + 1);
     encoded.forEach((b, i) => {
       valueOffsets[i + 1] = (valueOffsets[i] as number) + b.length;
     });
     const data = new Uint8Array(valueOffsets[length] as number);
-    encoded.forEach((b, i) => data.set(b, valueOffsets[i]));
+    encoded.forEach((b, i) => {
+      data.set(b, valueOffsets[i]);
+    });
     return arrow.makeData({ ...base, type: type as arrow.Utf8, valueOffsets, data });
   }
   if (arrow.DataType.isStruct(type)) {
-    const children = type.children.map((f) => columnData(f.type, values.map((v) => (v as Record<string, unknown> | null)?.[f.name] ?? null)));
+    const children = type.children.map((f) =>
+      columnData(
+        f.type,
+        values.map((v) => (v as Record<string, unknown> | null)?.[f.name] ?? null),
+      ),
+    );
     return arrow.makeData({ ...base, type, children });
   }
   if (arrow.DataType.isList(type) || arrow.DataType.isMap(type)) {
     const items: unknown[] = [];
     const valueOffsets = new Int32Array(length + 1);
     values.forEach((v, i) => {
-      const list = v === null || v === undefined ? [] : arrow.DataType.isMap(type) ? [...(v as Map<unknown, unknown>)].map(([key, value]) => ({ key, value })) : (v as unknown[]);
+      const list =
+        v === null || v === undefined
+          ? []
+          : arrow.DataType.isMap(type)
+            ? [...(v as Map<unknown, unknown>)].map(([key, value]) => ({ key, value }))
+            : (v as unknown[]);
       items.push(...list);
       valueOffsets[i + 1] = (valueOffsets[i] as number) + list.length;
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToUuid, deserializeValue } from '../../lib/iceberg/bounds.js';
 import { DataFileWriter, type DataFileWriterOptions } from '../../lib/iceberg/parquet/data-file-writer.js';
+import { WritePropertyError } from '../../lib/iceberg/parquet/write-properties.js';
 import type { DataFile, Literal, PartitionSpec, PrimitiveType, Schema } from '../../lib/iceberg/types.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';
@@ -52,7 +53,12 @@ const nested: Schema = {
         ],
       },
     },
-    { id: 5, name: 'li', required: false, type: { type: 'list', 'element-id': 6, 'element-required': false, element: 'double' } },
+    {
+      id: 5,
+      name: 'li',
+      required: false,
+      type: { type: 'list', 'element-id': 6, 'element-required': false, element: 'double' },
+    },
     {
       id: 7,
       name: 'm',
@@ -74,7 +80,11 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-async function writeAll(schema: Schema, batches: TestRow[][], options: Partial<DataFileWriterOptions> = {}): Promise<DataFile[]> {
+async function writeAll(
+  schema: Schema,
+  batches: TestRow[][],
+  options: Partial<DataFileWriterOptions> = {},
+): Promise<DataFile[]> {
   const writer = new DataFileWriter({
     io,
     schema,
@@ -88,7 +98,11 @@ async function writeAll(schema: Schema, batches: TestRow[][], options: Partial<D
   return writer.close();
 }
 
-const uuids = ['00000000-0000-0000-0000-000000000001', 'ffffffff-0000-4000-8000-000000000000', '7fffffff-ffff-4fff-bfff-ffffffffffff'];
+const uuids = [
+  '00000000-0000-0000-0000-000000000001',
+  'ffffffff-0000-4000-8000-000000000000',
+  '7fffffff-ffff-4fff-bfff-ffffffffffff',
+];
 
 /** Deterministic rows covering each type's edges: negatives, pre-1970 dates, big longs, unicode, nulls, NaN. */
 function primitiveRows(n: number): TestRow[] {
@@ -151,34 +165,86 @@ function literalText(type: PrimitiveType, value: Literal): string | null {
   return String(value);
 }
 
+/** Checks, column by column, that DuckDB reads back `rows` (ordered by id) from `source`. */
+async function expectPrimitiveRows(source: string, rows: TestRow[]): Promise<void> {
+  for (const field of primitives.fields) {
+    const type = field.type as PrimitiveType;
+    const c = field.name;
+    if (type === 'float' || type === 'double') {
+      // Compare numerically: DuckDB's float text differs from JS's.
+      const got = await db.query(`SELECT ${c}::DOUBLE AS v FROM read_parquet(${source}) ORDER BY id`);
+      got.forEach((g, k) => {
+        const v = rows[k]?.[c] as number | null;
+        if (v === null) expect(g.v, `${c} row ${k}`).toBeNull();
+        else expect(g.v, `${c} row ${k}`).toBe(type === 'float' ? Math.fround(v) : v);
+      });
+      continue;
+    }
+    const got = await db.queryJson(`SELECT ${sqlText(type, c)} AS v FROM read_parquet(${source}) ORDER BY id`);
+    expect(
+      got.map((g) => g.v),
+      c,
+    ).toEqual(rows.map((r) => literalText(type, (r[c] ?? null) as Literal)));
+  }
+}
+
 describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
   it('round-trips every primitive type', async () => {
     const rows = primitiveRows(60);
     const [file] = await writeAll(primitives, [rows.slice(0, 25), rows.slice(25)]);
     expect(file?.record_count).toBe(60);
     const path = sqlString(file?.file_path as string);
-    for (const field of primitives.fields) {
-      const type = field.type as PrimitiveType;
-      const c = field.name;
-      if (type === 'float' || type === 'double') {
-        // Compare numerically: DuckDB's float text differs from JS's.
-        const got = await db.query(`SELECT ${c}::DOUBLE AS v FROM read_parquet(${path}) ORDER BY id`);
-        got.forEach((g, k) => {
-          const v = rows[k]?.[c] as number | null;
-          if (v === null) expect(g.v, `${c} row ${k}`).toBeNull();
-          else expect(g.v, `${c} row ${k}`).toBe(type === 'float' ? Math.fround(v) : v);
-        });
-        continue;
-      }
-      const got = await db.queryJson(`SELECT ${sqlText(type, c)} AS v FROM read_parquet(${path}) ORDER BY id`);
-      expect(
-        got.map((g) => g.v),
-        c,
-      ).toEqual(rows.map((r) => literalText(type, (r[c] ?? null) as Literal)));
-    }
+    await expectPrimitiveRows(path, rows);
     // timestamptz is UTC-adjusted: DuckDB reads it as TIMESTAMP WITH TIME ZONE.
     const types = await db.query(`DESCRIBE SELECT tz, ts, t, dt FROM read_parquet(${path})`);
     expect(types.map((t) => t.column_type)).toEqual(['TIMESTAMP WITH TIME ZONE', 'TIMESTAMP', 'TIME', 'DATE']);
+  });
+
+  it('fans every column type out to partitions intact (bucket[3] on id)', async () => {
+    const rows = primitiveRows(120);
+    const spec: PartitionSpec = {
+      'spec-id': 2,
+      fields: [{ 'source-id': 1, 'field-id': 1000, name: 'id_bucket', transform: 'bucket[3]' }],
+    };
+    const files = await writeAll(primitives, [rows.slice(0, 50), rows.slice(50)], { spec });
+    expect(files.map((f) => f.partition[0]).sort()).toEqual([0, 1, 2]);
+    expect(files.every((f) => f.file_path.includes(`/id_bucket=${f.partition[0]}/`))).toBe(true);
+    await expectPrimitiveRows(
+      `[${files.map((f) => sqlString(f.file_path)).join(', ')}], hive_partitioning = false`,
+      rows,
+    );
+  });
+
+  it('fans nested columns out to partitions intact', async () => {
+    const rows: TestRow[] = Array.from({ length: 40 }, (_, k) => ({
+      id: k,
+      st: k % 5 === 0 ? null : { x: k % 3 === 0 ? null : k, name: `n${k}` },
+      li: k % 4 === 0 ? null : Array.from({ length: k % 3 }, (_, j) => j + k / 2),
+      m: k % 6 === 0 ? null : new Map(Array.from({ length: k % 4 }, (_, j) => [`k${j}`, BigInt(j * k)])),
+    }));
+    const spec: PartitionSpec = {
+      'spec-id': 3,
+      fields: [{ 'source-id': 1, 'field-id': 1000, name: 'b', transform: 'bucket[2]' }],
+    };
+    const partitioned = await writeAll(nested, [rows.slice(0, 15), rows.slice(15)], { spec });
+    const plain = await writeAll(nested, [rows]);
+    expect(partitioned.length).toBe(2);
+    const query = (files: DataFile[]) =>
+      db.queryJson(
+        `SELECT id, st, li, map_entries(m) AS m FROM read_parquet([${files.map((f) => sqlString(f.file_path)).join(', ')}], hive_partitioning = false) ORDER BY id`,
+      );
+    const back = await query(partitioned);
+    expect(back).toEqual(await query(plain));
+    expect(back[7]).toEqual({
+      id: 7,
+      st: { x: 7, name: 'n7' },
+      li: [3.5],
+      m: [
+        { key: 'k0', value: '0' },
+        { key: 'k1', value: '7' },
+        { key: 'k2', value: '14' },
+      ],
+    });
   });
 
   it('writes lower/upper bounds equal to DuckDB min/max, and null/NaN/value counts', async () => {
@@ -214,7 +280,9 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
       expect(file.value_counts?.get(field.id)).toBe(200);
     }
     // Column sizes and split offsets agree with DuckDB's view of the footer.
-    const meta = await db.query(`SELECT row_group_id, column_id, total_compressed_size, data_page_offset, dictionary_page_offset FROM parquet_metadata(${path})`);
+    const meta = await db.query(
+      `SELECT row_group_id, column_id, total_compressed_size, data_page_offset, dictionary_page_offset FROM parquet_metadata(${path})`,
+    );
     const total = meta.reduce((sum, m) => sum + Number(m.total_compressed_size), 0);
     const sizes = [...(file.column_sizes?.values() ?? [])].reduce((a, b) => a + b, 0);
     expect(sizes).toBe(total);
@@ -225,7 +293,15 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
 
   it('puts a field id on every column of nested data and keeps nested values', async () => {
     const rows: TestRow[] = [
-      { id: 1, st: { x: 1, name: 'a' }, li: [1.5, Number.NaN, null], m: new Map<string, bigint | null>([['k', 10n], ['z', null]]) },
+      {
+        id: 1,
+        st: { x: 1, name: 'a' },
+        li: [1.5, Number.NaN, null],
+        m: new Map<string, bigint | null>([
+          ['k', 10n],
+          ['z', null],
+        ]),
+      },
       { id: 2, st: null, li: null, m: null },
       { id: 3, st: { x: null, name: 'zz' }, li: [], m: new Map([['a', -5n]]) },
     ];
@@ -239,7 +315,15 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
     for (const r of schemaRows.slice(1)) if (!r.num_children) expect(r.field_id, String(r.name)).not.toBeNull();
     const back = await db.queryJson(`SELECT id, st, li, map_entries(m) AS m FROM read_parquet(${path}) ORDER BY id`);
     expect(back).toEqual([
-      { id: 1, st: { x: 1, name: 'a' }, li: [1.5, 'NaN', null], m: [{ key: 'k', value: '10' }, { key: 'z', value: null }] },
+      {
+        id: 1,
+        st: { x: 1, name: 'a' },
+        li: [1.5, 'NaN', null],
+        m: [
+          { key: 'k', value: '10' },
+          { key: 'z', value: null },
+        ],
+      },
       { id: 2, st: null, li: null, m: null },
       { id: 3, st: { x: null, name: 'zz' }, li: [], m: [{ key: 'a', value: '-5' }] },
     ]);
@@ -264,14 +348,23 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
       ],
     };
     const long = 'abcdefghijklmnopqrstuvwxyz';
-    const [file] = await writeAll(schema, [[{ a: long, b: long, c: long, d: long }, { a: `${long}!`, b: 'b', c: 'c', d: 'd' }]], {
-      properties: {
-        'write.metadata.metrics.default': 'truncate(4)',
-        'write.metadata.metrics.column.b': 'full',
-        'write.metadata.metrics.column.c': 'counts',
-        'write.metadata.metrics.column.d': 'none',
+    const [file] = await writeAll(
+      schema,
+      [
+        [
+          { a: long, b: long, c: long, d: long },
+          { a: `${long}!`, b: 'b', c: 'c', d: 'd' },
+        ],
+      ],
+      {
+        properties: {
+          'write.metadata.metrics.default': 'truncate(4)',
+          'write.metadata.metrics.column.b': 'full',
+          'write.metadata.metrics.column.c': 'counts',
+          'write.metadata.metrics.column.d': 'none',
+        },
       },
-    });
+    );
     if (!file) throw new Error('no file');
     const text = (m: Map<number, Uint8Array> | null | undefined, id: number) => new TextDecoder().decode(m?.get(id));
     expect(text(file.lower_bounds, 1)).toBe('abcd');
@@ -288,18 +381,32 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
     const rows = primitiveRows(3000);
     const batches = [rows.slice(0, 1000), rows.slice(1000, 2000), rows.slice(2000)];
     const files = await writeAll(primitives, batches, {
-      properties: { 'write.target-file-size-bytes': String(40_000), 'write.parquet.row-group-size-bytes': String(20_000) },
+      properties: {
+        'write.target-file-size-bytes': String(40_000),
+        'write.parquet.row-group-size-bytes': String(20_000),
+      },
     });
     expect(files.length).toBeGreaterThan(2);
     expect(files.reduce((n, f) => n + f.record_count, 0)).toBe(3000);
-    expect(files.map((f) => f.file_path.slice(-13))).toEqual(files.map((_, k) => `${String(k).padStart(5, '0')}.parquet`));
+    expect(files.map((f) => f.file_path.slice(-13))).toEqual(
+      files.map((_, k) => `${String(k).padStart(5, '0')}.parquet`),
+    );
     const list = `[${files.map((f) => sqlString(f.file_path)).join(', ')}]`;
     const [agg] = await db.query(`SELECT count(*) AS n, count(DISTINCT id) AS ids FROM read_parquet(${list})`);
     expect(agg).toEqual({ n: 3000n, ids: 3000n });
     for (const f of files) {
-      const [one] = await db.query(`SELECT count(*) AS n FROM read_parquet(${sqlString(f.file_path)})`);
+      const [one] = await db.queryJson(
+        `SELECT count(*) AS n, min(s) AS lo_s, max(s) AS hi_s, min(d38)::VARCHAR AS lo_d, max(l)::VARCHAR AS hi_l FROM read_parquet(${sqlString(f.file_path)})`,
+      );
       expect(Number(one?.n)).toBe(f.record_count);
       expect((f.split_offsets ?? []).length).toBeGreaterThanOrEqual(1);
+      // Bounds of each file (built from row-group slices of the batches) match that file's data.
+      expect(deserializeValue('string', f.lower_bounds?.get(14) as Uint8Array)).toBe(one?.lo_s);
+      expect(deserializeValue('string', f.upper_bounds?.get(14) as Uint8Array)).toBe(one?.hi_s);
+      expect(decimalText(deserializeValue('decimal(38,10)', f.lower_bounds?.get(9) as Uint8Array) as bigint, 10)).toBe(
+        one?.lo_d,
+      );
+      expect(String(deserializeValue('long', f.upper_bounds?.get(4) as Uint8Array))).toBe(one?.hi_l);
     }
   });
 
@@ -351,20 +458,90 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
   it('writes the same paths and bytes when run twice with the same name prefix, and abort deletes them', async () => {
     const rows = primitiveRows(500);
     const location = join(root, 'same', 'data');
-    const props = { 'write.target-file-size-bytes': String(30_000), 'write.parquet.row-group-size-bytes': String(15_000) };
-    const first = await writeAll(primitives, [rows.slice(0, 300), rows.slice(300)], { dataLocation: location, properties: props });
+    const props = {
+      'write.target-file-size-bytes': String(30_000),
+      'write.parquet.row-group-size-bytes': String(15_000),
+    };
+    const first = await writeAll(primitives, [rows.slice(0, 300), rows.slice(300)], {
+      dataLocation: location,
+      properties: props,
+    });
     const bytes = first.map((f) => readFileSync(f.file_path));
-    const second = await writeAll(primitives, [rows.slice(0, 300), rows.slice(300)], { dataLocation: location, properties: props });
+    const second = await writeAll(primitives, [rows.slice(0, 300), rows.slice(300)], {
+      dataLocation: location,
+      properties: props,
+    });
     expect(second.map((f) => f.file_path)).toEqual(first.map((f) => f.file_path));
     expect(second.map((f) => readFileSync(f.file_path))).toEqual(bytes);
     expect(first.length).toBeGreaterThan(1);
 
-    const writer = new DataFileWriter({ io, schema: primitives, spec: unpartitioned, formatVersion: 3, dataLocation: join(root, 'aborted'), namePrefix: 'x', properties: props });
+    const writer = new DataFileWriter({
+      io,
+      schema: primitives,
+      spec: unpartitioned,
+      formatVersion: 3,
+      dataLocation: join(root, 'aborted'),
+      namePrefix: 'x',
+      properties: props,
+    });
     await writer.write(makeBatch(primitives, rows));
     await writer.abort();
     const left: string[] = [];
     for await (const info of io.list(join(root, 'aborted'))) left.push(info.path);
     expect(left).toEqual([]);
+  });
+
+  it('fails (does not hang) when storage fails mid-file, and abort cleans up', async () => {
+    class FailingIO extends LocalFileIO {
+      override async writeStream(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+        for await (const _ of chunks) throw new Error(`disk full writing ${path}`);
+        return 0;
+      }
+    }
+    const writer = new DataFileWriter({
+      io: new FailingIO(),
+      schema: primitives,
+      spec: unpartitioned,
+      formatVersion: 2,
+      dataLocation: join(root, 'failing'),
+      namePrefix: 'f',
+      properties: { 'write.parquet.row-group-size-bytes': '5000' },
+    });
+    const rows = primitiveRows(2000);
+    const run = async () => {
+      for (let i = 0; i < rows.length; i += 200) await writer.write(makeBatch(primitives, rows.slice(i, i + 200)));
+      return writer.close();
+    };
+    await expect(run()).rejects.toThrow(/writing failed|disk full/);
+    await writer.abort();
+  });
+
+  it.each(['snappy', 'gzip', 'lz4', 'brotli', 'uncompressed', 'zstd'])(
+    'writes %s files DuckDB reads',
+    async (codec) => {
+      const rows = primitiveRows(50);
+      const [file] = await writeAll(primitives, [rows], { properties: { 'write.parquet.compression-codec': codec } });
+      const path = sqlString(file?.file_path as string);
+      const meta = await db.query(`SELECT DISTINCT compression FROM parquet_metadata(${path})`);
+      expect(meta.map((m) => String(m.compression).toLowerCase())).toEqual([codec === 'lz4' ? 'lz4_raw' : codec]);
+      const [agg] = await db.query(`SELECT count(*) AS n, max(s) AS s FROM read_parquet(${path})`);
+      expect(agg?.n).toBe(50n);
+    },
+  );
+
+  it('rejects an unknown codec', () => {
+    expect(
+      () =>
+        new DataFileWriter({
+          io,
+          schema: primitives,
+          spec: unpartitioned,
+          formatVersion: 2,
+          dataLocation: root,
+          namePrefix: 'x',
+          properties: { 'write.parquet.compression-codec': 'lzo' },
+        }),
+    ).toThrow(WritePropertyError);
   });
 
   it('keeps uuid bounds as uuids', async () => {

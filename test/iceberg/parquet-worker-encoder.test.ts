@@ -58,7 +58,9 @@ describe('workerEncoder', () => {
       expect({ ...f, file_path: '' }).toEqual({ ...inline[k], file_path: '' });
     });
     const db = await openDuckDb();
-    const [agg] = await db.query(`SELECT count(*) AS n, sum(id) AS s FROM read_parquet([${threaded.map((f) => sqlString(f.file_path)).join(', ')}])`);
+    const [agg] = await db.query(
+      `SELECT count(*) AS n, sum(id) AS s FROM read_parquet([${threaded.map((f) => sqlString(f.file_path)).join(', ')}])`,
+    );
     db.close();
     expect(agg?.n).toBe(5000n);
     expect(agg?.s).toBe(BigInt((4999 * 5000) / 2));

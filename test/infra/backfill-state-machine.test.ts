@@ -14,7 +14,8 @@ function resolveDefinition(definition: unknown): unknown {
     if (part.Ref === 'AWS::AccountId') return '123456789012';
     if (part.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
     if (typeof part.Ref === 'string') return `ref-${part.Ref.toLowerCase()}`;
-    if (part['Fn::GetAtt']?.[1] === 'Arn') return `arn:aws:lambda:us-east-1:123456789012:function:${part['Fn::GetAtt'][0]}`;
+    if (part['Fn::GetAtt']?.[1] === 'Arn')
+      return `arn:aws:lambda:us-east-1:123456789012:function:${part['Fn::GetAtt'][0]}`;
     throw new Error(`unexpected token in definition: ${JSON.stringify(part)}`);
   };
   const join = (definition as any)['Fn::Join'];
@@ -53,7 +54,9 @@ describe('backfill state machine', () => {
     expect(asl.States.Report.Resource).toMatch(/function:BackfillReportFunction/);
     expect(asl.States.Report.Parameters).toEqual({ status: 'SUCCEEDED', 'plan.$': '$.plan', 'mapRun.$': '$.mapRun' });
     expect(asl.States.ReportFailure.Parameters).toEqual({ status: 'FAILED', 'plan.$': '$.plan', 'error.$': '$.error' });
-    expect(asl.States.Backfill.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReportFailure' }]);
+    expect(asl.States.Backfill.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReportFailure' },
+    ]);
     expect(asl.States.ReportFailure.Next).toBe('BackfillFailed');
     expect(asl.States.BackfillFailed.Type).toBe('Fail');
   });
@@ -80,7 +83,13 @@ describe('backfill state machine', () => {
     const child = asl.States.Backfill.ItemProcessor;
     expect(child.StartAt).toBe('ConvertChunks');
     const convertChunks = child.States.ConvertChunks;
-    expect(convertChunks).toMatchObject({ Type: 'Map', ItemsPath: '$.Items', MaxConcurrency: 3, ResultPath: '$.converted', Next: 'CommitBatch' });
+    expect(convertChunks).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.Items',
+      MaxConcurrency: 3,
+      ResultPath: '$.converted',
+      Next: 'CommitBatch',
+    });
     expect(convertChunks.ItemSelector).toEqual({ 'chunk.$': '$$.Map.Item.Value', 'plan.$': '$.BatchInput.plan' });
     const convert = convertChunks.ItemProcessor.States.ConvertChunk;
     expect(convert.Resource).toMatch(/function:BackfillConvertFunction/);
@@ -103,11 +112,18 @@ describe('backfill state machine', () => {
       const retriers = task.Retry as any[];
       expect(retriers.some((r) => r.ErrorEquals.includes('Lambda.ServiceException') && r.BackoffRate === 2)).toBe(true);
       expect(retriers).toContainEqual(
-        expect.objectContaining({ ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException']), BackoffRate: 2, JitterStrategy: 'FULL' }),
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException']),
+          BackoffRate: 2,
+          JitterStrategy: 'FULL',
+        }),
       );
     }
     expect(child.States.CommitBatch.Retry).toContainEqual(
-      expect.objectContaining({ ErrorEquals: expect.arrayContaining(['CommitConflictError', 'CommitStateUnknownError']), MaxAttempts: 10 }),
+      expect.objectContaining({
+        ErrorEquals: expect.arrayContaining(['CommitConflictError', 'CommitStateUnknownError']),
+        MaxAttempts: 10,
+      }),
     );
   });
 });

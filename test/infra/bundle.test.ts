@@ -32,7 +32,9 @@ describe('NodejsFunction bundling (as cdk synth does it)', () => {
       description: 'bundling fixture',
     });
     app.synth();
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')));
+    const assets = readdirSync(outdir).filter(
+      (d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')),
+    );
     expect(assets).toHaveLength(1);
     assetDir = join(outdir, assets[0]!);
   });
@@ -42,7 +44,9 @@ describe('NodejsFunction bundling (as cdk synth does it)', () => {
   it('emits one ESM bundle with parquet-wasm’s wasm file next to it', () => {
     const files = readdirSync(assetDir).sort();
     expect(files).toEqual(expect.arrayContaining(['index.mjs', PARQUET_WASM_FILE]));
-    expect(statSync(join(assetDir, PARQUET_WASM_FILE)).size).toBe(statSync(join(PROJECT_ROOT, PARQUET_WASM_SOURCE)).size);
+    expect(statSync(join(assetDir, PARQUET_WASM_FILE)).size).toBe(
+      statSync(join(PROJECT_ROOT, PARQUET_WASM_SOURCE)).size,
+    );
     if (existsSync(join(PROJECT_ROOT, PARQUET_WORKER_SOURCE))) {
       expect(files).toEqual(expect.arrayContaining([PARQUET_WORKER_FILE, 'package.json']));
     }
@@ -54,20 +58,29 @@ describe('NodejsFunction bundling (as cdk synth does it)', () => {
       `const m = await import(${JSON.stringify(join(assetDir, 'index.mjs'))});`,
       'console.log(JSON.stringify(await m.handler()));',
     ].join('\n');
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: assetDir, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: assetDir,
+      encoding: 'utf8',
+    });
     const result = JSON.parse(out.trim().split('\n').at(-1)!);
     expect(result.magic).toBe('PAR1');
     expect(result.bytes).toBeGreaterThan(100);
   });
 
-  it.runIf(existsSync(join(PROJECT_ROOT, PARQUET_WORKER_SOURCE)))('ships a parquet worker that starts as a worker thread', () => {
-    const script = [
-      "import { Worker } from 'node:worker_threads';",
-      `const w = new Worker(${JSON.stringify(join(assetDir, PARQUET_WORKER_FILE))}, { execArgv: [] });`,
-      "w.on('error', (e) => { console.log('error', e.message); process.exit(1); });",
-      "w.on('online', async () => { await new Promise((r) => setTimeout(r, 200)); console.log('online'); await w.terminate(); });",
-    ].join('\n');
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: assetDir, encoding: 'utf8' });
-    expect(out.trim()).toBe('online');
-  });
+  it.runIf(existsSync(join(PROJECT_ROOT, PARQUET_WORKER_SOURCE)))(
+    'ships a parquet worker that starts as a worker thread',
+    () => {
+      const script = [
+        "import { Worker } from 'node:worker_threads';",
+        `const w = new Worker(${JSON.stringify(join(assetDir, PARQUET_WORKER_FILE))}, { execArgv: [] });`,
+        "w.on('error', (e) => { console.log('error', e.message); process.exit(1); });",
+        "w.on('online', async () => { await new Promise((r) => setTimeout(r, 200)); console.log('online'); await w.terminate(); });",
+      ].join('\n');
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: assetDir,
+        encoding: 'utf8',
+      });
+      expect(out.trim()).toBe('online');
+    },
+  );
 });

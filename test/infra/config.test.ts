@@ -49,7 +49,9 @@ describe('floe configuration', () => {
   });
 
   it('rejects a landing prefix that would ingest floe’s own error reports', () => {
-    expect(() => parseFloeConfig({ warehouse: 'w', landingPrefix: '' })).toThrow(/errorsPrefix: .*lies under landingPrefix/);
+    expect(() => parseFloeConfig({ warehouse: 'w', landingPrefix: '' })).toThrow(
+      /errorsPrefix: .*lies under landingPrefix/,
+    );
     expect(() => parseFloeConfig({ warehouse: 'w', landingPrefix: 'in' })).toThrow(/landingPrefix: must end with "\/"/);
   });
 
@@ -61,7 +63,12 @@ describe('floe configuration', () => {
 
   it('reads context: the floe object, overridden by single -c keys (strings coerced)', () => {
     const config = floeConfigFromContext(
-      context({ floe: { warehouse: 'from-cdk-json', convertMaxConcurrency: 5 }, warehouse: 'from-cli', maxFileBytes: '1024', retainData: 'false' }),
+      context({
+        floe: { warehouse: 'from-cdk-json', convertMaxConcurrency: 5 },
+        warehouse: 'from-cli',
+        maxFileBytes: '1024',
+        retainData: 'false',
+      }),
     );
     expect(config.warehouse).toBe('from-cli');
     expect(config.convertMaxConcurrency).toBe(5);
@@ -72,7 +79,9 @@ describe('floe configuration', () => {
   it('turns a YAML routes file into compact JSON and names an unreadable one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'floe-routes-'));
     writeFileSync(join(dir, 'routes.yaml'), 'routes:\n  - match: "orders/**"\n    table: sales.orders\n');
-    expect(JSON.parse(readRoutesFile('routes.yaml', dir))).toEqual({ routes: [{ match: 'orders/**', table: 'sales.orders' }] });
+    expect(JSON.parse(readRoutesFile('routes.yaml', dir))).toEqual({
+      routes: [{ match: 'orders/**', table: 'sales.orders' }],
+    });
     expect(() => readRoutesFile('missing.yaml', dir)).toThrow(/routesFile: cannot read/);
     writeFileSync(join(dir, 'bad.json'), '{');
     expect(() => readRoutesFile('bad.json', dir)).toThrow(/routesFile: .* is not valid JSON/);

@@ -12,12 +12,22 @@ import { PROJECT_ROOT } from '../../infra/handler-bundle.js';
 
 /** cdk.json's context: the feature flags the real app synthesizes with. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   return cdkJson.context;
 }
 
-/** A synthesized test stack and its template. */
+const synthesized = new Map<string, ReturnType<typeof synthesize>>();
+
+/** A synthesized test stack and its template; synthesized once per configuration and test file. */
 export function synthFloeStack(input: Partial<FloeConfigInput> = {}) {
+  const key = JSON.stringify(input);
+  if (!synthesized.has(key)) synthesized.set(key, synthesize(input));
+  return synthesized.get(key)!;
+}
+
+function synthesize(input: Partial<FloeConfigInput>) {
   const app = new App({ context: cdkJsonContext() });
   const stack = new FloeStack(app, 'FloeTest', {
     config: parseFloeConfig({ warehouse: 'test-project', ...input }),

@@ -188,12 +188,16 @@ describe('FloeStack template (default configuration)', () => {
 
   it('scopes S3 grants to floe prefixes: convert reads landing/, writes errors and spill, and cannot list or delete', () => {
     const convertRole = logicalIdOf('AWS::IAM::Role', (p) => /^floe convert:/.test(p.Description ?? ''));
-    const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === convertRole))!;
+    const policy = ofType('AWS::IAM::Policy').find(([, p]) =>
+      p.Properties.Roles.some((r: any) => r.Ref === convertRole),
+    )!;
     const statements = policy[1].Properties.PolicyDocument.Statement as any[];
     const s3 = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
     // Policy minimization merges statements with equal actions: one pair per (actions, prefix).
     const grants = s3.flatMap((s) =>
-      [s.Resource].flat().map((r: unknown) => [[s.Action].flat().sort().join(','), JSON.stringify(r).match(/\/([^"]*)\*"/)?.[1]]),
+      [s.Resource]
+        .flat()
+        .map((r: unknown) => [[s.Action].flat().sort().join(','), JSON.stringify(r).match(/\/([^"]*)\*"/)?.[1]]),
     );
     expect(grants).toEqual(
       expect.arrayContaining([
@@ -206,7 +210,14 @@ describe('FloeStack template (default configuration)', () => {
     expect(s3.flatMap((s) => [s.Action].flat())).not.toContain('s3:DeleteObject');
     expect(s3.flatMap((s) => [s.Action].flat())).not.toContain('s3:ListBucket');
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'secretsmanager:GetSecretValue']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'sqs:SendMessage',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'secretsmanager:GetSecretValue',
+      ]),
+    );
   });
 
   it('has a logged, traced backfill state machine', () => {
@@ -217,7 +228,13 @@ describe('FloeStack template (default configuration)', () => {
       LoggingConfiguration: {
         Level: 'ALL',
         IncludeExecutionData: false,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.stringMatching(/^BackfillStateMachineLogs/), 'Arn'] } } }],
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: { 'Fn::GetAtt': [expect.stringMatching(/^BackfillStateMachineLogs/), 'Arn'] },
+            },
+          },
+        ],
       },
     });
   });
@@ -230,11 +247,14 @@ describe('FloeStack template (default configuration)', () => {
       expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Namespace: 'AWS/SQS' });
     }
     expect(alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda')).toHaveLength(6);
-    expect(alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage' && a.Threshold === 900)).toHaveLength(2);
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage' && a.Threshold === 900)).toHaveLength(
+      2,
+    );
     const conflict = alarms.find((a) => JSON.stringify(a.Metrics ?? []).includes('CommitConflicts'));
     expect(conflict).toMatchObject({ Threshold: 20, ComparisonOperator: 'GreaterThanThreshold' });
     expect(JSON.stringify(conflict!.Metrics)).toContain('"Namespace":"floe"');
     const dashboard = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-    for (const title of ['Files', 'Rows and bytes', 'Latency', 'Errors']) expect(dashboard).toContain(`\\"title\\":\\"${title}\\"`);
+    for (const title of ['Files', 'Rows and bytes', 'Latency', 'Errors'])
+      expect(dashboard).toContain(`\\"title\\":\\"${title}\\"`);
   });
 });

@@ -27,7 +27,9 @@ describe.runIf(process.env.FLOE_REAL_SYNTH === '1')('npx cdk synth (real app, of
         (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs24.x',
       );
       expect(functions).toHaveLength(missing.length === 0 ? 6 : 2);
-      const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')));
+      const assets = readdirSync(outdir).filter(
+        (d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')),
+      );
       expect(assets.length).toBeGreaterThanOrEqual(2);
       for (const asset of assets) expect(existsSync(join(outdir, asset, PARQUET_WASM_FILE))).toBe(true);
     } finally {

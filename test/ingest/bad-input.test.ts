@@ -86,15 +86,25 @@ describe('bad input suite', () => {
       'nocreate/1.csv': 'rejected',
     });
 
-    const report = async (key: string) => JSON.parse(await readFile(join(landing, '_floe/errors', `${key}.error.json`), 'utf8'));
-    expect(await report('strict/2-extra-column.csv')).toMatchObject({ table: 'db.strict_t', outcome: 'rejected', column: 'surprise', reason: expect.stringContaining('strict') });
+    const report = async (key: string) =>
+      JSON.parse(await readFile(join(landing, '_floe/errors', `${key}.error.json`), 'utf8'));
+    expect(await report('strict/2-extra-column.csv')).toMatchObject({
+      table: 'db.strict_t',
+      outcome: 'rejected',
+      column: 'surprise',
+      reason: expect.stringContaining('strict'),
+    });
     expect(await report('strict/3-bad-int.csv')).toMatchObject({ line: 2, column: 'id', value: 'zz' });
     expect((await report('strict/5-broken.csv.gz')).reason).toMatch(/gzip|deflate|compress|corrupt|invalid/i);
     expect(await report('strict/7-unterminated.csv')).toMatchObject({ error: 'BadInputError' });
     expect((await report('strict/8-too-big.csv')).reason).toMatch(/over the limit of 4096/);
     expect(await report('nocreate/1.csv')).toMatchObject({ error: 'TableMissingError', table: 'db.never' });
     const partial = await report('partial/1.csv');
-    expect(partial).toMatchObject({ outcome: 'partial', rejectedRowCount: 1, rejectedRows: [{ line: 3, column: 'v', value: 'oops' }] });
+    expect(partial).toMatchObject({
+      outcome: 'partial',
+      rejectedRowCount: 1,
+      rejectedRows: [{ line: 3, column: 'v', value: 'oops' }],
+    });
     const ndjson = (await readFile(partial.rejectedRowsFile, 'utf8')).trim().split('\n');
     expect(ndjson).toHaveLength(1);
     // the landed objects are untouched

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCommitMessage, encodeCommitRequest, isSpilled, type CommitRequest } from '../../lib/ingest/commit-request.js';
 import type { DataFile } from '../../lib/iceberg/types.js';
+import {
+  type CommitRequest,
+  decodeCommitMessage,
+  encodeCommitRequest,
+  isSpilled,
+} from '../../lib/ingest/commit-request.js';
 
 describe('commit request codec', () => {
   it('round-trips data files losslessly (bigint, bytes, maps, NaN)', () => {

@@ -22,7 +22,10 @@ export function s3EventNotification(
         eventName: 'ObjectCreated:Put',
         userIdentity: { principalId: 'AWS:AIDAJDPLRKLG7UEXAMPLE' },
         requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
+        responseElements: {
+          'x-amz-request-id': 'C3D13FE58DE4C810',
+          'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
+        },
         s3: {
           s3SchemaVersion: '1.0',
           configurationId: 'floe-landed',
@@ -41,7 +44,10 @@ export function s3EventNotification(
 }
 
 /** An SQS record carrying `body`, as Lambda's SQS event source delivers it. */
-export function sqsRecord(body: string, options: { groupId?: string; dedupId?: string; queue?: string; receiveCount?: number } = {}): SQSRecord {
+export function sqsRecord(
+  body: string,
+  options: { groupId?: string; dedupId?: string; queue?: string; receiveCount?: number } = {},
+): SQSRecord {
   const fifo = options.groupId !== undefined;
   return {
     messageId: randomUUID(),
@@ -52,7 +58,13 @@ export function sqsRecord(body: string, options: { groupId?: string; dedupId?: s
       SentTimestamp: String(Date.now()),
       SenderId: 'AIDAIENQZJOLO23YVJ4VO',
       ApproximateFirstReceiveTimestamp: String(Date.now()),
-      ...(fifo ? { MessageGroupId: options.groupId, MessageDeduplicationId: options.dedupId, SequenceNumber: '18849496460467696128' } : {}),
+      ...(fifo
+        ? {
+            MessageGroupId: options.groupId,
+            MessageDeduplicationId: options.dedupId,
+            SequenceNumber: '18849496460467696128',
+          }
+        : {}),
     } as SQSRecord['attributes'],
     messageAttributes: {},
     md5OfBody: createHash('md5').update(body).digest('hex'),

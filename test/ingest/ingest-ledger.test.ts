@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, TableMetadata } from '../../lib/iceberg/types.js';
-import { committedIngestIds, decodeSummaryList, encodeSummaryList, SUMMARY_INGEST_IDS } from '../../lib/ingest/ingest-ledger.js';
+import {
+  committedIngestIds,
+  decodeSummaryList,
+  encodeSummaryList,
+  SUMMARY_INGEST_IDS,
+} from '../../lib/ingest/ingest-ledger.js';
 
 function snapshot(id: bigint, parent: bigint | undefined, ts: number, ids?: string[]): Snapshot {
   const summary: Snapshot['summary'] = { operation: 'append' };

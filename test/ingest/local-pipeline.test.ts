@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { SUMMARY_INGEST_IDS } from '../../lib/ingest/ingest-ledger.js';
+import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { readTableWithIcebird } from '../support/icebird.js';
 
@@ -46,7 +46,14 @@ describe('runLocalIngest (embedded catalog over HTTP, local warehouse)', () => {
     expect(rows.map((r) => Number(r.id)).sort()).toEqual([1, 2, 3]);
 
     const report = JSON.parse(await readFile(join(dir, '_floe/errors/bad.csv.error.json'), 'utf8'));
-    expect(report).toMatchObject({ table: 'db.people', outcome: 'rejected', error: 'BadInputError', line: 3, column: 'id', value: 'not-a-number' });
+    expect(report).toMatchObject({
+      table: 'db.people',
+      outcome: 'rejected',
+      error: 'BadInputError',
+      line: 3,
+      column: 'id',
+      value: 'not-a-number',
+    });
     expect(report.ingestId).toMatch(/^i/);
   });
 
@@ -56,17 +63,32 @@ describe('runLocalIngest (embedded catalog over HTTP, local warehouse)', () => {
     await writeFile(c, 'id,when\n1,2024-01-02\n2,2024-01-03\n');
     const result = await runLocalIngest({ files: [c], table: 'db.dry', catalog: env.catalog, dryRun: true, root: dir });
     expect(result.files[0]).toMatchObject({ status: 'dry-run', rows: 2, tableExists: false });
-    expect((result.files[0] as { schema: { fields: Array<{ type: string }> } }).schema.fields.map((f) => f.type)).toEqual(['int', 'date']);
+    expect(
+      (result.files[0] as { schema: { fields: Array<{ type: string }> } }).schema.fields.map((f) => f.type),
+    ).toEqual(['int', 'date']);
     expect(await env.catalog.tableExists({ namespace: ['db'], name: 'dry' })).toBe(false);
   });
 
   it('auto-creates with the configured partition spec', async () => {
-    const config = parseIngestConfig({ routes: [{ match: '**', table: 'db.events', auto_create: { partition_spec: [{ column: 'day', transform: 'day' }] } }] });
+    const config = parseIngestConfig({
+      routes: [
+        {
+          match: '**',
+          table: 'db.events',
+          archive: true,
+          auto_create: { partition_spec: [{ column: 'day', transform: 'day' }] },
+        },
+      ],
+    });
     const f = join(dir, 'events.csv');
     await writeFile(f, 'id,day\n1,2024-01-02\n2,2024-01-03\n3,2024-01-03\n');
     const result = await runLocalIngest({ files: [f], table: 'db.events', config, catalog: env.catalog, root: dir });
     expect(result.files[0]).toMatchObject({ status: 'enqueued', dataFiles: 2 });
+    // archive: a copy under _floe/archive/, the original untouched
+    expect(await readFile(join(dir, '_floe/archive/events.csv'), 'utf8')).toBe(await readFile(f, 'utf8'));
     const loaded = await env.catalog.loadTable({ namespace: ['db'], name: 'events' });
-    expect(loaded.metadata['partition-specs'].at(-1)?.fields).toMatchObject([{ name: 'day_day', transform: 'day', 'source-id': 2 }]);
+    expect(loaded.metadata['partition-specs'].at(-1)?.fields).toMatchObject([
+      { name: 'day_day', transform: 'day', 'source-id': 2 },
+    ]);
   });
 });

@@ -34,7 +34,17 @@ routes:
 
   it('names the bad field', () => {
     const bad = () =>
-      parseIngestConfig({ routes: [{ prefix: 'a/', table: 'a.b' }, { match: '*', table: 'x.y', dedup_window: 'soon', auto_create: { partition_spec: [{ column: 'c', transform: 'weekly' }] } }] });
+      parseIngestConfig({
+        routes: [
+          { prefix: 'a/', table: 'a.b' },
+          {
+            match: '*',
+            table: 'x.y',
+            dedup_window: 'soon',
+            auto_create: { partition_spec: [{ column: 'c', transform: 'weekly' }] },
+          },
+        ],
+      });
     expect(bad).toThrow(ConfigError);
     expect(bad).toThrow(/routes\[1\]\.dedup_window: invalid duration "soon"/);
     expect(bad).toThrow(/routes\[1\]\.auto_create\.partition_spec\[0\]\.transform/);
@@ -50,7 +60,11 @@ describe('routeObject', () => {
 
   it('routes by convention <namespace>/<table>/<anything>', () => {
     const r = routeObject('sales/orders/2024/01/a.csv', 10, convention, reserved);
-    expect(r).toMatchObject({ kind: 'table', table: { namespace: ['sales'], name: 'orders' }, relativeKey: 'sales/orders/2024/01/a.csv' });
+    expect(r).toMatchObject({
+      kind: 'table',
+      table: { namespace: ['sales'], name: 'orders' },
+      relativeKey: 'sales/orders/2024/01/a.csv',
+    });
   });
 
   it('skips markers, hidden paths, empty objects and floe prefixes', () => {

@@ -25,7 +25,11 @@ describe('S3FileIO over s3rver', () => {
     await expect(io.read('s3://warehouse/t/missing')).rejects.toBeInstanceOf(FileNotFoundError);
     // several ListObjectsV2 pages (continuation tokens)
     const paged = new S3FileIO({ credentials: s3.credentials(), listPageSize: 2 });
-    await Promise.all(Array.from({ length: 5 }, (_, i) => io.write(`s3://warehouse/p/${String(i).padStart(4, '0')}`, new Uint8Array([i]))));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        io.write(`s3://warehouse/p/${String(i).padStart(4, '0')}`, new Uint8Array([i])),
+      ),
+    );
     const listed: string[] = [];
     for await (const f of paged.list('s3://warehouse/p/')) listed.push(f.path);
     expect(listed).toEqual([0, 1, 2, 3, 4].map((i) => `s3://warehouse/p/000${i}`));
@@ -36,9 +40,12 @@ describe('S3FileIO over s3rver', () => {
   it('streams a multipart write and a read', async () => {
     const io = new S3FileIO({ credentials: s3.credentials(), partSize: 5 * 1024 * 1024 });
     const chunk = new Uint8Array(1024 * 1024).fill(7);
-    const n = await io.writeStream('s3://warehouse/big.bin', (async function* () {
-      for (let i = 0; i < 11; i++) yield chunk;
-    })());
+    const n = await io.writeStream(
+      's3://warehouse/big.bin',
+      (async function* () {
+        for (let i = 0; i < 11; i++) yield chunk;
+      })(),
+    );
     expect(n).toBe(11 * 1024 * 1024);
     let total = 0;
     for await (const c of io.readStream('s3://warehouse/big.bin')) total += c.byteLength;

@@ -1,7 +1,12 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCommitMessage, isSpilled, loadCommitRequest, type CommitRequest } from '../../lib/ingest/commit-request.js';
+import {
+  type CommitRequest,
+  decodeCommitMessage,
+  isSpilled,
+  loadCommitRequest,
+} from '../../lib/ingest/commit-request.js';
 import { messageGroupId, SqsCommitQueue } from '../../lib/ingest/sqs-commit-queue.js';
 import { S3FileIO } from '../../lib/storage/s3.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
@@ -44,14 +49,24 @@ describe('SqsCommitQueue', () => {
   it('sends FIFO messages grouped by table and deduplicated by ingest id; spills large requests to S3', async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
     const io = new S3FileIO({ credentials: s3.credentials() });
-    const queue = new SqsCommitQueue({ sqs: new SQSClient({}), queueUrl: 'q.fifo', spillLocation: 's3://landing/_floe/commit-requests', spillIo: io, maxBodyBytes: 4096 });
+    const queue = new SqsCommitQueue({
+      sqs: new SQSClient({}),
+      queueUrl: 'q.fifo',
+      spillLocation: 's3://landing/_floe/commit-requests',
+      spillIo: io,
+      maxBodyBytes: 4096,
+    });
     await queue.send(request(1));
     await queue.send(request(200));
     const [small, large] = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
     expect(small).toMatchObject({ QueueUrl: 'q.fifo', MessageGroupId: 'sales.orders', MessageDeduplicationId: 'iabc' });
     expect(isSpilled(decodeCommitMessage(small?.MessageBody as string))).toBe(false);
     const pointer = decodeCommitMessage(large?.MessageBody as string);
-    expect(pointer).toEqual({ spilled: 's3://landing/_floe/commit-requests/iabc.json', ingestId: 'iabc', table: { namespace: ['sales'], name: 'orders' } });
+    expect(pointer).toEqual({
+      spilled: 's3://landing/_floe/commit-requests/iabc.json',
+      ingestId: 'iabc',
+      table: { namespace: ['sales'], name: 'orders' },
+    });
     const loaded = await loadCommitRequest(pointer, io);
     expect(loaded).toEqual(request(200));
   });

@@ -9,7 +9,7 @@
  * db.close();
  * ```
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 /** Rows come back as plain JS objects: BIGINT as bigint, DECIMAL as its string, DATE/TIMESTAMP as their JS forms. */
 export type Row = Record<string, unknown>;

@@ -108,19 +108,44 @@ export async function readTableWithIcebird(
   }
   prefixes.sort((a, b) => b[0].length - a[0].length);
 
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    return serve(localFileFor(url, prefixes), init);
-  }) as typeof fetch;
+  const release = installFetchShim(prefixes);
   try {
     return (await icebergRead({ tableUrl: location || tableDir, metadata: metadata as never })) as Record<
       string,
       unknown
     >[];
   } finally {
-    globalThis.fetch = original;
+    release();
   }
+}
+
+/** Prefix maps of the reads in flight; one shim serves them all, so concurrent reads are safe. */
+const activeMaps = new Set<[string, string][]>();
+let realFetch: typeof fetch | undefined;
+
+function installFetchShim(prefixes: [string, string][]): () => void {
+  activeMaps.add(prefixes);
+  if (!realFetch) {
+    const original = globalThis.fetch;
+    realFetch = original;
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      for (const map of activeMaps) {
+        const file = localFileFor(url, map);
+        if (file) return serve(file, init);
+      }
+      // Anything else over HTTP (an embedded REST catalog in the same test) goes to the real fetch.
+      if (/^https?:\/\//.test(url) && !/\.s3\.amazonaws\.com\//.test(url)) return original(input, init);
+      return serve(undefined, init);
+    }) as typeof fetch;
+  }
+  return () => {
+    activeMaps.delete(prefixes);
+    if (activeMaps.size === 0 && realFetch) {
+      globalThis.fetch = realFetch;
+      realFetch = undefined;
+    }
+  };
 }
 
 /**

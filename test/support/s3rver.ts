@@ -27,10 +27,14 @@ export interface S3rverHandle {
 /** Starts s3rver with the given buckets. */
 export async function startS3rver(buckets: string[]): Promise<S3rverHandle> {
   const directory = await mkdtemp(join(tmpdir(), 'floe-s3rver-'));
-  const child = fork(fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url)), [JSON.stringify({ directory, buckets })], {
-    execArgv: ['--openssl-legacy-provider'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url)),
+    [JSON.stringify({ directory, buckets })],
+    {
+      execArgv: ['--openssl-legacy-provider'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const events: S3rverHandle['events'] = [];
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);

@@ -3,10 +3,12 @@
  * tables, `updateTable`, `transactions/commit`, rename, credentials. Handlers take decoded
  * arguments and return `{ status, body }` or throw a ServerError; server.ts does the HTTP.
  */
+
+import { stringifyJson } from '../../iceberg/json.js';
+import { serializeTableMetadata } from '../../iceberg/metadata.js';
 import { InvalidUpdateError, newTableMetadata, RequirementFailedError } from '../../iceberg/metadata-builder.js';
 import type { PartitionSpec, Schema, SortOrder, TableChange, TableMetadata } from '../../iceberg/types.js';
 import type { TableIdentifier } from '../catalog.js';
-import { metadataToJson } from '../metadata-json.js';
 import type { StorageCredentialJson } from '../rest/credentials.js';
 import type { FaultInjector } from './faults.js';
 import { ServerError } from './server-error.js';
@@ -33,7 +35,9 @@ export interface RouteRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export type RouteResult = { status: number; body?: unknown } | { drop: true };
+export type RouteResult =
+  | { status: number; body?: unknown /** A pre-serialized JSON body. */; json?: string }
+  | { drop: true };
 
 type Handler = (ctx: RouteContext, req: RouteRequest, params: string[]) => Promise<RouteResult>;
 
@@ -89,15 +93,27 @@ function vendFor(vend: VendOption, location: string): StorageCredentialJson[] {
 function loadResult(
   ctx: RouteContext,
   req: RouteRequest,
-  table: { metadataLocation?: string; metadata: TableMetadata },
-) {
+  table: { metadataLocation?: string; metadata: TableMetadata; json?: string },
+): RouteResult {
   const creds = vended(ctx, req, table.metadata.location);
   return {
-    ...(table.metadataLocation ? { 'metadata-location': table.metadataLocation } : {}),
-    metadata: metadataToJson(table.metadata),
-    config: {},
-    ...(creds ? { 'storage-credentials': creds } : {}),
+    status: 200,
+    json: withMetadata(
+      {
+        ...(table.metadataLocation ? { 'metadata-location': table.metadataLocation } : {}),
+        config: {},
+        ...(creds ? { 'storage-credentials': creds } : {}),
+      },
+      table,
+    ),
   };
+}
+
+/** A response body with the table metadata spliced in as already-serialized JSON (it can be large). */
+function withMetadata(fields: Record<string, unknown>, table: { metadata: TableMetadata; json?: string }): string {
+  const head = stringifyJson(fields);
+  const metadata = table.json ?? serializeTableMetadata(table.metadata, { space: 0 });
+  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"metadata":${metadata}}`;
 }
 
 /** Runs builder code, turning its errors (and malformed input) into REST errors. */
@@ -305,15 +321,15 @@ route('POST', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
         formatVersion,
       }),
     );
-    if (body['stage-create'] === true) return { status: 200, body: loadResult(ctx, req, { metadata }) };
+    if (body['stage-create'] === true) return loadResult(ctx, req, { metadata });
     const stored = await ctx.store.writeVersion(id, metadata);
-    return { status: 200, body: loadResult(ctx, req, stored) };
+    return loadResult(ctx, req, stored);
   });
 });
 
 route('GET', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
   const stored = await ctx.store.requireTable(tableId(n as string, t as string));
-  return { status: 200, body: loadResult(ctx, req, stored) };
+  return loadResult(ctx, req, stored);
 });
 
 route('HEAD', 'namespaces/:ns/tables/:table', async (ctx, _req, [n, t]) => {
@@ -334,10 +350,7 @@ route('POST', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
   const result = await commit(ctx, [{ id, change: parseChange(req.body, 'CommitTableRequest') }]);
   if ('drop' in result) return result;
   const stored = (result as StoredTable[])[0] as StoredTable;
-  return {
-    status: 200,
-    body: { 'metadata-location': stored.metadataLocation, metadata: metadataToJson(stored.metadata) },
-  };
+  return { status: 200, json: withMetadata({ 'metadata-location': stored.metadataLocation }, stored) };
 });
 
 route('GET', 'namespaces/:ns/tables/:table/credentials', async (ctx, _req, [n, t]) => {

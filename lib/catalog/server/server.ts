@@ -62,7 +62,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   const faults = new FaultInjector();
   const ctx: RouteContext = { store, faults, vend: options.vend, pageSize: options.pageSize ?? 100 };
   const tokens = new Map<string, { expiresAt: number; epoch: number }>();
-  const idempotent = new Map<string, { expiresAt: number; status: number; body?: unknown }>();
+  const idempotent = new Map<string, { expiresAt: number; status: number; body?: unknown; json?: string }>();
   const idempotencyMs = options.idempotencyKeyLifetime ? isoDurationMs(options.idempotencyKeyLifetime) : 0;
   const ttl = options.tokenTtlSeconds ?? 3600;
 
@@ -104,7 +104,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     const now = Date.now();
     if (key) {
       const seen = idempotent.get(key);
-      if (seen && seen.expiresAt > now) return send(res, { status: seen.status, body: seen.body });
+      if (seen && seen.expiresAt > now) return send(res, seen);
     }
     const body = raw.length > 0 ? parseBody(raw) : undefined;
     const result = await dispatch(ctx, { method, segments: rest, query: url.searchParams, body, headers: req.headers });
@@ -112,7 +112,13 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
       req.socket.destroy();
       return;
     }
-    if (key) idempotent.set(key, { expiresAt: now + idempotencyMs, status: result.status, body: result.body });
+    if (key)
+      idempotent.set(key, {
+        expiresAt: now + idempotencyMs,
+        status: result.status,
+        body: result.body,
+        json: result.json,
+      });
     send(res, result);
   };
 
@@ -196,12 +202,12 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   };
 }
 
-function send(res: ServerResponse, result: { status: number; body?: unknown }): void {
-  if (result.body === undefined || result.status === 204) {
+function send(res: ServerResponse, result: { status: number; body?: unknown; json?: string }): void {
+  if ((result.body === undefined && result.json === undefined) || result.status === 204) {
     res.writeHead(result.status).end();
     return;
   }
-  const text = stringifyJson(result.body);
+  const text = result.json ?? stringifyJson(result.body);
   res
     .writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
     .end(text);

@@ -21,6 +21,8 @@ import { ServerError } from './server-error.js';
 /** A table as stored: where its current metadata is, and that metadata. */
 export interface StoredTable {
   identifier: TableIdentifier;
+  /** The metadata serialized once (compact spec JSON), reused for responses. */
+  json?: string;
   metadataLocation: string;
   metadata: TableMetadata;
 }
@@ -199,9 +201,10 @@ export class CatalogStore {
       next = { ...metadata, 'metadata-log': log.slice(Math.max(0, log.length - max)) };
     }
     const location = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
-    await this.io.write(location, new TextEncoder().encode(serializeTableMetadata(next)));
+    const json = serializeTableMetadata(next, { space: 0 });
+    await this.io.write(location, new TextEncoder().encode(json));
     await this.writeJson(this.tableFile(id), { 'metadata-location': location });
-    const stored = { identifier: id, metadataLocation: location, metadata: next };
+    const stored = { identifier: id, metadataLocation: location, metadata: next, json };
     this.tableCache.set(CatalogStore.key(id), stored);
     return stored;
   }

@@ -96,6 +96,7 @@ export function decimalAt(words: DecimalWords, i: number): bigint {
   const low = words.low[2 * i] as bigint;
   const high = words.high[2 * i + 1] as bigint;
   // Most decimals fit 64 bits: skip the 128-bit arithmetic when the high word is the sign extension.
-  if ((high === 0n && low < 0x8000000000000000n) || (high === -1n && low >= 0x8000000000000000n)) return BigInt.asIntN(64, low);
+  if ((high === 0n && low < 0x8000000000000000n) || (high === -1n && low >= 0x8000000000000000n))
+    return BigInt.asIntN(64, low);
   return (high << 64n) | low;
 }

@@ -69,7 +69,14 @@ export class ColumnMetricsCollector {
    * Visits rows [from, to) of a field's data. `mask` is the validity inherited from null parent
    * structs (1 = the parent is present), indexed from `from`; `repeated` is true under a list/map.
    */
-  private visit(field: NestedField, data: arrow.Data, from: number, to: number, mask: Uint8Array | null, repeated: boolean): void {
+  private visit(
+    field: NestedField,
+    data: arrow.Data,
+    from: number,
+    to: number,
+    mask: Uint8Array | null,
+    repeated: boolean,
+  ): void {
     const type: IcebergType = field.type;
     if (isPrimitive(type)) {
       const mode = this.modes.get(field.id);
@@ -95,11 +102,21 @@ export class ColumnMetricsCollector {
     const end = offsets[to] as number;
     const child = data.children[0] as arrow.Data;
     if (type.type === 'list') {
-      const element: NestedField = { id: type['element-id'], name: 'element', required: type['element-required'], type: type.element };
+      const element: NestedField = {
+        id: type['element-id'],
+        name: 'element',
+        required: type['element-required'],
+        type: type.element,
+      };
       this.visit(element, child, start, end, null, true);
     } else {
       const key: NestedField = { id: type['key-id'], name: 'key', required: true, type: type.key };
-      const value: NestedField = { id: type['value-id'], name: 'value', required: type['value-required'], type: type.value };
+      const value: NestedField = {
+        id: type['value-id'],
+        name: 'value',
+        required: type['value-required'],
+        type: type.value,
+      };
       this.visit(key, child.children[0] as arrow.Data, start, end, null, true);
       this.visit(value, child.children[1] as arrow.Data, start, end, null, true);
     }
@@ -152,27 +169,40 @@ class LeafStats {
     switch (this.parsed.kind) {
       case 'float':
       case 'double':
-        return this.updateFloats(data.values as Float64Array, from, to, valid, noBounds);
+        this.updateFloats(data.values as Float64Array, from, to, valid, noBounds);
+        return;
       case 'int':
       case 'date':
-        return this.updateOrdered(data.values as Int32Array, from, to, valid);
+        this.updateOrdered(data.values as Int32Array, from, to, valid);
+        return;
       case 'long':
       case 'time':
       case 'timestamp':
       case 'timestamptz':
       case 'timestamp_ns':
       case 'timestamptz_ns':
-        return this.updateWords(data.values as BigInt64Array, 2, from, to, valid);
+        this.updateWords(data.values as BigInt64Array, 2, from, to, valid);
+        return;
       case 'boolean':
-        return this.updateBooleans(data, from, to, valid);
+        this.updateBooleans(data, from, to, valid);
+        return;
       case 'decimal':
-        return this.updateWords(data.values as Uint32Array, 4, from, to, valid);
+        this.updateWords(data.values as Uint32Array, 4, from, to, valid);
+        return;
       case 'string':
       case 'binary':
-        return this.updateVariable(data.valueOffsets as Int32Array, data.values as Uint8Array, from, to, valid);
+        this.updateVariable(data.valueOffsets as Int32Array, data.values as Uint8Array, from, to, valid);
+        return;
       case 'uuid':
       case 'fixed':
-        return this.updateFixed(data.values as Uint8Array, this.parsed.kind === 'fixed' ? this.parsed.length : 16, from, to, valid);
+        this.updateFixed(
+          data.values as Uint8Array,
+          this.parsed.kind === 'fixed' ? this.parsed.length : 16,
+          from,
+          to,
+          valid,
+        );
+        return;
       default:
         return;
     }
@@ -182,8 +212,14 @@ class LeafStats {
    * Min/max of little-endian two's-complement integers of `width` 32-bit words (2: int64,
    * 4: decimal128), compared word by word from the top so no BigInt is made per row.
    */
-  private updateWords(values: ArrayBufferView, width: number, from: number, to: number, valid: Uint8Array | null): void {
-    const u = new Uint32Array(values.buffer, values.byteOffset, (values.byteLength >> 2));
+  private updateWords(
+    values: ArrayBufferView,
+    width: number,
+    from: number,
+    to: number,
+    valid: Uint8Array | null,
+  ): void {
+    const u = new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
     const top = width - 1;
     const compare = (a: number, b: number): number => {
       const hiA = (u[a * width + top] as number) | 0;
@@ -230,13 +266,19 @@ class LeafStats {
     this.max = max;
   }
 
-  private updateFloats(values: ArrayLike<number>, from: number, to: number, valid: Uint8Array | null, noBounds: boolean): void {
+  private updateFloats(
+    values: ArrayLike<number>,
+    from: number,
+    to: number,
+    valid: Uint8Array | null,
+    noBounds: boolean,
+  ): void {
     let min = this.min as number | undefined;
     let max = this.max as number | undefined;
     for (let i = from; i < to; i++) {
       if (valid && !valid[i - from]) continue;
       const v = values[i] as number;
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         this.nanCount++;
         continue;
       }
@@ -260,7 +302,13 @@ class LeafStats {
     }
   }
 
-  private updateVariable(offsets: Int32Array, bytes: Uint8Array, from: number, to: number, valid: Uint8Array | null): void {
+  private updateVariable(
+    offsets: Int32Array,
+    bytes: Uint8Array,
+    from: number,
+    to: number,
+    valid: Uint8Array | null,
+  ): void {
     // Track the extremes as positions in this batch and copy them out once at the end.
     let minAt = -1;
     let maxAt = -1;
@@ -268,10 +316,13 @@ class LeafStats {
       if (valid && !valid[i - from]) continue;
       const s = offsets[i] as number;
       const e = offsets[i + 1] as number;
-      if (minAt < 0 || compareBytes(bytes, s, e, bytes, offsets[minAt] as number, offsets[minAt + 1] as number) < 0) minAt = i;
-      if (maxAt < 0 || compareBytes(bytes, s, e, bytes, offsets[maxAt] as number, offsets[maxAt + 1] as number) > 0) maxAt = i;
+      if (minAt < 0 || compareBytes(bytes, s, e, bytes, offsets[minAt] as number, offsets[minAt + 1] as number) < 0)
+        minAt = i;
+      if (maxAt < 0 || compareBytes(bytes, s, e, bytes, offsets[maxAt] as number, offsets[maxAt + 1] as number) > 0)
+        maxAt = i;
     }
-    if (minAt >= 0) this.offerBytes(bytes.slice(offsets[minAt], offsets[minAt + 1]), bytes.slice(offsets[maxAt], offsets[maxAt + 1]));
+    if (minAt >= 0)
+      this.offerBytes(bytes.slice(offsets[minAt], offsets[minAt + 1]), bytes.slice(offsets[maxAt], offsets[maxAt + 1]));
   }
 
   private updateFixed(bytes: Uint8Array, width: number, from: number, to: number, valid: Uint8Array | null): void {
@@ -283,7 +334,11 @@ class LeafStats {
       if (minAt < 0 || compareBytes(bytes, s, s + width, bytes, minAt * width, minAt * width + width) < 0) minAt = i;
       if (maxAt < 0 || compareBytes(bytes, s, s + width, bytes, maxAt * width, maxAt * width + width) > 0) maxAt = i;
     }
-    if (minAt >= 0) this.offerBytes(bytes.slice(minAt * width, minAt * width + width), bytes.slice(maxAt * width, maxAt * width + width));
+    if (minAt >= 0)
+      this.offerBytes(
+        bytes.slice(minAt * width, minAt * width + width),
+        bytes.slice(maxAt * width, maxAt * width + width),
+      );
   }
 
   private offerBytes(min: Uint8Array, max: Uint8Array): void {
@@ -303,4 +358,3 @@ function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: 
   }
   return ae - as - (be - bs);
 }
-

@@ -23,10 +23,10 @@ import type { FileIO } from '../../storage/file-io.js';
 import { applyTransform, partitionPath, type ResolvedPartitionField, resolvePartitionFields } from '../partition.js';
 import { isPrimitive, parsePrimitive } from '../schema.js';
 import type { DataFile, Literal, NestedField, PartitionSpec, PrimitiveType, Schema } from '../types.js';
-import { isValid, valueReader } from './arrow-values.js';
-import { type EncoderFactory, ParquetFileWriter, type WrittenParquetFile } from './parquet-file-writer.js';
-import { type EncoderSettings, inlineEncoder, sampleCompressionRatio } from './parquet-encoder.js';
 import { arrowByteSize } from './arrow-size.js';
+import { isValid, valueReader } from './arrow-values.js';
+import { type EncoderSettings, inlineEncoder, sampleCompressionRatio } from './parquet-encoder.js';
+import { type EncoderFactory, ParquetFileWriter, type WrittenParquetFile } from './parquet-file-writer.js';
 import { gatherRows } from './row-gather.js';
 import { type MetricsMode, metricsModes, type ParquetWriteOptions, parquetWriteOptions } from './write-properties.js';
 
@@ -127,14 +127,21 @@ export class DataFileWriter {
     let partition = this.partitions.get(key);
     if (!partition) {
       const path = this.partitionFields.length === 0 ? '' : partitionPath(this.config.spec, this.config.schema, values);
-      partition = { key, values, dir: path ? `${this.location}/${path}` : this.location, hash: hashKey(key), seq: 0, file: undefined };
+      partition = {
+        key,
+        values,
+        dir: path ? `${this.location}/${path}` : this.location,
+        hash: hashKey(key),
+        seq: 0,
+        file: undefined,
+      };
       this.partitions.set(key, partition);
     }
     let from = 0;
     while (from < batch.numRows) {
       const file = partition.file ?? this.openFile(partition);
       from = await file.write(batch, from, this.full);
-      if (from < batch.numRows) await this.finishFile(partition);
+      if (file.full) await this.finishFile(partition);
     }
   }
 
@@ -265,7 +272,11 @@ function sourcePath(schema: Schema, fieldId: number): SourcePath | null {
 }
 
 /** Reads the transformed partition value of each row; a null parent struct makes the value null. */
-function partitionValueReader(batch: arrow.RecordBatch, source: SourcePath, p: ResolvedPartitionField): (row: number) => Literal {
+function partitionValueReader(
+  batch: arrow.RecordBatch,
+  source: SourcePath,
+  p: ResolvedPartitionField,
+): (row: number) => Literal {
   const chain: arrow.Data[] = [];
   let data: arrow.Data = batch.data;
   for (const index of source.indexes) {

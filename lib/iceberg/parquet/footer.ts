@@ -24,7 +24,8 @@ export interface FooterMetrics {
 export function footerLength(tail: Uint8Array): number {
   if (tail.length < 8) throw new ParquetFooterError('parquet file is too short');
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  if (view.getUint32(tail.length - 4, true) !== 0x31524150) throw new ParquetFooterError('parquet file does not end in PAR1');
+  if (view.getUint32(tail.length - 4, true) !== 0x31524150)
+    throw new ParquetFooterError('parquet file does not end in PAR1');
   return view.getUint32(tail.length - 8, true) + 8;
 }
 

@@ -7,7 +7,14 @@
  * (`__dirname`); a bundle (esbuild, Lambda) must ship that file next to the bundled JS.
  */
 import * as arrow from 'apache-arrow';
-import { Compression, transformParquetStream, Table as WasmTable, WriterPropertiesBuilder, type WriterProperties, writeParquet } from 'parquet-wasm';
+import {
+  Compression,
+  transformParquetStream,
+  Table as WasmTable,
+  type WriterProperties,
+  WriterPropertiesBuilder,
+  writeParquet,
+} from 'parquet-wasm';
 import { arrowByteSize } from './arrow-size.js';
 import { footerLength } from './footer.js';
 import type { ParquetCodec, ParquetWriteOptions } from './write-properties.js';

@@ -7,11 +7,11 @@
 import type * as arrow from 'apache-arrow';
 import type { FileIO } from '../../storage/file-io.js';
 import type { StructType } from '../types.js';
-import { ColumnMetricsCollector, type ColumnMetrics } from './column-metrics.js';
+import { arrowByteSize } from './arrow-size.js';
+import { type ColumnMetrics, ColumnMetricsCollector } from './column-metrics.js';
 import { type FooterMetrics, footerLength, footerMetrics } from './footer.js';
 import type { EncoderSettings, ParquetEncoder } from './parquet-encoder.js';
 import type { MetricsMode } from './write-properties.js';
-import { arrowByteSize } from './arrow-size.js';
 
 /** How a file writer gets its encoder (inline parquet-wasm or a worker thread). */
 export type EncoderFactory = (settings: EncoderSettings) => ParquetEncoder;
@@ -51,6 +51,8 @@ export class ParquetFileWriter {
   /** Uncompressed Arrow bytes written: with a compression ratio, the file size estimate. */
   arrowBytes = 0;
   rows = 0;
+  /** Set when `full` said yes at a row-group boundary: the caller closes this file. */
+  full = false;
 
   constructor(
     private readonly io: FileIO,
@@ -78,7 +80,11 @@ export class ParquetFileWriter {
    * each completed row group it asks `full(this)`; when that says yes it stops there. Returns the
    * row after the last one written (`batch.numRows` when all were).
    */
-  async write(batch: arrow.RecordBatch, from = 0, full: (file: ParquetFileWriter) => boolean = () => false): Promise<number> {
+  async write(
+    batch: arrow.RecordBatch,
+    from = 0,
+    full: (file: ParquetFileWriter) => boolean = () => false,
+  ): Promise<number> {
     const rowGroupRows = this.settings.rowGroupRows;
     let offset = from;
     while (offset < batch.numRows) {
@@ -93,7 +99,10 @@ export class ParquetFileWriter {
       if (this.rowsInGroup === rowGroupRows) {
         this.rowsInGroup = 0;
         this.groupsCut++;
-        if (full(this)) break;
+        if (full(this)) {
+          this.full = true;
+          break;
+        }
       }
     }
     return offset;

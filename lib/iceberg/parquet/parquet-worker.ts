@@ -23,13 +23,15 @@ const port = parentPort;
 if (port) {
   const encoders = new Map<number, IpcStreamEncoder>();
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-  const fail = (id: number, error: unknown) => post({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
+  const fail = (id: number, error: unknown) =>
+    post({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
 
   const pump = async (id: number, encoder: IpcStreamEncoder) => {
     try {
       for await (const chunk of encoder.output) {
         // Transfer when the chunk owns its buffer; copy otherwise.
-        const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+        const own =
+          chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
         const bytes = own ? chunk : chunk.slice();
         post({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer]);
       }

@@ -49,11 +49,13 @@ export function workerEncoder(options: { workerUrl?: URL } = {}): WorkerEncoderF
     const w = typeof entry === 'string' ? new Worker(entry, { eval: true }) : new Worker(entry);
     w.on('message', (message: FromWorker) => files.get(message.id)?.receive(message));
     w.on('error', (error) => {
-      for (const file of files.values()) file.fail(new EncoderWorkerError('parquet encoder worker failed', { cause: error }));
+      for (const file of files.values())
+        file.fail(new EncoderWorkerError('parquet encoder worker failed', { cause: error }));
     });
     w.on('exit', (code) => {
       worker = undefined;
-      for (const file of files.values()) file.fail(new EncoderWorkerError(`parquet encoder worker exited with code ${code}`));
+      for (const file of files.values())
+        file.fail(new EncoderWorkerError(`parquet encoder worker exited with code ${code}`));
     });
     worker = w;
     return w;
@@ -62,10 +64,14 @@ export function workerEncoder(options: { workerUrl?: URL } = {}): WorkerEncoderF
   const factory = ((settings: EncoderSettings): ParquetEncoder => {
     const w = start();
     const id = nextId++;
-    const file = new WorkerFileEncoder(id, (message, transfer) => w.postMessage(message, transfer), () => {
-      files.delete(id);
-      if (files.size === 0) w.unref();
-    });
+    const file = new WorkerFileEncoder(
+      id,
+      (message, transfer) => w.postMessage(message, transfer),
+      () => {
+        files.delete(id);
+        if (files.size === 0) w.unref();
+      },
+    );
     files.set(id, file);
     w.ref();
     w.postMessage({ type: 'open', id, settings } satisfies ToWorker);

@@ -46,19 +46,32 @@ function positive(properties: Record<string, string>, key: string, fallback: num
   const raw = properties[key];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new WritePropertyError(`${key} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new WritePropertyError(`${key} must be a positive integer, got ${JSON.stringify(raw)}`);
   return value;
 }
 
 function codecOf(raw: string): ParquetCodec {
   const codec = raw.trim().toLowerCase();
   if (codec === 'none') return 'uncompressed';
-  if (codec === 'zstd' || codec === 'snappy' || codec === 'gzip' || codec === 'lz4' || codec === 'brotli' || codec === 'uncompressed') return codec;
+  if (
+    codec === 'zstd' ||
+    codec === 'snappy' ||
+    codec === 'gzip' ||
+    codec === 'lz4' ||
+    codec === 'brotli' ||
+    codec === 'uncompressed'
+  )
+    return codec;
   throw new WritePropertyError(`unsupported write.parquet.compression-codec ${JSON.stringify(raw)}`);
 }
 
 /** What metrics a column gets in the manifest (Java `MetricsModes`). */
-export type MetricsMode = { kind: 'none' } | { kind: 'counts' } | { kind: 'truncate'; length: number } | { kind: 'full' };
+export type MetricsMode =
+  | { kind: 'none' }
+  | { kind: 'counts' }
+  | { kind: 'truncate'; length: number }
+  | { kind: 'full' };
 
 /** Parses `none`, `counts`, `truncate(N)` or `full`. */
 export function parseMetricsMode(text: string): MetricsMode {
@@ -113,7 +126,11 @@ export function leafColumns(schema: StructType): LeafColumn[] {
     }
     if (type.type === 'struct') for (const child of type.fields) visit(child, name, repeated);
     else if (type.type === 'list')
-      visit({ id: type['element-id'], name: 'element', required: type['element-required'], type: type.element }, name, true);
+      visit(
+        { id: type['element-id'], name: 'element', required: type['element-required'], type: type.element },
+        name,
+        true,
+      );
     else {
       visit({ id: type['key-id'], name: 'key', required: true, type: type.key }, name, true);
       visit({ id: type['value-id'], name: 'value', required: type['value-required'], type: type.value }, name, true);

@@ -22,11 +22,12 @@ import { partitionKey } from './summary.js';
 /** Replaces the partitions touched by `dataFiles` with those files. */
 export async function replacePartitions(input: SnapshotProducerInput): Promise<SnapshotProduct> {
   const ctx = await loadContext(input);
+  const bySpec = groupBySpec(ctx, input.dataFiles);
   const touched = new Set<string>();
-  for (const [specId, files] of groupBySpec(ctx, input.dataFiles)) {
+  for (const [specId, files] of bySpec) {
     for (const f of files) touched.add(partitionKey(specId, f.partition));
   }
-  const touchedSpecs = new Set([...groupBySpec(ctx, input.dataFiles).keys()]);
+  const touchedSpecs = new Set(bySpec.keys());
   const added = writeAddedManifests(ctx);
   const kept: ManifestFile[] = [];
   const removed: DataFile[] = [];
