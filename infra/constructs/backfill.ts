@@ -1,7 +1,8 @@
 /**
  * The backfill handlers (plan, convert, commit, report) with their grants, wired into the
  * {@link BackfillStateMachine}. They share the live path's environment, so backfill computes the
- * same ingest ids and commits through the same optimistic path (or the same FIFO group).
+ * same ingest ids and commits through the same optimistic path as live commits (the catalog's
+ * assert-ref-snapshot-id serializes them; backfill does not use the commits queue).
  */
 import { Duration, Size } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,7 +10,6 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { FloeConfig } from '../config.js';
 import { BackfillStateMachine } from './backfill-state-machine.js';
-import type { CommitQueue } from './commit-queue.js';
 import { type FloeCodeMode, FloeFunction } from './floe-function.js';
 import type { Landing } from './landing.js';
 import type { WarehouseAccess } from './warehouse-bucket.js';
@@ -19,7 +19,6 @@ export interface BackfillProps {
   readonly config: FloeConfig;
   readonly environment: Record<string, string>;
   readonly landing: Landing;
-  readonly commitQueue: CommitQueue;
   readonly secret: secretsmanager.ISecret;
   readonly warehouse?: WarehouseAccess;
   readonly code: FloeCodeMode;
@@ -77,7 +76,6 @@ export class Backfill extends Construct {
     landing.grantReadPrefix(this.commit.role, config.backfillPrefix);
     landing.grantReadPrefix(this.commit.role, config.spillPrefix);
     landing.grantWritePrefix(this.commit.role, config.spillPrefix);
-    props.commitQueue.queue.grantSendMessages(this.commit.role);
     props.secret.grantRead(this.commit.role);
     props.warehouse?.grantReadWrite(this.commit.role);
 

@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type EncoderSettings, inlineEncoder } from '../iceberg/parquet/parquet-encoder.js';
 import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
 import { workerEncoder } from '../iceberg/parquet/worker-encoder.js';
 
@@ -17,8 +18,7 @@ export type EncoderChoice = 'auto' | 'worker' | 'inline' | EncoderFactory;
 
 /** An encoder for one conversion and how to release it. */
 export interface ConversionEncoder {
-  /** undefined: the writer's default (inline parquet-wasm). */
-  factory: EncoderFactory | undefined;
+  factory: EncoderFactory;
   /** Stops what this module started (never a caller's factory). */
   release(): Promise<void>;
 }
@@ -33,10 +33,17 @@ export function workerScriptPresent(): boolean {
   return false;
 }
 
-/** Resolves an `EncoderChoice` for one conversion. */
-export function conversionEncoder(choice: EncoderChoice = 'auto'): ConversionEncoder {
-  if (typeof choice === 'function') return { factory: choice, release: none };
-  if (choice === 'inline' || (choice === 'auto' && !workerScriptPresent())) return { factory: undefined, release: none };
+/**
+ * Resolves an `EncoderChoice` for one conversion. `columnDictionary` (from
+ * `chooseDictionaryColumns` on the first batch) rides along in the encoder settings of every file.
+ */
+export function conversionEncoder(choice: EncoderChoice = 'auto', columnDictionary?: Record<string, boolean>): ConversionEncoder {
+  const tuned = (base: EncoderFactory): EncoderFactory =>
+    columnDictionary && Object.keys(columnDictionary).length > 0
+      ? (settings: EncoderSettings) => base(Object.assign({}, settings, { columnDictionary }))
+      : base;
+  if (typeof choice === 'function') return { factory: tuned(choice), release: none };
+  if (choice === 'inline' || (choice === 'auto' && !workerScriptPresent())) return { factory: tuned(inlineEncoder), release: none };
   const workers = workerEncoder();
-  return { factory: workers, release: () => workers.terminate() };
+  return { factory: tuned(workers), release: () => workers.terminate() };
 }

@@ -10,6 +10,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
+import { chooseDictionaryColumns } from '../iceberg/parquet/dictionary-choice.js';
 import type { DataFile, PartitionSpec, Schema } from '../iceberg/types.js';
 import type { FileIO } from '../storage/file-io.js';
 import { type ConversionEncoder, conversionEncoder, type EncoderChoice } from './conversion-encoder.js';
@@ -76,7 +77,7 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
   // The encoder is chosen at the first batch: a file that fits in one batch is encoded inline
   // (a worker's start-up would cost more than the overlap saves).
   const open = (first: arrow.RecordBatch): DataFileWriter => {
-    encoder = conversionEncoder(req.encoder ?? (first.numRows >= options.batchRows ? 'auto' : 'inline'));
+    encoder = conversionEncoder(req.encoder ?? (first.numRows >= options.batchRows ? 'auto' : 'inline'), chooseDictionaryColumns(first));
     return new DataFileWriter({
       io: req.io,
       schema: req.schema,
@@ -85,7 +86,7 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
       dataLocation: req.dataLocation,
       namePrefix: req.namePrefix,
       properties: req.properties,
-      ...(encoder.factory ? { encoder: encoder.factory } : {}),
+      encoder: encoder.factory,
     });
   };
   let rows = 0;

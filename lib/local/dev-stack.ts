@@ -26,8 +26,10 @@ import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
-import { type LandedFile, LandingWatcher } from './landing-watcher.js';
+import type { LandedObject } from '../ingest/landed-event.js';
+import { LandingWatcher } from './landing-watcher.js';
 import { localLandedObject, localObjectPath } from './local-objects.js';
+import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
 
 /** One line of the live log. */
 export type DevEvent =
@@ -47,6 +49,8 @@ export interface DevStackOptions {
   concurrency?: number;
   /** Landing watcher stability window. @default 300 */
   stableMs?: number;
+  /** Landing and warehouse in buckets of an S3-compatible server (`--s3-endpoint`), see s3-dev-stack.ts. */
+  s3?: S3DevOptions;
 }
 
 export interface DevStack {
@@ -64,14 +68,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const home = floeHome(options.dir);
   await ensureFloeHome(home);
   const io = new LocalFileIO();
+  const s3 = options.s3 ? s3DevStorage(options.s3) : undefined;
   const server = await startCatalogServer({
-    warehouse: home.warehouse,
-    io,
+    warehouse: s3?.warehouse ?? home.warehouse,
+    io: s3?.serverIo ?? io,
+    vend: s3?.vend,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8181,
   });
   const catalog = new RestCatalog({ uri: server.url });
-  const tableIo = (_table: LoadedTable) => io;
+  const tableIo = s3 ? s3.tableIo(catalog) : (_table: LoadedTable) => io;
   const keyOf = new Map<string, string>();
 
   const queue = new LocalFifoQueue<CommitRequest>({
@@ -104,23 +110,23 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const convertContext = {
     catalog,
     config: options.config,
-    landingIo: io,
-    objectUri: (o: { bucket: string; key: string }) => localObjectPath(o, home.landing),
-    errorsLocation: () => `${home.errors}/`,
-    reservedPrefixes: [],
+    landingIo: s3?.landingIo ?? io,
+    objectUri: (o: { bucket: string; key: string }) => (s3 ? s3.objectUri(o) : localObjectPath(o, home.landing)),
+    errorsLocation: () => s3?.errorsLocation ?? `${home.errors}/`,
+    reservedPrefixes: s3 ? [S3_DEV_RESERVED_PREFIX] : [],
     tableIo,
     queue,
   };
 
   // Conversions run a few at a time; each file's work is one promise in `inFlight`.
   const concurrency = options.concurrency ?? 2;
-  const waiting: LandedFile[] = [];
+  const waiting: LandedObject[] = [];
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   const pump = () => {
     while (!stopping && inFlight.size < concurrency && waiting.length > 0) {
-      const file = waiting.shift() as LandedFile;
-      const work = ingestFile(file).finally(() => {
+      const object = waiting.shift() as LandedObject;
+      const work = ingestFile(object).finally(() => {
         inFlight.delete(work);
         pump();
       });
@@ -128,8 +134,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
   };
 
-  const ingestFile = async (file: LandedFile): Promise<void> => {
-    const object = localLandedObject(file.path, file, home.landing);
+  const ingestFile = async (object: LandedObject): Promise<void> => {
     try {
       // Already committed (a restart, or the same file seen twice)? Then don't convert again.
       const routed = routeObject(object.key, object.size, options.config);
@@ -158,16 +163,26 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
   };
 
-  const watcher = new LandingWatcher({
-    root: home.landing,
-    stableMs: options.stableMs,
-    onFile: (file) => {
-      waiting.push(file);
-      pump();
-    },
-  });
+  const enqueue = (object: LandedObject) => {
+    waiting.push(object);
+    pump();
+  };
+  const watcher = s3
+    ? s3.poller(enqueue)
+    : new LandingWatcher({
+        root: home.landing,
+        stableMs: options.stableMs,
+        onFile: (file) => enqueue(localLandedObject(file.path, file, home.landing)),
+      });
   await watcher.start();
-  await writeDevState(home, { pid: process.pid, catalogUri: server.url, warehouse: home.warehouse, landing: home.landing, errors: home.errors });
+  await writeDevState(home, {
+    pid: process.pid,
+    catalogUri: server.url,
+    warehouse: s3?.warehouse ?? home.warehouse,
+    landing: s3 ? `s3://${s3.landingBucket}/` : home.landing,
+    errors: s3?.errorsLocation ?? home.errors,
+    s3Endpoint: s3?.endpoint,
+  });
 
   const idle = async () => {
     for (;;) {

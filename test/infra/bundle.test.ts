@@ -20,7 +20,7 @@ describe('NodejsFunction bundling (as cdk synth does it)', () => {
 
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'floe-bundle-'));
-    const app = new App({ outdir });
+    const app = new App({ outdir, builtinCloudFormationValidation: false, treeMetadata: false });
     const stack = new Stack(app, 'BundleTest');
     new FloeFunction(stack, 'Fixture', {
       handler: 'convert',

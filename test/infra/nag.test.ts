@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFloeConfig } from '../../infra/config.js';
 import { FloeStack, warnIfConvertTimeoutTooShort } from '../../infra/floe-stack.js';
 import { FLOE_NAG_ACCEPTANCES } from '../../infra/nag-suppressions.js';
-import { cdkJsonContext, synthFloeStack } from './stack-fixture.js';
+import { synthFloeStack, testAppProps } from './stack-fixture.js';
 
 /** Every acknowledgement recorded on the stack's constructs: finding id → reason. */
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
@@ -57,7 +57,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
   });
 
   it('fails synthesis through the Validations plugin when a finding is not acknowledged', () => {
-    const app = new App({ context: cdkJsonContext() });
+    const app = new App(testAppProps());
     const stack = new FloeStack(app, 'FloeNagNegative', { config: parseFloeConfig({ warehouse: 'w' }), code: 'stub' });
     // A bucket without access logs or TLS enforcement is a finding no acceptance covers (S1, S10).
     new s3.Bucket(stack, 'Unsafe', {});
@@ -89,7 +89,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
 describe('synth-time sizing check', () => {
   it('warns when the largest file cannot be converted within the convert timeout', () => {
-    const stack = new Stack(new App(), 'Sizing');
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Sizing');
     const config = parseFloeConfig({ warehouse: 'w', convertThroughputMiBps: 5, convertTimeoutSeconds: 300 });
     warnIfConvertTimeoutTooShort(stack, config); // 512 MiB at 5 MiB/s: ~103 s, fits
     warnIfConvertTimeoutTooShort(stack, { ...config, maxFileBytes: 4 * 1024 ** 3 });

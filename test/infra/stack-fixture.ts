@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type FloeConfigInput, parseFloeConfig } from '../../infra/config.js';
 import { FloeStack } from '../../infra/floe-stack.js';
@@ -18,6 +18,14 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
+/**
+ * App props for template tests: cdk.json's context, minus CDK's built-in CloudFormation rule
+ * validation (3-4 s of CPU per synth; the real `cdk synth` in synth.test.ts keeps it).
+ */
+export function testAppProps(): AppProps {
+  return { context: cdkJsonContext(), builtinCloudFormationValidation: false, treeMetadata: false };
+}
+
 const synthesized = new Map<string, ReturnType<typeof synthesize>>();
 
 /** A synthesized test stack and its template; synthesized once per configuration and test file. */
@@ -28,7 +36,7 @@ export function synthFloeStack(input: Partial<FloeConfigInput> = {}) {
 }
 
 function synthesize(input: Partial<FloeConfigInput>) {
-  const app = new App({ context: cdkJsonContext() });
+  const app = new App(testAppProps());
   const stack = new FloeStack(app, 'FloeTest', {
     config: parseFloeConfig({ warehouse: 'test-project', ...input }),
     code: 'stub',

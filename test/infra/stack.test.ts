@@ -220,6 +220,20 @@ describe('FloeStack template (default configuration)', () => {
     );
   });
 
+  it('lets only the backfill plan list, and only under the landing prefix', () => {
+    const listing = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as any[])
+        .filter((s) => [s.Action].flat().includes('s3:ListBucket'))
+        .map((s) => ({ roles: p.Properties.Roles.map((r: any) => r.Ref as string), condition: s.Condition })),
+    );
+    expect(listing.map((l) => l.roles.join())).toEqual([
+      expect.stringMatching(/^BackfillPlanRole/),
+      expect.stringMatching(/^BackfillReportRole/),
+    ]);
+    expect(listing[0]!.condition).toEqual({ StringLike: { 's3:prefix': ['landing/', 'landing/*'] } });
+    expect(listing[1]!.condition).toEqual({ StringLike: { 's3:prefix': ['_floe/backfill/', '_floe/backfill/*'] } });
+  });
+
   it('has a logged, traced backfill state machine', () => {
     const [[, machine]] = ofType('AWS::StepFunctions::StateMachine') as [[string, any]];
     expect(machine.Properties).toMatchObject({

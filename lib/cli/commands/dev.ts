@@ -14,12 +14,19 @@ import { findConfigFile } from '../../local/config-file.js';
 export const summary = 'run floe locally: embedded catalog + watched landing directory (npm start)';
 
 const usage = `usage: floe dev [--port 8181] [--dir ./.floe] [--config floe.config.json] [--demo]
+                [--s3-endpoint URL [--landing-bucket landing] [--warehouse-bucket warehouse]]
 
   --port N        catalog port on 127.0.0.1 (0 = any free port)         default 8181
   --dir DIR       warehouse, landing and errors live under DIR            default ./.floe
   --config FILE   routes and options (default: ./floe.config.{json,yaml,yml} if present,
                   else the convention landing/<namespace>/<table>/<file>)
-  --demo          drop sample CSV and NDJSON files into landing/demo/…`;
+  --demo          drop sample CSV and NDJSON files into landing/demo/…
+  --s3-endpoint URL   landing and warehouse in buckets of an S3-compatible server (MinIO,
+                  s3rver); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default
+                  minioadmin), vended by the catalog with each table; new objects are found
+                  by polling the landing bucket's listing
+  --landing-bucket NAME     with --s3-endpoint                             default landing
+  --warehouse-bucket NAME   with --s3-endpoint                             default warehouse`;
 
 const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'local', 'demo');
 
@@ -32,6 +39,8 @@ export async function run(args: string[]): Promise<number> {
       config: { type: 'string' },
       demo: { type: 'boolean', default: false },
       's3-endpoint': { type: 'string' },
+      'landing-bucket': { type: 'string', default: 'landing' },
+      'warehouse-bucket': { type: 'string', default: 'warehouse' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -39,8 +48,13 @@ export async function run(args: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (values['s3-endpoint']) {
-    console.error('floe dev: --s3-endpoint is not supported yet; run the Lambda integration tests (s3rver) for the S3 path');
+  const s3Endpoint = values['s3-endpoint'];
+  if (s3Endpoint !== undefined && !/^https?:\/\/[^/]+/.test(s3Endpoint)) {
+    console.error(`floe dev: --s3-endpoint must be an http(s) URL, not ${s3Endpoint}`);
+    return 2;
+  }
+  if (s3Endpoint && values.demo) {
+    console.error('floe dev: --demo drops files into the landing directory; with --s3-endpoint, upload them to the landing bucket instead');
     return 2;
   }
   const port = Number(values.port);
@@ -56,6 +70,7 @@ export async function run(args: string[]): Promise<number> {
     dir: values.dir,
     port,
     config,
+    s3: s3Endpoint ? { endpoint: s3Endpoint, landingBucket: values['landing-bucket'], warehouseBucket: values['warehouse-bucket'] } : undefined,
     onEvent: (event) => {
       console.log(describeEvent(event));
       if (event.kind === 'committed' && dropBadDemoFile) {
@@ -64,7 +79,9 @@ export async function run(args: string[]): Promise<number> {
       }
     },
   });
-  printBanner(stack.catalogUri, stack.home.landing, stack.home.warehouse, configPath);
+  if (s3Endpoint) {
+    printBanner(stack.catalogUri, `s3://${values['landing-bucket']}`, `s3://${values['warehouse-bucket']}/ at ${s3Endpoint}`, configPath);
+  } else printBanner(stack.catalogUri, stack.home.landing, stack.home.warehouse, configPath);
 
   if (values.demo) {
     const orders = join(stack.home.landing, 'demo', 'orders');
