@@ -4,8 +4,9 @@
  * ingest ids and commits through the same optimistic path), plus `FLOE_BACKFILL_PREFIX`, where
  * plans, spilled convert results, Map Run results and reports live in the landing bucket.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BackfillStepsContext } from '../lib/ingest/backfill-steps.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';

@@ -12,4 +12,6 @@ import { logger } from './observability.js';
 
 const context = backfillContextFromEnvironment();
 
-export const handler = middy((payload: unknown): Promise<BackfillReport> => buildReport(context, payload)).use(injectLambdaContext(logger));
+export const handler = middy((payload: unknown): Promise<BackfillReport> => buildReport(context, payload)).use(
+  injectLambdaContext(logger),
+);

@@ -15,7 +15,7 @@
  *   replace-partitions: one overwrite snapshot tagged with the run id), so a retried or
  *   concurrent child never applies a file twice.
  */
-import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
 import { commitWithRetry } from '../catalog/commit-driver.js';
@@ -194,26 +194,38 @@ export class BackfillTransientError extends Error {
 const RETRIED_AS_IS = new Set(['CommitConflictError', 'CommitStateUnknownError', 'TransientError']);
 
 /** Deterministic failures: retrying cannot help, so they are not renamed. */
-const DETERMINISTIC = new Set(['BackfillInputError', 'BackfillPlanError', 'InvalidCommitRequestError', 'DataFileCodecError', 'ConfigError']);
+const DETERMINISTIC = new Set([
+  'BackfillInputError',
+  'BackfillPlanError',
+  'InvalidCommitRequestError',
+  'DataFileCodecError',
+  'ConfigError',
+]);
 
 /** Gives an unexpected error the retried name, keeping the original as `cause`. */
 export function asRetryable(error: unknown): unknown {
   const name = (error as Error)?.name;
   if (RETRIED_AS_IS.has(name) || DETERMINISTIC.has(name)) return error;
-  return new BackfillTransientError(`${name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return new BackfillTransientError(`${name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
 }
 
 /** Validates the execution input. */
-export function parseBackfillRequest(input: unknown): BackfillRequest & { mode: BackfillMode; tableId: TableIdentifier } {
+export function parseBackfillRequest(
+  input: unknown,
+): BackfillRequest & { mode: BackfillMode; tableId: TableIdentifier } {
   const raw = (input ?? {}) as Record<string, unknown>;
-  if (typeof raw.table !== 'string' || raw.table.trim() === '') throw new BackfillInputError('backfill input needs "table" ("ns.table")');
+  if (typeof raw.table !== 'string' || raw.table.trim() === '')
+    throw new BackfillInputError('backfill input needs "table" ("ns.table")');
   const mode = raw.mode ?? 'append';
   if (mode !== 'append' && mode !== 'replace-partitions') {
     throw new BackfillInputError(`backfill "mode" must be append or replace-partitions, not ${JSON.stringify(mode)}`);
   }
   const hasSource = typeof raw.source === 'string' && raw.source !== '';
   const hasManifest = typeof raw.manifest === 'string' && raw.manifest !== '';
-  if (hasSource === hasManifest) throw new BackfillInputError('backfill input needs exactly one of "source" (s3://bucket/prefix/) and "manifest"');
+  if (hasSource === hasManifest)
+    throw new BackfillInputError('backfill input needs exactly one of "source" (s3://bucket/prefix/) and "manifest"');
   for (const key of ['source', 'manifest'] as const) {
     if (typeof raw[key] === 'string' && raw[key] && !/^s3[an]?:\/\//.test(raw[key] as string)) {
       throw new BackfillInputError(`backfill "${key}" must be an s3:// URI, not ${raw[key]}`);
@@ -253,11 +265,15 @@ function isReserved(path: string, reserved: readonly string[]): boolean {
 }
 
 /**
- * Lists the latest versions under an `s3://` prefix with their version ids (ListObjectVersions),
- * or undefined when the store does not implement it (s3rver, some S3-compatible servers): the
- * plain listing's ETags then identify the objects, as they do in such a store's events.
+ * Lists the latest versions under an `s3://` prefix with their version ids (ListObjectVersions).
+ * `unsupported` when the store does not implement it (s3rver, some S3-compatible servers: the
+ * plain listing's ETags then identify the objects, as they do in such a store's events);
+ * `denied` when the role lacks `s3:ListBucketVersions` (then each object is HEADed instead).
  */
-async function listLatestVersions(s3: S3Client, prefix: string): Promise<BackfillS3Object[] | undefined> {
+async function listLatestVersions(
+  s3: S3Client,
+  prefix: string,
+): Promise<BackfillS3Object[] | 'unsupported' | 'denied'> {
   const { bucket, key } = parseS3Uri(prefix);
   const objects: BackfillS3Object[] = [];
   let keyMarker: string | undefined;
@@ -265,7 +281,12 @@ async function listLatestVersions(s3: S3Client, prefix: string): Promise<Backfil
   try {
     do {
       const page = await s3.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
       );
       for (const version of page.Versions ?? []) {
         if (!version.IsLatest || version.Key === undefined) continue;
@@ -284,10 +305,33 @@ async function listLatestVersions(s3: S3Client, prefix: string): Promise<Backfil
     } while (keyMarker !== undefined);
   } catch (error) {
     const name = (error as Error).name;
-    if (name === 'MethodNotAllowed' || name === 'NotImplemented') return undefined;
+    if (name === 'MethodNotAllowed' || name === 'NotImplemented') return 'unsupported';
+    if (name === 'AccessDenied') return 'denied';
     throw error;
   }
   return objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** HEAD requests at once when filling in version ids. */
+const HEAD_CONCURRENCY = 16;
+
+/**
+ * Fills in each object's current version id (HeadObject), for listings that lack it: live events
+ * of a versioned bucket carry the version id, and the ingest id must match theirs (invariant 1).
+ */
+async function withVersionIds(s3: S3Client, objects: BackfillS3Object[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < objects.length; i = next++) {
+      const object = objects[i] as BackfillS3Object;
+      const { bucket, key } = parseS3Uri(object.path);
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      if (head.VersionId && head.VersionId !== 'null') object.versionId = head.VersionId;
+      // The HEAD's ETag belongs to the same version as its version id.
+      if (head.ETag) object.etag = head.ETag;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, objects.length) }, worker));
 }
 
 /**
@@ -300,10 +344,13 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
   const limits = { maxChunkFiles: request.maxChunkFiles, maxChunkBytes: request.maxChunkBytes };
   let chunks: BackfillManifestChunk[];
   let source: string;
-  const versions = request.source && ctx.s3 ? await listLatestVersions(ctx.s3, request.source) : undefined;
-  if (versions) {
+  const versions = request.source && ctx.s3 ? await listLatestVersions(ctx.s3, request.source) : 'unsupported';
+  if (Array.isArray(versions)) {
     source = request.source as string;
-    chunks = chunkObjects(versions.filter((o) => keep(o.path)), limits) as BackfillManifestChunk[];
+    chunks = chunkObjects(
+      versions.filter((o) => keep(o.path)),
+      limits,
+    ) as BackfillManifestChunk[];
   } else {
     const plan = await planBackfill(
       ctx.landingIo,
@@ -312,15 +359,34 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
     );
     source = plan.source;
     chunks = plan.chunks;
+    // A key manifest, or a role without s3:ListBucketVersions: ask each object for its version.
+    if (ctx.s3 && (versions === 'denied' || request.manifest)) {
+      if (versions === 'denied')
+        ctx.log?.('warn', 'no s3:ListBucketVersions; reading version ids with HeadObject', { source });
+      await withVersionIds(
+        ctx.s3,
+        chunks.flatMap((c) => c.objects),
+      );
+    }
   }
   const objects = chunks.flatMap((c) => c.objects);
-  const backfillId = backfillRunId(request.tableId, request.mode, objects.map((o) => ingestId(landedObjectOf(o))));
+  const backfillId = backfillRunId(
+    request.tableId,
+    request.mode,
+    objects.map((o) => ingestId(landedObjectOf(o))),
+  );
   const location = `${ctx.backfillLocation.replace(/\/?$/, '/')}${backfillId}/`;
   const manifest = `${location}chunks.json`;
   // Deterministic content and name: planning the same backfill again rewrites the same object.
   await ctx.landingIo.write(manifest, new TextEncoder().encode(JSON.stringify(chunks)));
   const { bucket, key } = parseS3Uri(manifest);
-  ctx.log?.('info', 'planned backfill', { backfillId, table: request.table, mode: request.mode, files: objects.length, chunks: chunks.length });
+  ctx.log?.('info', 'planned backfill', {
+    backfillId,
+    table: request.table,
+    mode: request.mode,
+    files: objects.length,
+    chunks: chunks.length,
+  });
   return {
     backfillId,
     table: formatIdentifier(request.tableId),
@@ -341,19 +407,26 @@ function parsePlan(plan: unknown): BackfillPlanSummary & { tableId: TableIdentif
   if (!p || typeof p.backfillId !== 'string' || typeof p.table !== 'string' || typeof p.location !== 'string') {
     throw new BackfillInputError('payload lacks the plan ({ backfillId, table, mode, location, ... })');
   }
-  if (p.mode !== 'append' && p.mode !== 'replace-partitions') throw new BackfillInputError(`plan has an unknown mode ${p.mode}`);
+  if (p.mode !== 'append' && p.mode !== 'replace-partitions')
+    throw new BackfillInputError(`plan has an unknown mode ${p.mode}`);
   return { ...(p as BackfillPlanSummary), tableId: parseIdentifier(p.table) };
 }
 
 /** Every object routes to the backfill's table, with the settings its live route has (else the defaults). */
 function routesFor(config: IngestConfig, table: TableIdentifier): IngestConfig {
-  return { landingPrefix: '', defaults: config.defaults, routes: [{ match: '**', table, settings: settingsForTable(config, table) }] };
+  return {
+    landingPrefix: '',
+    defaults: config.defaults,
+    routes: [{ match: '**', table, settings: settingsForTable(config, table) }],
+  };
 }
 
 /** Ingest ids the table already holds for this plan's mode: skipped before conversion. */
 function heldIds(metadata: LoadedTable['metadata'] | undefined, plan: BackfillPlanSummary): Set<string> {
   if (!metadata) return new Set();
-  return plan.mode === 'append' ? committedIngestIds(metadata, Number.POSITIVE_INFINITY) : runLedger(metadata, plan.backfillId).ids;
+  return plan.mode === 'append'
+    ? committedIngestIds(metadata, Number.POSITIVE_INFINITY)
+    : runLedger(metadata, plan.backfillId).ids;
 }
 
 /**
@@ -365,7 +438,8 @@ function heldIds(metadata: LoadedTable['metadata'] | undefined, plan: BackfillPl
 export async function convertChunk(ctx: BackfillStepsContext, payload: unknown): Promise<ConvertedChunk> {
   const { chunk, plan: rawPlan } = (payload ?? {}) as { chunk?: BackfillManifestChunk; plan?: unknown };
   const plan = parsePlan(rawPlan);
-  if (!chunk || !Array.isArray(chunk.objects)) throw new BackfillInputError('payload lacks the chunk ({ index, objects })');
+  if (!chunk || !Array.isArray(chunk.objects))
+    throw new BackfillInputError('payload lacks the chunk ({ index, objects })');
   try {
     const table = await loadTableIfExists(ctx.catalog, plan.tableId);
     const held = heldIds(table?.metadata, plan);
@@ -409,7 +483,8 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
             },
           },
         });
-        if (outcome.status === 'rejected') reject({ path: object.path, reason: outcome.reason, reportPath: outcome.reportPath });
+        if (outcome.status === 'rejected')
+          reject({ path: object.path, reason: outcome.reason, reportPath: outcome.reportPath });
         else if (outcome.status === 'skipped' || !captured) result.skipped++;
         else {
           requests.push(captured);
@@ -432,7 +507,11 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
 
     // Requests in chunk order, so a spilled result and the snapshot summary read in listing order.
     const order = new Map(chunk.objects.map((o, i) => [o.path, i]));
-    requests.sort((a, b) => (order.get(`s3://${a.sourceBucket}/${a.sourceKey}`) ?? 0) - (order.get(`s3://${b.sourceBucket}/${b.sourceKey}`) ?? 0));
+    requests.sort(
+      (a, b) =>
+        (order.get(`s3://${a.sourceBucket}/${a.sourceKey}`) ?? 0) -
+        (order.get(`s3://${b.sourceBucket}/${b.sourceKey}`) ?? 0),
+    );
     const encoded = requests.map((r) => JSON.parse(encodeCommitRequest(r)) as Record<string, unknown>);
     const text = JSON.stringify(encoded);
     if (Buffer.byteLength(text) <= (ctx.inlineResultBytes ?? DEFAULT_INLINE_RESULT_BYTES)) {
@@ -449,7 +528,10 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
 }
 
 /** The commit requests of converted chunks (reading spilled ones). */
-export async function loadConvertedRequests(io: FileIO, converted: readonly ConvertedChunk[]): Promise<CommitRequest[]> {
+export async function loadConvertedRequests(
+  io: FileIO,
+  converted: readonly ConvertedChunk[],
+): Promise<CommitRequest[]> {
   const out: CommitRequest[] = [];
   for (const chunk of converted) {
     const encoded = chunk.spilled
@@ -492,11 +574,16 @@ export async function commitConverted(ctx: BackfillStepsContext, payload: unknow
     if (requests.length === 0) return result;
     let committed: CommitRequest[];
     if (plan.mode === 'append') {
-      const outcome = await commitBatch(requests, { catalog: ctx.catalog, tableIo: ctx.tableIo, dedupWindowMs: () => Number.POSITIVE_INFINITY });
+      const outcome = await commitBatch(requests, {
+        catalog: ctx.catalog,
+        tableIo: ctx.tableIo,
+        dedupWindowMs: () => Number.POSITIVE_INFINITY,
+      });
       const failed = outcome.tables.find((t) => t.outcome === 'failed');
       if (failed) throw failed.error;
       const table = outcome.tables[0];
-      result.outcome = table?.outcome === 'committed' || table?.outcome === 'already-committed' ? table.outcome : 'nothing-to-commit';
+      result.outcome =
+        table?.outcome === 'committed' || table?.outcome === 'already-committed' ? table.outcome : 'nothing-to-commit';
       result.snapshotId = table?.snapshotId?.toString();
       committed = outcome.requests.filter((r) => r.status === 'committed').map((r) => r.request);
     } else {
@@ -532,11 +619,15 @@ async function commitReplace(
     const done = await commitWithRetry(ctx.catalog, plan.tableId, async (base, attempt) => {
       const ledger = runLedger(base.metadata, plan.backfillId);
       const seen = new Set<string>();
-      chosen = batch.filter((r) => !ledger.ids.has(r.ingestId) && !seen.has(r.ingestId) && Boolean(seen.add(r.ingestId)));
+      chosen = batch.filter(
+        (r) => !ledger.ids.has(r.ingestId) && !seen.has(r.ingestId) && Boolean(seen.add(r.ingestId)),
+      );
       if (chosen.length === 0) throw new NothingToCommit();
       const io = ctx.tableIo(base);
       const defaultSpecId = base.metadata['default-spec-id'];
-      const dataFiles: DataFile[] = chosen.flatMap((r) => r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })));
+      const dataFiles: DataFile[] = chosen.flatMap((r) =>
+        r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })),
+      );
       const touched = new Set(dataFiles.map((f) => partitionKey(f.spec_id ?? defaultSpecId, f.partition)));
       const fresh = new Set(dataFiles.map((f) => f.file_path));
       // Files earlier batches of this run put in the touched partitions stay (re-added with the batch).
@@ -593,7 +684,10 @@ function parseResultFile(text: string): MapRunResultEntry[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
   if (trimmed.startsWith('[')) return JSON.parse(trimmed) as MapRunResultEntry[];
-  return trimmed.split(/\r?\n/).filter(Boolean).map((line) => JSON.parse(line) as MapRunResultEntry);
+  return trimmed
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as MapRunResultEntry);
 }
 
 function asObject(value: string | Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -642,7 +736,9 @@ export async function buildReport(ctx: BackfillStepsContext, payload: unknown): 
   };
   const details = input.mapRun?.ResultWriterDetails;
   if (details?.Bucket && details.Key) {
-    const manifest = JSON.parse(new TextDecoder().decode(await ctx.landingIo.read(`s3://${details.Bucket}/${details.Key}`))) as {
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await ctx.landingIo.read(`s3://${details.Bucket}/${details.Key}`)),
+    ) as {
       DestinationBucket?: string;
       ResultFiles?: Record<string, Array<{ Key: string }>>;
     };
@@ -650,7 +746,9 @@ export async function buildReport(ctx: BackfillStepsContext, payload: unknown): 
     let accounted = 0;
     for (const [status, files] of Object.entries(manifest.ResultFiles ?? {})) {
       for (const file of files ?? []) {
-        const entries = parseResultFile(new TextDecoder().decode(await ctx.landingIo.read(`s3://${bucket}/${file.Key}`)));
+        const entries = parseResultFile(
+          new TextDecoder().decode(await ctx.landingIo.read(`s3://${bucket}/${file.Key}`)),
+        );
         for (const entry of entries) {
           const output = asObject(entry.Output) as Partial<CommittedBatch> | undefined;
           if ((entry.Status ?? status) === 'SUCCEEDED' && output) {
@@ -661,7 +759,8 @@ export async function buildReport(ctx: BackfillStepsContext, payload: unknown): 
             report.rows += output.rows ?? 0;
             accounted += output.files ?? 0;
             if (output.snapshotId && output.outcome !== 'nothing-to-commit') report.snapshots.push(output.snapshotId);
-            for (const r of output.rejections ?? []) if (report.rejections.length < MAX_LISTED_REJECTIONS) report.rejections.push(r);
+            for (const r of output.rejections ?? [])
+              if (report.rejections.length < MAX_LISTED_REJECTIONS) report.rejections.push(r);
           } else {
             const items = (asObject(entry.Input)?.Items ?? []) as Array<{ index?: number }>;
             report.failedChunks.push({

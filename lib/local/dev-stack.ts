@@ -21,12 +21,12 @@ import type { IngestConfig } from '../ingest/config.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { ingestId } from '../ingest/ingest-id.js';
 import { committedIngestIds } from '../ingest/ingest-ledger.js';
+import type { LandedObject } from '../ingest/landed-event.js';
 import { routeObject } from '../ingest/route.js';
 import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
-import type { LandedObject } from '../ingest/landed-event.js';
 import { LandingWatcher } from './landing-watcher.js';
 import { localLandedObject, localObjectPath } from './local-objects.js';
 import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
@@ -95,7 +95,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         const { request } = outcome;
         const table = formatIdentifier(request.table);
         if (outcome.status === 'committed') {
-          options.onEvent({ kind: 'committed', key: request.sourceKey, table, rows: request.rows, snapshotId: outcome.snapshotId as bigint });
+          options.onEvent({
+            kind: 'committed',
+            key: request.sourceKey,
+            table,
+            rows: request.rows,
+            snapshotId: outcome.snapshotId as bigint,
+          });
         } else {
           options.onEvent({ kind: 'duplicate', key: request.sourceKey, table });
         }
@@ -152,7 +158,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     try {
       const outcome = await convertObject(object, convertContext);
       if (outcome.status === 'rejected') {
-        options.onEvent({ kind: 'rejected', key: object.key, table: outcome.table, reason: outcome.reason, reportPath: outcome.reportPath });
+        options.onEvent({
+          kind: 'rejected',
+          key: object.key,
+          table: outcome.table,
+          reason: outcome.reason,
+          reportPath: outcome.reportPath,
+        });
       } else if (outcome.status === 'skipped') {
         options.onEvent({ kind: 'skipped', key: object.key, reason: outcome.reason });
       } else {

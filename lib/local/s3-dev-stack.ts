@@ -69,7 +69,14 @@ export function s3DevStorage(options: S3DevOptions): S3DevStorage {
   const accessKeyId = options.accessKeyId ?? process.env.AWS_ACCESS_KEY_ID ?? 'minioadmin';
   const secretAccessKey = options.secretAccessKey ?? process.env.AWS_SECRET_ACCESS_KEY ?? 'minioadmin';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const credentials = { prefix: 's3://', accessKeyId, secretAccessKey, region, endpoint: options.endpoint, pathStyleAccess: true };
+  const credentials = {
+    prefix: 's3://',
+    accessKeyId,
+    secretAccessKey,
+    region,
+    endpoint: options.endpoint,
+    pathStyleAccess: true,
+  };
   const landingIo = new S3FileIO({ credentials: { ...credentials, prefix: `s3://${landingBucket}/` } });
   return {
     endpoint: options.endpoint,
@@ -90,7 +97,8 @@ export function s3DevStorage(options: S3DevOptions): S3DevStorage {
     tableIo: (catalog) => (table) => fileIOForTable(table, { catalog }),
     objectUri: (object) => `s3://${object.bucket}/${object.key}`,
     errorsLocation: `s3://${landingBucket}/${S3_DEV_RESERVED_PREFIX}errors/`,
-    poller: (onObject) => new S3LandingPoller({ io: landingIo, bucket: landingBucket, pollMs: options.pollMs, onObject }),
+    poller: (onObject) =>
+      new S3LandingPoller({ io: landingIo, bucket: landingBucket, pollMs: options.pollMs, onObject }),
   };
 }
 

@@ -20,7 +20,7 @@ const schema = schemaOf([
   ['day', 'date'],
 ]);
 
-// 6,000 rows in batches of 1,000: several batches (so `auto` picks the worker) and several files.
+// 6,000 rows in batches of 1,200: several batches (so `auto` picks the worker) and several files.
 const csv = `id,name,qty,amount,at,day\n${Array.from({ length: 6000 }, (_, k) => {
   const at = new Date(Date.UTC(2024, 0, 1) + k * 1_234_567).toISOString();
   return `${k},${k % 13 === 0 ? '' : `name-${(k * 7919) % 5000}`},${k % 50},${(k * 1.25).toFixed(2)},${at},${at.slice(0, 10)}`;
@@ -44,7 +44,7 @@ async function convert(encoder: EncoderChoice) {
     dataLocation: dir,
     namePrefix: 'e',
     properties: { 'write.target-file-size-bytes': '60000', 'write.parquet.row-group-size-bytes': '20000' },
-    options: { batchRows: 1000 },
+    options: { batchRows: 1200 },
     encoder,
   });
 }

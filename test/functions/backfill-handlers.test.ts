@@ -13,11 +13,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenExchangeAuth } from '../../lib/catalog/rest/auth.js';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
-import { landedObjectsFrom } from '../../lib/ingest/landed-event.js';
+import {
+  type BackfillManifestChunk,
+  type BackfillPlanSummary,
+  type BackfillReport,
+  type CommittedBatch,
+  type ConvertedChunk,
+  planBackfillStep,
+} from '../../lib/ingest/backfill-steps.js';
 import { ingestId } from '../../lib/ingest/ingest-id.js';
-import { planBackfillStep, type BackfillManifestChunk, BackfillPlanSummary, BackfillReport, CommittedBatch, ConvertedChunk } from '../../lib/ingest/backfill-steps.js';
+import { landedObjectsFrom } from '../../lib/ingest/landed-event.js';
 import { s3EventNotification, sqsEvent, sqsRecord } from '../ingest/events.js';
-import { deliverCommitBatch, lambdaContext, PAT, type Pipeline, startPipeline, takeFifoBatch } from './pipeline-harness.js';
+import {
+  deliverCommitBatch,
+  lambdaContext,
+  PAT,
+  type Pipeline,
+  startPipeline,
+  takeFifoBatch,
+} from './pipeline-harness.js';
 import { queryTable } from './verify-table.js';
 
 type Step<I, O> = (input: I, context: ReturnType<typeof lambdaContext>) => Promise<O>;
@@ -36,11 +50,18 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
 
   beforeAll(async () => {
     p = await startPipeline({
-      FLOE_CONFIG: JSON.stringify({ routes: [{ match: 'hist/orders/**', table: 'hist.orders', auto_create: { partition_spec: [{ column: 'day' }] } }] }),
+      FLOE_CONFIG: JSON.stringify({
+        routes: [
+          { match: 'hist/orders/**', table: 'hist.orders', auto_create: { partition_spec: [{ column: 'day' }] } },
+        ],
+      }),
       // Small, so chunks of several files spill their results to S3 and single files travel inline.
       FLOE_BACKFILL_INLINE_BYTES: '2000',
     });
-    catalog = new RestCatalog({ uri: p.server.url, auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }) });
+    catalog = new RestCatalog({
+      uri: p.server.url,
+      auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }),
+    });
     plan = (await import('../../functions/backfill-plan.js')).handler as unknown as typeof plan;
     convert = (await import('../../functions/backfill-convert.js')).handler as unknown as typeof convert;
     commit = (await import('../../functions/backfill-commit.js')).handler as unknown as typeof commit;
@@ -53,10 +74,12 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     return (out.ETag ?? '').replace(/"/g, '');
   }
 
-  const fileBody = (day: string, i: number, scale = 1) => `id,day,amount\n${Number(day.slice(-2))}${i}0,${day},${i * scale}\n${Number(day.slice(-2))}${i}1,${day},${i * scale + 0.5}\n`;
+  const fileBody = (day: string, i: number, scale = 1) =>
+    `id,day,amount\n${Number(day.slice(-2))}${i}0,${day},${i * scale}\n${Number(day.slice(-2))}${i}1,${day},${i * scale + 0.5}\n`;
 
   async function landHistory(scale = 1, days = DAYS): Promise<void> {
-    for (const day of days) for (let i = 0; i < PER_DAY; i++) await put(`hist/orders/${day}/f-${i}.csv`, fileBody(day, i, scale));
+    for (const day of days)
+      for (let i = 0; i < PER_DAY; i++) await put(`hist/orders/${day}/f-${i}.csv`, fileBody(day, i, scale));
   }
 
   /**
@@ -67,9 +90,14 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
    * path's retries (the child fails as after Step Functions' own retries), `lost-response` applies
    * the commit and loses the answer (the handler must find its snapshot, not commit again).
    */
-  async function runStateMachine(input: Record<string, unknown>, faults: Record<number, 'conflict' | 'lost-response'> = {}) {
+  async function runStateMachine(
+    input: Record<string, unknown>,
+    faults: Record<number, 'conflict' | 'lost-response'> = {},
+  ) {
     const planned = await plan(input, lambdaContext('floe-backfill-plan'));
-    const items = JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(`s3://${planned.manifestBucket}/${planned.manifestKey}`))) as BackfillManifestChunk[];
+    const items = JSON.parse(
+      new TextDecoder().decode(await p.warehouseIo.read(`s3://${planned.manifestBucket}/${planned.manifestKey}`)),
+    ) as BackfillManifestChunk[];
     const succeeded: unknown[] = [];
     const failed: unknown[] = [];
     const errors: Error[] = [];
@@ -79,36 +107,56 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
       try {
         const converted: ConvertedChunk[] = [];
         for (const item of batchInput.Items) {
-          converted.push(await convert({ chunk: item, plan: batchInput.BatchInput.plan }, lambdaContext('floe-backfill-convert')));
+          converted.push(
+            await convert({ chunk: item, plan: batchInput.BatchInput.plan }, lambdaContext('floe-backfill-convert')),
+          );
         }
         results.push(...converted);
         const fault = faults[start / CHUNKS_PER_COMMIT];
         if (fault === 'conflict') p.server.faults.failNextCommits(5, 409);
         if (fault === 'lost-response') p.server.faults.applyThenFail(1, 503);
-        const output = await commit({ plan: batchInput.BatchInput.plan, converted }, lambdaContext('floe-backfill-commit'));
+        const output = await commit(
+          { plan: batchInput.BatchInput.plan, converted },
+          lambdaContext('floe-backfill-commit'),
+        );
         succeeded.push({ Status: 'SUCCEEDED', Input: JSON.stringify(batchInput), Output: JSON.stringify(output) });
       } catch (error) {
         errors.push(error as Error);
-        failed.push({ Status: 'FAILED', Input: JSON.stringify(batchInput), Error: (error as Error).name, Cause: (error as Error).message });
+        failed.push({
+          Status: 'FAILED',
+          Input: JSON.stringify(batchInput),
+          Error: (error as Error).name,
+          Cause: (error as Error).message,
+        });
       }
     }
     const prefix = `_floe/backfill/results/${randomUUID()}`;
-    const write = (key: string, value: unknown) => p.warehouseIo.write(`s3://landing/${key}`, new TextEncoder().encode(JSON.stringify(value)));
+    const write = (key: string, value: unknown) =>
+      p.warehouseIo.write(`s3://landing/${key}`, new TextEncoder().encode(JSON.stringify(value)));
     await write(`${prefix}/SUCCEEDED_0.json`, succeeded);
     await write(`${prefix}/FAILED_0.json`, failed);
     await write(`${prefix}/manifest.json`, {
       DestinationBucket: 'landing',
       MapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:floe-backfill/Backfill:1',
-      ResultFiles: { FAILED: [{ Key: `${prefix}/FAILED_0.json`, Size: 1 }], PENDING: [], SUCCEEDED: [{ Key: `${prefix}/SUCCEEDED_0.json`, Size: 1 }] },
+      ResultFiles: {
+        FAILED: [{ Key: `${prefix}/FAILED_0.json`, Size: 1 }],
+        PENDING: [],
+        SUCCEEDED: [{ Key: `${prefix}/SUCCEEDED_0.json`, Size: 1 }],
+      },
     });
     const summary = await report(
-      { status: 'SUCCEEDED', plan: planned, mapRun: { ResultWriterDetails: { Bucket: 'landing', Key: `${prefix}/manifest.json` } } },
+      {
+        status: 'SUCCEEDED',
+        plan: planned,
+        mapRun: { ResultWriterDetails: { Bucket: 'landing', Key: `${prefix}/manifest.json` } },
+      },
       lambdaContext('floe-backfill-report'),
     );
     return { planned, items, summary, errors, results };
   }
 
-  const count = async () => (await queryTable(catalog, p.warehouseIo, TABLE, 'select count(*)::int n, count(distinct id)::int ids from t'))[0];
+  const count = async () =>
+    (await queryTable(catalog, p.warehouseIo, TABLE, 'select count(*)::int n, count(distinct id)::int ids from t'))[0];
   const snapshots = async () => (await catalog.loadTable(TABLE)).metadata.snapshots.length;
 
   it('ingests every file exactly once, rejects a malformed file without blocking the others, and resumes after a failed chunk', async () => {
@@ -118,8 +166,13 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
 
     // One file arrives through the live path first: the backfill must not ingest it again.
     const etag = await put('hist/orders/2024-01-01/f-0.csv', fileBody('2024-01-01', 0));
-    const live = s3EventNotification('landing', 'hist/orders/2024-01-01/f-0.csv', { size: Buffer.byteLength(fileBody('2024-01-01', 0)), eTag: etag });
-    expect((await p.convert(sqsEvent([sqsRecord(JSON.stringify(live))]), lambdaContext('floe-convert'))).batchItemFailures).toEqual([]);
+    const live = s3EventNotification('landing', 'hist/orders/2024-01-01/f-0.csv', {
+      size: Buffer.byteLength(fileBody('2024-01-01', 0)),
+      eTag: etag,
+    });
+    expect(
+      (await p.convert(sqsEvent([sqsRecord(JSON.stringify(live))]), lambdaContext('floe-convert'))).batchItemFailures,
+    ).toEqual([]);
     expect(await deliverCommitBatch(p, takeFifoBatch(p))).toEqual([]);
     expect(await count()).toEqual({ n: 2, ids: 2 });
 
@@ -129,13 +182,34 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     expect(first.planned).toMatchObject({ table: 'hist.orders', mode: 'append', files, chunks: Math.ceil(files / 3) });
     expect(first.items.flatMap((i) => i.objects).some((o) => o.path.includes('_floe'))).toBe(false);
     // Results of three-file chunks (~2.7 KB) are over the test-sized inline limit (2 KB): they travel through S3.
-    expect(first.results.filter((r) => r.converted === 3).every((r) => r.spilled?.startsWith(`s3://landing/_floe/backfill/${first.planned.backfillId}/converted/`))).toBe(true);
+    expect(
+      first.results
+        .filter((r) => r.converted === 3)
+        .every((r) => r.spilled?.startsWith(`s3://landing/_floe/backfill/${first.planned.backfillId}/converted/`)),
+    ).toBe(true);
     // The first child failed with a name the state machine retries; its chunks are reported, the others committed.
     expect(first.errors.map((e) => e.name)).toEqual(['CommitConflictError']);
-    expect(first.summary).toMatchObject({ status: 'SUCCEEDED', complete: false, failedChunks: [{ chunks: [0, 1], error: 'CommitConflictError' }], unaccounted: 6 });
-    expect(first.summary.rejections).toEqual([expect.objectContaining({ path: 's3://landing/hist/orders/2024-01-03/zz-bad.csv' })]);
-    const errorReport = JSON.parse(new TextDecoder().decode(await p.warehouseIo.read('s3://landing/_floe/errors/hist/orders/2024-01-03/zz-bad.csv.error.json')));
-    expect(errorReport).toMatchObject({ table: 'hist.orders', outcome: 'rejected', line: 3, column: 'amount', value: 'not-a-number' });
+    expect(first.summary).toMatchObject({
+      status: 'SUCCEEDED',
+      complete: false,
+      failedChunks: [{ chunks: [0, 1], error: 'CommitConflictError' }],
+      unaccounted: 6,
+    });
+    expect(first.summary.rejections).toEqual([
+      expect.objectContaining({ path: 's3://landing/hist/orders/2024-01-03/zz-bad.csv' }),
+    ]);
+    const errorReport = JSON.parse(
+      new TextDecoder().decode(
+        await p.warehouseIo.read('s3://landing/_floe/errors/hist/orders/2024-01-03/zz-bad.csv.error.json'),
+      ),
+    );
+    expect(errorReport).toMatchObject({
+      table: 'hist.orders',
+      outcome: 'rejected',
+      line: 3,
+      column: 'amount',
+      value: 'not-a-number',
+    });
     // chunk 0 and 1 (6 files, one of them the live one) failed; everything else is in
     expect(await count()).toEqual({ n: 2 + (files - 1 - 6) * 2, ids: 2 + (files - 1 - 6) * 2 });
 
@@ -143,7 +217,13 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     const second = await runStateMachine(input, { 0: 'lost-response' });
     expect(second.planned.backfillId).toBe(first.planned.backfillId);
     expect(second.errors).toEqual([]);
-    expect(second.summary).toMatchObject({ complete: true, failedChunks: [], unaccounted: 0, committed: 5, rejected: 1 });
+    expect(second.summary).toMatchObject({
+      complete: true,
+      failedChunks: [],
+      unaccounted: 0,
+      committed: 5,
+      rejected: 1,
+    });
     expect(await count()).toEqual({ n: (files - 1) * 2, ids: (files - 1) * 2 });
     const stored = JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(second.summary.reportPath)));
     expect(stored).toMatchObject({ backfillId: second.planned.backfillId, complete: true });
@@ -160,7 +240,10 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     const filesOf = async (day: string) => {
       const loaded = await catalog.loadTable(TABLE);
       const live = await liveDataFiles(p.warehouseIo, loaded.metadata);
-      return live.filter((e) => e.data_file.file_path.includes(`day=${day}`)).map((e) => e.data_file.file_path).sort();
+      return live
+        .filter((e) => e.data_file.file_path.includes(`day=${day}`))
+        .map((e) => e.data_file.file_path)
+        .sort();
     };
     const untouched = [await filesOf(DAYS[0] as string), await filesOf(DAYS[2] as string)];
     expect(untouched[0]?.length).toBeGreaterThan(0);
@@ -168,14 +251,25 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     // Day 2 reprocessed: its files are rewritten with new amounts (new ETags: new data).
     await landHistory(10, [DAYS[1] as string]);
     // 6 files in chunks of 1, 2 chunks per commit: 3 overwrite snapshots for one partition.
-    const input = { table: 'hist.orders', source: `s3://landing/hist/orders/${DAYS[1]}/`, mode: 'replace-partitions', maxChunkFiles: 1 };
+    const input = {
+      table: 'hist.orders',
+      source: `s3://landing/hist/orders/${DAYS[1]}/`,
+      mode: 'replace-partitions',
+      maxChunkFiles: 1,
+    };
     const run = await runStateMachine(input);
     expect(run.summary).toMatchObject({ complete: true, committed: PER_DAY, rows: PER_DAY * 2 });
     expect(run.summary.snapshots).toHaveLength(3);
     expect(run.results.every((r) => r.requests?.length === 1 && r.spilled === undefined)).toBe(true);
 
-    const byDay = await queryTable(catalog, p.warehouseIo, TABLE, 'select "day"::varchar d, count(*)::int n, sum(amount)::double total from t group by 1 order by 1');
-    const expectedTotal = (scale: number) => Array.from({ length: PER_DAY }, (_, i) => 2 * i * scale + 0.5).reduce((a, b) => a + b, 0);
+    const byDay = await queryTable(
+      catalog,
+      p.warehouseIo,
+      TABLE,
+      'select "day"::varchar d, count(*)::int n, sum(amount)::double total from t group by 1 order by 1',
+    );
+    const expectedTotal = (scale: number) =>
+      Array.from({ length: PER_DAY }, (_, i) => 2 * i * scale + 0.5).reduce((a, b) => a + b, 0);
     expect(byDay).toEqual([
       { d: DAYS[0], n: PER_DAY * 2, total: expectedTotal(1) },
       { d: DAYS[1], n: PER_DAY * 2, total: expectedTotal(10) },
@@ -188,9 +282,14 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     const again = await runStateMachine(input);
     expect(again.summary).toMatchObject({ complete: true, committed: 0, skipped: PER_DAY });
     expect(await snapshots()).toBe(before);
-    expect(await queryTable(catalog, p.warehouseIo, TABLE, 'select "day"::varchar d, count(*)::int n from t group by 1 order by 1')).toEqual(
-      DAYS.map((d) => ({ d, n: PER_DAY * 2 })),
-    );
+    expect(
+      await queryTable(
+        catalog,
+        p.warehouseIo,
+        TABLE,
+        'select "day"::varchar d, count(*)::int n from t group by 1 order by 1',
+      ),
+    ).toEqual(DAYS.map((d) => ({ d, n: PER_DAY * 2 })));
   }, 60_000);
 
   it('plans the latest object versions with their version ids, so ingest ids match live events on a versioned bucket', async () => {
@@ -220,7 +319,9 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
       },
       { table: 'hist.versioned', source: 's3://landing/v/' },
     );
-    const [chunk] = JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/${planned.manifestKey}`))) as BackfillManifestChunk[];
+    const [chunk] = JSON.parse(
+      new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/${planned.manifestKey}`)),
+    ) as BackfillManifestChunk[];
     expect(chunk?.objects.map((o) => [o.path, o.versionId])).toEqual([
       ['s3://landing/v/a.csv', 'v2'],
       ['s3://landing/v/b.csv', undefined],
@@ -229,12 +330,18 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     const event = s3EventNotification('landing', 'v/a.csv', { size: 10, eTag: 'new' });
     (event.Records[0] as { s3: { object: Record<string, unknown> } }).s3.object.versionId = 'v2';
     const [landed] = landedObjectsFrom(event);
-    expect(ingestId({ bucket: 'landing', key: 'v/a.csv', versionId: chunk?.objects[0]?.versionId })).toBe(ingestId(landed as never));
+    expect(ingestId({ bucket: 'landing', key: 'v/a.csv', versionId: chunk?.objects[0]?.versionId })).toBe(
+      ingestId(landed as never),
+    );
   });
 
   it('rejects malformed input to a step with a non-retried error', async () => {
-    await expect(plan({ source: 's3://landing/hist/' }, lambdaContext('p'))).rejects.toMatchObject({ name: 'BackfillInputError' });
-    await expect(plan({ table: 'hist.orders', source: '/tmp/x', mode: 'append' }, lambdaContext('p'))).rejects.toMatchObject({ name: 'BackfillInputError' });
+    await expect(plan({ source: 's3://landing/hist/' }, lambdaContext('p'))).rejects.toMatchObject({
+      name: 'BackfillInputError',
+    });
+    await expect(
+      plan({ table: 'hist.orders', source: '/tmp/x', mode: 'append' }, lambdaContext('p')),
+    ).rejects.toMatchObject({ name: 'BackfillInputError' });
     await expect(commit({ converted: [] }, lambdaContext('c'))).rejects.toMatchObject({ name: 'BackfillInputError' });
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { defaultIngestConfig } from '../../lib/ingest/config.js';
 import { type DevEvent, startDevStack } from '../../lib/local/dev-stack.js';
-import { readDevState, floeHome } from '../../lib/local/floe-home.js';
+import { floeHome, readDevState } from '../../lib/local/floe-home.js';
 import { S3FileIO } from '../../lib/storage/s3.js';
 import { queryTable } from '../functions/verify-table.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
@@ -34,7 +34,8 @@ describe('floe dev --s3-endpoint (s3rver)', () => {
   let s3: S3rverHandle;
   let dir: string;
   let io: S3FileIO;
-  const put = (key: string, body: string) => s3.client.send(new PutObjectCommand({ Bucket: 'landing', Key: key, Body: body }));
+  const put = (key: string, body: string) =>
+    s3.client.send(new PutObjectCommand({ Bucket: 'landing', Key: key, Body: body }));
 
   beforeAll(async () => {
     s3 = await startS3rver(['landing', 'warehouse']);
@@ -64,22 +65,35 @@ describe('floe dev --s3-endpoint (s3rver)', () => {
 
       await put('sales/orders/a.csv', 'id,amount\n2,20.5\n3,30.25\n');
       await put('sales/orders/bad.csv', 'id,amount\n4,x\n');
-      await waitFor(() => (events.filter((e) => e.kind === 'committed').length >= 2 && events.some((e) => e.kind === 'rejected') ? true : undefined));
+      await waitFor(() =>
+        events.filter((e) => e.kind === 'committed').length >= 2 && events.some((e) => e.kind === 'rejected')
+          ? true
+          : undefined,
+      );
       await stack.idle();
 
       const catalog = new RestCatalog({ uri: stack.catalogUri });
       const table = await catalog.loadTable(ORDERS);
       expect(table.metadata.location.startsWith('s3://warehouse/')).toBe(true);
       // The catalog vended s3rver's credentials; that is what the data files were written with.
-      expect(table.credentials?.[0]).toMatchObject({ accessKeyId: 'S3RVER', endpoint: s3.endpoint, pathStyleAccess: true });
-      expect(await queryTable(catalog, io, ORDERS, 'select id::int id, amount::double amount from t order by id')).toEqual([
+      expect(table.credentials?.[0]).toMatchObject({
+        accessKeyId: 'S3RVER',
+        endpoint: s3.endpoint,
+        pathStyleAccess: true,
+      });
+      expect(
+        await queryTable(catalog, io, ORDERS, 'select id::int id, amount::double amount from t order by id'),
+      ).toEqual([
         { id: 1, amount: 10.5 },
         { id: 2, amount: 20.5 },
         { id: 3, amount: 30.25 },
       ]);
       const rejected = events.find((e) => e.kind === 'rejected') as Extract<DevEvent, { kind: 'rejected' }>;
       expect(rejected.reportPath).toBe('s3://landing/_floe/errors/sales/orders/bad.csv.error.json');
-      expect(JSON.parse(new TextDecoder().decode(await io.read(rejected.reportPath)))).toMatchObject({ column: 'amount', value: 'x' });
+      expect(JSON.parse(new TextDecoder().decode(await io.read(rejected.reportPath)))).toMatchObject({
+        column: 'amount',
+        value: 'x',
+      });
 
       await stack.stop();
       const snapshots = table.metadata.snapshots.length;
@@ -90,7 +104,9 @@ describe('floe dev --s3-endpoint (s3rver)', () => {
       await stack.idle();
       expect(events.filter((e) => e.kind === 'committed')).toEqual([]);
       // (a new catalog server on a new port, over the same warehouse bucket)
-      expect((await new RestCatalog({ uri: stack.catalogUri }).loadTable(ORDERS)).metadata.snapshots).toHaveLength(snapshots);
+      expect((await new RestCatalog({ uri: stack.catalogUri }).loadTable(ORDERS)).metadata.snapshots).toHaveLength(
+        snapshots,
+      );
       // _floe/errors/… in the landing bucket is floe's own output, never ingested.
       expect(events.some((e) => 'key' in e && e.key.startsWith('_floe/'))).toBe(false);
     } finally {
@@ -103,10 +119,14 @@ describe('floe dev --s3-endpoint (s3rver)', () => {
     const cliDir = await mkdtemp(join(tmpdir(), 'floe-s3dev-cli-'));
     let child: ChildProcess | undefined;
     try {
-      child = spawn(process.execPath, [bin, 'dev', '--port', '0', '--dir', cliDir, '--s3-endpoint', s3.endpoint, '--warehouse-bucket', 'warehouse'], {
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      child = spawn(
+        process.execPath,
+        [bin, 'dev', '--port', '0', '--dir', cliDir, '--s3-endpoint', s3.endpoint, '--warehouse-bucket', 'warehouse'],
+        {
+          env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       child.stdout?.on('data', (d) => {
         out += String(d);

@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
-import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 import { findConfigFile } from '../../local/config-file.js';
+import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 
 export const summary = 'run floe locally: embedded catalog + watched landing directory (npm start)';
 
@@ -54,7 +54,9 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   if (s3Endpoint && values.demo) {
-    console.error('floe dev: --demo drops files into the landing directory; with --s3-endpoint, upload them to the landing bucket instead');
+    console.error(
+      'floe dev: --demo drops files into the landing directory; with --s3-endpoint, upload them to the landing bucket instead',
+    );
     return 2;
   }
   const port = Number(values.port);
@@ -70,7 +72,9 @@ export async function run(args: string[]): Promise<number> {
     dir: values.dir,
     port,
     config,
-    s3: s3Endpoint ? { endpoint: s3Endpoint, landingBucket: values['landing-bucket'], warehouseBucket: values['warehouse-bucket'] } : undefined,
+    s3: s3Endpoint
+      ? { endpoint: s3Endpoint, landingBucket: values['landing-bucket'], warehouseBucket: values['warehouse-bucket'] }
+      : undefined,
     onEvent: (event) => {
       console.log(describeEvent(event));
       if (event.kind === 'committed' && dropBadDemoFile) {
@@ -80,7 +84,12 @@ export async function run(args: string[]): Promise<number> {
     },
   });
   if (s3Endpoint) {
-    printBanner(stack.catalogUri, `s3://${values['landing-bucket']}`, `s3://${values['warehouse-bucket']}/ at ${s3Endpoint}`, configPath);
+    printBanner(
+      stack.catalogUri,
+      `s3://${values['landing-bucket']}`,
+      `s3://${values['warehouse-bucket']}/ at ${s3Endpoint}`,
+      configPath,
+    );
   } else printBanner(stack.catalogUri, stack.home.landing, stack.home.warehouse, configPath);
 
   if (values.demo) {
@@ -100,7 +109,9 @@ export async function run(args: string[]): Promise<number> {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
-        console.error('floe dev: second signal, exiting now (committed data is safe; in-flight files are picked up on restart)');
+        console.error(
+          'floe dev: second signal, exiting now (committed data is safe; in-flight files are picked up on restart)',
+        );
         process.exit(130);
       }
       stopping = true;

@@ -35,6 +35,11 @@ export interface ParquetEncoder {
 export interface EncoderSettings {
   rowGroupRows: number;
   options: ParquetWriteOptions;
+  /**
+   * Top-level column name → dictionary encoding on/off (`chooseDictionaryColumns`); columns not
+   * named keep arrow-rs's default (dictionary, falling back to plain past the dictionary page limit).
+   */
+  columnDictionary?: Record<string, boolean>;
 }
 
 const CODECS: Record<ParquetCodec, Compression> = {
@@ -49,15 +54,16 @@ const CODECS: Record<ParquetCodec, Compression> = {
 /** parquet-wasm writer properties for one file. */
 export function writerProperties(settings: EncoderSettings): WriterProperties {
   const { options, rowGroupRows } = settings;
-  return (
-    new WriterPropertiesBuilder()
-      .setCompression(CODECS[options.codec])
-      // The row cut is ours (deterministic); the byte limit stays as a backstop for huge rows.
-      .setMaxRowGroupSize(rowGroupRows)
-      .setDataPageSizeLimit(options.pageSizeBytes)
-      .setDictionaryPageSizeLimit(options.dictSizeBytes)
-      .build()
-  );
+  let builder = new WriterPropertiesBuilder()
+    .setCompression(CODECS[options.codec])
+    // The row cut is ours (deterministic); the byte limit stays as a backstop for huge rows.
+    .setMaxRowGroupSize(rowGroupRows)
+    .setDataPageSizeLimit(options.pageSizeBytes)
+    .setDictionaryPageSizeLimit(options.dictSizeBytes);
+  for (const [column, enabled] of Object.entries(settings.columnDictionary ?? {})) {
+    builder = builder.setColumnDictionaryEnabled(column, enabled);
+  }
+  return builder.build();
 }
 
 /** Serializes a batch to an Arrow IPC stream (what parquet-wasm and the worker take). */

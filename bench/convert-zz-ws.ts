@@ -1,0 +1,12 @@
+import { workerEncoder } from '../lib/iceberg/parquet/worker-encoder.js';
+import { parquetWriteOptions } from '../lib/iceberg/parquet/write-properties.js';
+import * as arrow from 'apache-arrow';
+const t0 = performance.now(); const c0 = process.cpuUsage();
+const w = workerEncoder();
+const enc = w({ rowGroupRows: 1000, options: parquetWriteOptions({}) });
+const batch = new arrow.RecordBatch({ a: arrow.vectorFromArray(Int32Array.from([1,2,3])).data[0]! });
+await enc.write(batch); enc.finish();
+let n = 0; for await (const c of enc.output) n += c.length;
+const cu = process.cpuUsage(c0);
+console.log('worker first file ms', (performance.now() - t0).toFixed(0), 'cpu s', ((cu.user+cu.system)/1e6).toFixed(2), n);
+await w.terminate();
