@@ -1,7 +1,7 @@
 /**
  * Which Parquet encoder one conversion uses. Parsing (main thread) and parquet-wasm encoding each
  * take about half of a conversion's CPU time, so a worker-thread encoder lets them overlap on two
- * cores (issue 4, "Speed"). One worker serves the whole conversion and is stopped at its end.
+ * cores (issue 4, "Speed"). One worker per process serves every conversion (see `shared`).
  *
  * The worker needs its entry script next to the table-format core (`parquet-worker.js`, or the
  * `.ts` source under tsx/vitest). A bundle without it (e.g. a single-file Lambda bundle) falls
@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type EncoderSettings, inlineEncoder } from '../iceberg/parquet/parquet-encoder.js';
 import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
-import { workerEncoder } from '../iceberg/parquet/worker-encoder.js';
+import { type WorkerEncoderFactory, workerEncoder } from '../iceberg/parquet/worker-encoder.js';
 
 /** `auto` (worker when its script is present), `worker`, `inline`, or a factory of the caller's. */
 export type EncoderChoice = 'auto' | 'worker' | 'inline' | EncoderFactory;
@@ -19,11 +19,19 @@ export type EncoderChoice = 'auto' | 'worker' | 'inline' | EncoderFactory;
 /** An encoder for one conversion and how to release it. */
 export interface ConversionEncoder {
   factory: EncoderFactory;
-  /** Stops what this module started (never a caller's factory). */
+  /** Called when the conversion ends (the shared worker and a caller's factory are kept). */
   release(): Promise<void>;
 }
 
 const none = async () => {};
+
+/**
+ * One encoder worker per process, shared by its conversions: a warm Lambda container or a
+ * long-running `floe dev` pays the worker's start-up (loading parquet-wasm) once. It holds the
+ * event loop only while a file is open, so it never keeps a process alive.
+ */
+let shared: WorkerEncoderFactory | undefined;
+
 
 /** Whether the encoder worker's entry script ships next to the table-format core. */
 export function workerScriptPresent(): boolean {
@@ -44,6 +52,13 @@ export function conversionEncoder(choice: EncoderChoice = 'auto', columnDictiona
       : base;
   if (typeof choice === 'function') return { factory: tuned(choice), release: none };
   if (choice === 'inline' || (choice === 'auto' && !workerScriptPresent())) return { factory: tuned(inlineEncoder), release: none };
-  const workers = workerEncoder();
-  return { factory: tuned(workers), release: () => workers.terminate() };
+  shared ??= workerEncoder();
+  return { factory: tuned(shared), release: none };
+}
+
+/** Stops the shared encoder worker (tests, or a host shutting down); the next conversion starts a new one. */
+export async function stopEncoderWorker(): Promise<void> {
+  const w = shared;
+  shared = undefined;
+  await w?.terminate();
 }

@@ -2,7 +2,8 @@
  * Builds and evolves table metadata the way a catalog does: `newTableMetadata` for a create
  * (fresh ids, like Java's `TableMetadata.newTableMetadata`), `checkRequirements` and
  * `applyUpdates` for a commit (rest-catalog-open-api.yaml `TableRequirement` / `TableUpdate`,
- * semantics of Java's `TableMetadata.Builder`). Pure: no I/O, the input is never mutated.
+ * semantics of Java's `TableMetadata.Builder`). Pure: no I/O, the input is never mutated; unchanged
+ * entries (snapshots, schemas, …) are shared between input and output, so treat both as immutable.
  *
  * @example
  * const base = newTableMetadata({ schema, location: 'file:///wh/db/t' });
@@ -234,7 +235,7 @@ export function applyUpdates(
   options: ApplyOptions = {},
 ): TableMetadata {
   const now = options.now ?? Date.now;
-  const m: TableMetadata = structuredCloneMetadata(metadata);
+  const m: TableMetadata = copyForUpdate(metadata);
   let lastAddedSchemaId: number | undefined;
   let lastAddedSpecId: number | undefined;
   let lastAddedOrderId: number | undefined;
@@ -485,17 +486,23 @@ function sameStructure(a: unknown, b: unknown): boolean {
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
-function structuredCloneMetadata(metadata: TableMetadata): TableMetadata {
-  const m = structuredClone(metadata);
-  m.schemas ??= [];
-  m['partition-specs'] ??= [];
-  m['sort-orders'] ??= [];
-  m.snapshots ??= [];
-  m['snapshot-log'] ??= [];
-  m['metadata-log'] ??= [];
-  m.refs ??= {};
-  m.properties ??= {};
-  return m;
+/**
+ * A copy of `metadata` whose collections applyUpdates may change (arrays it pushes to, maps it
+ * sets keys on) are fresh; their entries (snapshots, schemas, …) are shared, never modified.
+ * A deep clone here copied the whole history on every commit, O(snapshots) per commit.
+ */
+function copyForUpdate(metadata: TableMetadata): TableMetadata {
+  return {
+    ...metadata,
+    schemas: [...(metadata.schemas ?? [])],
+    'partition-specs': [...(metadata['partition-specs'] ?? [])],
+    'sort-orders': [...(metadata['sort-orders'] ?? [])],
+    snapshots: [...(metadata.snapshots ?? [])],
+    'snapshot-log': [...(metadata['snapshot-log'] ?? [])],
+    'metadata-log': [...(metadata['metadata-log'] ?? [])],
+    refs: { ...(metadata.refs ?? {}) },
+    properties: { ...(metadata.properties ?? {}) },
+  };
 }
 
 function stripTrailingSlash(location: string): string {

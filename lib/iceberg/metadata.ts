@@ -323,7 +323,45 @@ export function serializeTableMetadata(metadata: TableMetadata, options: { space
   out['snapshot-log'] = m['snapshot-log'];
   out['metadata-log'] = m['metadata-log'];
   for (const [key, value] of Object.entries(m)) if (!KNOWN_KEYS.has(key) && value !== undefined) out[key] = value;
-  return stringifyJson(out, options.space ?? 2);
+  const space = options.space ?? 2;
+  if (space !== 0) return stringifyJson(out, space);
+  // Compact output (what a catalog writes and serves on every commit): history entries are
+  // serialized once and reused, so a commit costs O(new entries) plus joining the text.
+  const members: string[] = [];
+  for (const [key, value] of Object.entries(out)) {
+    if (value === undefined) continue;
+    const json = HISTORY_KEYS.has(key) && Array.isArray(value) ? compactArray(value) : stringifyJson(value);
+    members.push(`${JSON.stringify(key)}:${json}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+/** Arrays that grow with the table's history; their entries are never modified once built. */
+const HISTORY_KEYS = new Set(['snapshots', 'snapshot-log', 'metadata-log']);
+
+/**
+ * Compact JSON per history entry. Entries are shared between metadata versions (the builder
+ * copies the arrays, not the entries) and treated as immutable, so the text stays valid; a
+ * WeakMap lets entries of old versions be collected with them.
+ */
+const entryJson = new WeakMap<object, string>();
+
+function compactArray(entries: readonly unknown[]): string {
+  const parts = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (typeof entry !== 'object' || entry === null) {
+      parts[i] = stringifyJson(entry ?? null);
+      continue;
+    }
+    let json = entryJson.get(entry);
+    if (json === undefined) {
+      json = stringifyJson(entry);
+      entryJson.set(entry, json);
+    }
+    parts[i] = json;
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** The current schema. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EncoderChoice } from '../../lib/formats/conversion-encoder.js';
+import { type EncoderChoice, stopEncoderWorker } from '../../lib/formats/conversion-encoder.js';
 import { convertFile } from '../../lib/formats/convert.js';
 import { chooseDictionaryColumns } from '../../lib/iceberg/parquet/dictionary-choice.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
@@ -28,6 +28,7 @@ const csv = `id,name,qty,amount,at,day\n${Array.from({ length: 6000 }, (_, k) =>
 
 const dirs: string[] = [];
 afterAll(async () => {
+  await stopEncoderWorker();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

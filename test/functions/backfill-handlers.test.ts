@@ -7,7 +7,7 @@
  * Only Secrets Manager and SQS are mocked (pipeline-harness).
  */
 import { randomUUID } from 'node:crypto';
-import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenExchangeAuth } from '../../lib/catalog/rest/auth.js';
@@ -333,6 +333,56 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     expect(ingestId({ bucket: 'landing', key: 'v/a.csv', versionId: chunk?.objects[0]?.versionId })).toBe(
       ingestId(landed as never),
     );
+  });
+
+  it('reads version ids with HeadObject when the role may not list versions, and for a key manifest', async () => {
+    await put('w/a.csv', 'id\n1\n');
+    await put('w/b.csv', 'id\n2\n');
+    await put('w/keys.txt', '# keys to backfill\nb.csv\n');
+    const s3 = new S3Client({ region: 'us-east-1' });
+    const mock = mockClient(s3);
+    mock.on(ListObjectVersionsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+    mock.on(HeadObjectCommand, { Key: 'w/a.csv' }).resolves({ VersionId: 'va', ETag: '"ea"' });
+    mock.on(HeadObjectCommand, { Key: 'w/b.csv' }).resolves({ VersionId: 'vb', ETag: '"eb"' });
+    mock.on(HeadObjectCommand, { Key: 'w/keys.txt' }).resolves({ VersionId: 'vk', ETag: '"ek"' });
+    const ctx = {
+      catalog,
+      config: { landingPrefix: '', defaults: undefined as never, routes: [] },
+      landingIo: p.warehouseIo,
+      tableIo: () => p.warehouseIo,
+      backfillLocation: 's3://landing/_floe/backfill/',
+      errorsLocation: () => 's3://landing/_floe/errors/',
+      reservedPrefixes: ['_floe/'],
+      s3,
+    };
+    const objectsOf = async (planned: BackfillPlanSummary) =>
+      (
+        JSON.parse(
+          new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/${planned.manifestKey}`)),
+        ) as BackfillManifestChunk[]
+      )
+        .flatMap((c) => c.objects)
+        .map((o) => [o.path, o.versionId]);
+    const listed = await planBackfillStep(ctx, {
+      table: 'hist.w',
+      source: 's3://landing/w/',
+      mode: 'replace-partitions',
+    });
+    expect(await objectsOf(listed)).toEqual([
+      ['s3://landing/w/a.csv', 'va'],
+      ['s3://landing/w/b.csv', 'vb'],
+      ['s3://landing/w/keys.txt', 'vk'],
+    ]);
+    const fromManifest = await planBackfillStep(ctx, { table: 'hist.w', manifest: 's3://landing/w/keys.txt' });
+    expect(await objectsOf(fromManifest)).toEqual([['s3://landing/w/b.csv', 'vb']]);
+  });
+
+  it('reports a failed Map Run (ReportFailure) as incomplete, with its error', async () => {
+    const planned = await plan({ table: 'hist.orders', source: 's3://landing/hist/orders/2024-01-01/' }, lambdaContext('p'));
+    const error = { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many failed children' };
+    const out = await report({ status: 'FAILED', plan: planned, error }, lambdaContext('r'));
+    expect(out).toMatchObject({ status: 'FAILED', complete: false, unaccounted: planned.files, error });
+    expect(JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(out.reportPath)))).toMatchObject({ status: 'FAILED', error });
   });
 
   it('rejects malformed input to a step with a non-retried error', async () => {
