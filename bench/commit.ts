@@ -1,8 +1,9 @@
 /**
  * `npm run bench:commit`: 1,000 appends of one small data file each through floe's REST client
  * and embedded server (LocalFileIO warehouse in a temp dir), with merge append (floe's default)
- * next to fast append (the peer: one more manifest per commit). Prints the mean commit time of
- * the first and last 100 commits and the final manifest count. Reported, not asserted.
+ * next to fast append (the peer: one more manifest per commit). Prints the mean (and median)
+ * commit time of the first and last 100 commits, the final manifest count and the size of the
+ * final metadata.json (it grows with the snapshot history). Reported, not asserted.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -67,12 +68,21 @@ async function run(name: string, producer: (input: SnapshotProducerInput) => Pro
     const current = table.metadata.snapshots.find((s) => s['snapshot-id'] === table.metadata['current-snapshot-id']);
     const manifests = current ? (await snapshotManifests(io, current)).length : 0;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const median = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return (
+        ((sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) + (sorted[Math.ceil((sorted.length - 1) / 2)] ?? 0)) / 2
+      );
+    };
     return {
       name,
       first: mean(times.slice(0, WINDOW)),
       last: mean(times.slice(-WINDOW)),
+      firstMedian: median(times.slice(0, WINDOW)),
+      lastMedian: median(times.slice(-WINDOW)),
       manifests,
       snapshots: table.metadata.snapshots.length,
+      metadataBytes: (await io.stat(table.metadataLocation)).size,
     };
   } finally {
     await server.close();
@@ -85,10 +95,10 @@ console.log(
   `bench:commit — ${COMMITS} appends of one data file each, client + embedded server over HTTP, local warehouse`,
 );
 console.log(
-  `${'producer'.padEnd(22)} ${`first ${WINDOW} ms`.padStart(14)} ${`last ${WINDOW} ms`.padStart(14)} ${'last/first'.padStart(11)} ${'manifests'.padStart(10)} ${'snapshots'.padStart(10)}`,
+  `${'producer'.padEnd(22)} ${`first ${WINDOW} ms`.padStart(14)} ${`last ${WINDOW} ms`.padStart(14)} ${'last/first'.padStart(11)} ${'median f/l ms'.padStart(15)} ${'manifests'.padStart(10)} ${'snapshots'.padStart(10)} ${'metadata.json'.padStart(14)}`,
 );
 for (const r of rows) {
   console.log(
-    `${r.name.padEnd(22)} ${r.first.toFixed(2).padStart(14)} ${r.last.toFixed(2).padStart(14)} ${`${(r.last / r.first).toFixed(2)}×`.padStart(11)} ${String(r.manifests).padStart(10)} ${String(r.snapshots).padStart(10)}`,
+    `${r.name.padEnd(22)} ${r.first.toFixed(2).padStart(14)} ${r.last.toFixed(2).padStart(14)} ${`${(r.last / r.first).toFixed(2)}×`.padStart(11)} ${`${r.firstMedian.toFixed(1)}/${r.lastMedian.toFixed(1)}`.padStart(15)} ${String(r.manifests).padStart(10)} ${String(r.snapshots).padStart(10)} ${`${(r.metadataBytes / 1024).toFixed(0)} KiB`.padStart(14)}`,
   );
 }

@@ -56,8 +56,12 @@ if (kind === 'floe') {
   const cpu0 = process.cpuUsage();
   const db = await DuckDBInstance.create(':memory:', { threads });
   const con = await db.connect();
-  const reader = input.endsWith('.ndjson') ? `read_json('${input}', format='newline_delimited')` : `read_csv('${input}')`;
-  const res = await con.runAndReadAll(`COPY (SELECT * FROM ${reader}) TO '${join(out, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+  const reader = input.endsWith('.ndjson')
+    ? `read_json('${input}', format='newline_delimited')`
+    : `read_csv('${input}')`;
+  const res = await con.runAndReadAll(
+    `COPY (SELECT * FROM ${reader}) TO '${join(out, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
+  );
   rows = Number(res.getRows()[0]?.[0] ?? 0);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

@@ -8,13 +8,13 @@
  *   npm run bench:convert -- --repeat 5   # best of 5 interleaved runs per converter (default 3)
  *   npm run bench:convert -- --gb         # adds a ~1 GB CSV memory run (floe only); --gb-only runs just that
  *
- * "floe" is the default path (a worker thread encodes while the main thread parses); "floe
- * inline" encodes on the main thread. CPU s counts every thread of the process, so it shows the
+ * "floe" is the default (`encoder: 'auto'`: a worker thread encodes while the main thread parses
+ * when a core is idle, else inline); "floe worker" forces the worker. CPU s counts every thread of the process, so it shows the
  * work done even when the shared machine stretches wall times.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -61,12 +61,12 @@ async function writeLines(path: string, lines: Iterable<string>): Promise<void> 
   for (const line of lines) {
     buf += line;
     if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise<void>((r) => out.once("drain", () => r()));
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
     }
   }
   out.end(buf);
-  await new Promise<void>((r) => out.on("finish", () => r()));
+  await new Promise<void>((r) => out.on('finish', () => r()));
 }
 
 async function generate(count: number, tag: string): Promise<{ csv: string; ndjson: string; gz: string }> {
@@ -75,17 +75,23 @@ async function generate(count: number, tag: string): Promise<{ csv: string; ndjs
   const ndjson = join(dataDir, `rows-v2-${tag}.ndjson`);
   const gz = join(dataDir, `rows-v2-${tag}.csv.gz`);
   if (!existsSync(csv)) {
-    await writeLines(csv, (function* () {
-      yield `${HEADER.join(',')}\n`;
-      for (const r of rows(count)) yield `${r.join(',')}\n`;
-    })());
+    await writeLines(
+      csv,
+      (function* () {
+        yield `${HEADER.join(',')}\n`;
+        for (const r of rows(count)) yield `${r.join(',')}\n`;
+      })(),
+    );
   }
   if (!existsSync(ndjson)) {
-    await writeLines(ndjson, (function* () {
-      for (const r of rows(count)) {
-        yield `{"id":${r[0]},"user_name":"${r[1]}","amount":${r[2]},"qty":${r[3]},"ratio":${r[4]},"created_at":"${r[5]}","day":"${r[6]}","active":${r[7]}}\n`;
-      }
-    })());
+    await writeLines(
+      ndjson,
+      (function* () {
+        for (const r of rows(count)) {
+          yield `{"id":${r[0]},"user_name":"${r[1]}","amount":${r[2]},"qty":${r[3]},"ratio":${r[4]},"created_at":"${r[5]}","day":"${r[6]}","active":${r[7]}}\n`;
+        }
+      })(),
+    );
   }
   if (!existsSync(gz)) await pipeline(createReadStream(csv), createGzip({ level: 6 }), createWriteStream(gz));
   return { csv, ndjson, gz };
@@ -125,10 +131,13 @@ async function gbRun(): Promise<void> {
   const big = join(dataDir, 'rows-v2-1gb.csv');
   if (!existsSync(big)) {
     mkdirSync(dataDir, { recursive: true });
-    await writeLines(big, (function* () {
-      yield `${HEADER.join(',')}\n`;
-      for (const r of rows(10_000_000)) yield `${r.join(',')}\n`;
-    })());
+    await writeLines(
+      big,
+      (function* () {
+        yield `${HEADER.join(',')}\n`;
+        for (const r of rows(10_000_000)) yield `${r.join(',')}\n`;
+      })(),
+    );
   }
   const mb = statSync(big).size / 1e6;
   const r = runChild('floe', big, 1);
@@ -150,12 +159,12 @@ async function main() {
   ];
   const converters: { name: string; kind: 'floe' | 'duckdb'; threads: number; env?: Record<string, string> }[] = [
     { name: 'floe', kind: 'floe', threads: 1 },
-    { name: 'floe inline', kind: 'floe', threads: 1, env: { FLOE_ENCODER: 'inline' } },
+    { name: 'floe worker', kind: 'floe', threads: 1, env: { FLOE_ENCODER: 'worker' } },
     { name: 'duckdb 1 thread', kind: 'duckdb', threads: 1 },
     { name: 'duckdb 2 threads', kind: 'duckdb', threads: 2 },
   ];
   console.log(
-    `floe convert benchmark: ${count.toLocaleString()} rows × 8 columns; MB = input bytes as stored / 1e6; best of ${repeat} interleaved runs; CPU s = all threads`,
+    `floe convert benchmark: ${count.toLocaleString()} rows × 8 columns; MB = input bytes as stored / 1e6; best of ${repeat} interleaved runs; CPU s = all threads; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );
   console.log(
     `${'input'.padEnd(8)} ${'converter'.padEnd(16)} ${'MB'.padStart(8)} ${'sec'.padStart(8)} ${'CPU s'.padStart(8)} ${'MB/s'.padStart(8)} ${'krows/s'.padStart(8)} ${'RSS MB'.padStart(8)} ${'out MB'.padStart(8)}`,
@@ -164,7 +173,11 @@ async function main() {
     const mb = statSync(c.path).size / 1e6;
     const runs = converters.map(() => [] as Result[]);
     // Interleaved, so a burst of load from elsewhere hits every converter alike.
-    for (let k = 0; k < repeat; k++) converters.forEach((conv, i) => runs[i]!.push(runChild(conv.kind, c.path, conv.threads, conv.env)));
+    for (let k = 0; k < repeat; k++) {
+      converters.forEach((conv, i) => {
+        runs[i]!.push(runChild(conv.kind, c.path, conv.threads, conv.env));
+      });
+    }
     const results = runs.map(best);
     converters.forEach((conv, i) => {
       const r = results[i]!;

@@ -11,7 +11,7 @@ import type { BackfillStepsContext } from '../lib/ingest/backfill-steps.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
-import { readEnvironment } from './environment.js';
+import { EnvironmentError, readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger } from './observability.js';
 import { SecretCache } from './secret-cache.js';
@@ -35,8 +35,20 @@ export function backfillContextFromEnvironment(env: NodeJS.ProcessEnv = process.
     reservedPrefixes: [settings.errorsPrefix, settings.spillPrefix, backfillPrefix, '_floe/'],
     maxFileBytes: settings.maxFileBytes,
     s3: new S3Client({}),
-    // Optional tuning (not set by the stack): results above this many bytes are spilled to S3.
-    inlineResultBytes: env.FLOE_BACKFILL_INLINE_BYTES ? Number(env.FLOE_BACKFILL_INLINE_BYTES) : undefined,
+    // Set by the stack to a share of Step Functions' 256 KiB input limit (CommitBatch takes chunksPerCommit results).
+    inlineResultBytes: inlineResultBytesFrom(env.FLOE_BACKFILL_INLINE_BYTES),
     log: (level, message, fields) => logger[level](message, fields),
   };
+}
+
+/** `FLOE_BACKFILL_INLINE_BYTES`: a non-negative integer, else the default (`DEFAULT_INLINE_RESULT_BYTES`). */
+export function inlineResultBytesFrom(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new EnvironmentError(
+      `FLOE_BACKFILL_INLINE_BYTES must be a non-negative integer, not ${JSON.stringify(value)}`,
+    );
+  }
+  return bytes;
 }

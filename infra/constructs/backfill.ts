@@ -5,6 +5,7 @@
  * assert-ref-snapshot-id serializes them; backfill does not use the commits queue).
  */
 import { Duration, Size } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -13,6 +14,17 @@ import { BackfillStateMachine } from './backfill-state-machine.js';
 import { type FloeCodeMode, FloeFunction } from './floe-function.js';
 import type { Landing } from './landing.js';
 import type { WarehouseAccess } from './warehouse-bucket.js';
+
+/** Step Functions caps a state's input at 256 KiB; convert results get 200 KiB of it, the rest is for the plan and framing. */
+const CONVERTED_BUDGET_BYTES = 200 * 1024;
+
+/**
+ * The inline budget of one convert result (`FLOE_BACKFILL_INLINE_BYTES`): CommitBatch receives
+ * `chunksPerCommit` of them at once, so together they stay under Step Functions' input limit.
+ */
+export function inlineResultBytes(chunksPerCommit: number): number {
+  return Math.floor(CONVERTED_BUDGET_BYTES / Math.max(1, chunksPerCommit));
+}
 
 /** Props of {@link Backfill}. */
 export interface BackfillProps {
@@ -46,6 +58,13 @@ export class Backfill extends Construct {
       timeout: Duration.minutes(15),
     });
     landing.grantListPrefix(this.plan.role, config.landingPrefix);
+    // ListObjectVersions gives the plan every version id in one listing (else one HeadObject per file).
+    iam.Grant.addToPrincipal({
+      grantee: this.plan.role,
+      actions: ['s3:ListBucketVersions'],
+      resourceArns: [landing.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [config.landingPrefix, `${config.landingPrefix}*`] } },
+    });
     landing.grantReadPrefix(this.plan.role, config.landingPrefix);
     landing.grantReadPrefix(this.plan.role, config.backfillPrefix);
     landing.grantWritePrefix(this.plan.role, config.backfillPrefix);
@@ -53,6 +72,10 @@ export class Backfill extends Construct {
 
     this.convert = new FloeFunction(this, 'Convert', {
       ...common,
+      environment: {
+        ...props.environment,
+        FLOE_BACKFILL_INLINE_BYTES: String(inlineResultBytes(config.backfillChunksPerCommit)),
+      },
       handler: 'backfillConvert',
       description: 'converts one backfill chunk into Parquet data files',
       memoryMiB: config.convertMemoryMiB,

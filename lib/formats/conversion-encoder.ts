@@ -1,19 +1,23 @@
 /**
- * Which Parquet encoder one conversion uses. Parsing (main thread) and parquet-wasm encoding each
- * take about half of a conversion's CPU time, so a worker-thread encoder lets them overlap on two
- * cores (issue 4, "Speed"). One worker per process serves every conversion (see `shared`).
+ * Which Parquet encoder one conversion uses. Of a CSV conversion's CPU time about a third is
+ * parquet-wasm encoding (zstd mostly) and most of the rest parsing, so a worker-thread encoder lets
+ * them overlap on two cores (issue 4, "Speed"). One worker per process serves every conversion.
  *
  * The worker needs its entry script next to the table-format core (`parquet-worker.js`, or the
  * `.ts` source under tsx/vitest). A bundle without it (e.g. a single-file Lambda bundle) falls
  * back to the inline encoder under `auto`.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type EncoderSettings, inlineEncoder } from '../iceberg/parquet/parquet-encoder.js';
 import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
 import { type WorkerEncoderFactory, workerEncoder } from '../iceberg/parquet/worker-encoder.js';
 
-/** `auto` (worker when its script is present), `worker`, `inline`, or a factory of the caller's. */
+/**
+ * `auto` (a worker when its script is present and a core is idle), `worker`, `inline`, or a
+ * factory of the caller's. Both encoders write the same bytes, so the choice never changes output.
+ */
 export type EncoderChoice = 'auto' | 'worker' | 'inline' | EncoderFactory;
 
 /** An encoder for one conversion and how to release it. */
@@ -32,6 +36,14 @@ const none = async () => {};
  */
 let shared: WorkerEncoderFactory | undefined;
 
+/**
+ * Whether another core is free to encode. On a busy host (the 1-minute load already fills every
+ * core) the worker only adds its start-up and the IPC copy, measured slower than inline there.
+ */
+export function idleCore(): boolean {
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0]! <= cores - 1;
+}
 
 /** Whether the encoder worker's entry script ships next to the table-format core. */
 export function workerScriptPresent(): boolean {
@@ -45,13 +57,18 @@ export function workerScriptPresent(): boolean {
  * Resolves an `EncoderChoice` for one conversion. `columnDictionary` (from
  * `chooseDictionaryColumns` on the first batch) rides along in the encoder settings of every file.
  */
-export function conversionEncoder(choice: EncoderChoice = 'auto', columnDictionary?: Record<string, boolean>): ConversionEncoder {
+export function conversionEncoder(
+  choice: EncoderChoice = 'auto',
+  columnDictionary?: Record<string, boolean>,
+): ConversionEncoder {
   const tuned = (base: EncoderFactory): EncoderFactory =>
     columnDictionary && Object.keys(columnDictionary).length > 0
       ? (settings: EncoderSettings) => base(Object.assign({}, settings, { columnDictionary }))
       : base;
   if (typeof choice === 'function') return { factory: tuned(choice), release: none };
-  if (choice === 'inline' || (choice === 'auto' && !workerScriptPresent())) return { factory: tuned(inlineEncoder), release: none };
+  if (choice === 'inline' || (choice === 'auto' && !(workerScriptPresent() && idleCore()))) {
+    return { factory: tuned(inlineEncoder), release: none };
+  }
   shared ??= workerEncoder();
   return { factory: tuned(shared), release: none };
 }

@@ -77,7 +77,10 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
   // The encoder is chosen at the first batch: a file that fits in one batch is encoded inline
   // (a worker's start-up would cost more than the overlap saves).
   const open = (first: arrow.RecordBatch): DataFileWriter => {
-    encoder = conversionEncoder(req.encoder ?? (first.numRows >= options.batchRows ? 'auto' : 'inline'), chooseDictionaryColumns(first));
+    encoder = conversionEncoder(
+      req.encoder ?? (first.numRows >= options.batchRows ? 'auto' : 'inline'),
+      chooseDictionaryColumns(first),
+    );
     return new DataFileWriter({
       io: req.io,
       schema: req.schema,

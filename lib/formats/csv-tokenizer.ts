@@ -152,6 +152,7 @@ export class CsvTokenizer {
   /** Tokenizes complete records of `buf[start..]`; `consumed` says where the carry begins. */
   tokenize(buf: Uint8Array, start: number, final: boolean): CsvBlock & { consumed: number } {
     const { delimiter, quote, escape, comment } = this.d;
+    const maxStop = Math.max(delimiter, LF, CR);
     const end = buf.length;
     const maxLine = this.limits.maxLineBytes;
     let pos = start;
@@ -206,7 +207,11 @@ export class CsvTokenizer {
                 nf = recNf;
                 break outer;
               }
-              throw new BadInputError('unterminated quoted field', { file: this.fileName, line, column: nf - recNf + 1 });
+              throw new BadInputError('unterminated quoted field', {
+                file: this.fileName,
+                line,
+                column: nf - recNf + 1,
+              });
             }
             const c = buf[q]!;
             if (c === quote) {
@@ -250,6 +255,11 @@ export class CsvTokenizer {
           const s = p;
           while (p < end) {
             const c = buf[p]!;
+            // Most bytes of a field (digits, letters, '-', '.', ':') sort above every stop byte.
+            if (c > maxStop) {
+              p++;
+              continue;
+            }
             if (c === delimiter || c === LF || c === CR) break;
             p++;
           }

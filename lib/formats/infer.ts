@@ -75,7 +75,9 @@ class TextColumnType {
     if (m & BOOL) {
       const n = e - s;
       const t = c0 | 0x20;
-      const ok = (n === 4 && t === 0x74 && (buf[s + 3]! | 0x20) === 0x65) || (n === 5 && t === 0x66 && (buf[s + 4]! | 0x20) === 0x65);
+      const ok =
+        (n === 4 && t === 0x74 && (buf[s + 3]! | 0x20) === 0x65) ||
+        (n === 5 && t === 0x66 && (buf[s + 4]! | 0x20) === 0x65);
       if (!ok || !/^(true|false)$/i.test(String.fromCharCode(...buf.subarray(s, e)))) m &= ~BOOL;
     }
     const leadingZero = c0 === 0x30 && e - s > 1 && buf[s + 1] !== 0x2e;
@@ -155,7 +157,12 @@ class TextColumnType {
   }
 }
 
-async function inferCsv(bytes: AsyncIterable<Uint8Array>, fileName: string, opts: FormatOptions, tsv: boolean): Promise<NestedField[]> {
+async function inferCsv(
+  bytes: AsyncIterable<Uint8Array>,
+  fileName: string,
+  opts: FormatOptions,
+  tsv: boolean,
+): Promise<NestedField[]> {
   const csv = opts.csv;
   const markers = csv.nullMarkers.map((m) => new TextEncoder().encode(m));
   let names: string[] | undefined;
@@ -179,7 +186,11 @@ async function inferCsv(bytes: AsyncIterable<Uint8Array>, fileName: string, opts
       const f0 = block.firstField[r]!;
       const n = block.firstField[r + 1]! - f0;
       if (n !== cols.length) {
-        throw new BadInputError(`expected ${cols.length} fields, found ${n}`, { file: fileName, line: block.lines[r], column: Math.min(n, cols.length) + 1 });
+        throw new BadInputError(`expected ${cols.length} fields, found ${n}`, {
+          file: fileName,
+          line: block.lines[r],
+          column: Math.min(n, cols.length) + 1,
+        });
       }
       dataRows++;
       for (let c = 0; c < n; c++) {
@@ -193,7 +204,8 @@ async function inferCsv(bytes: AsyncIterable<Uint8Array>, fileName: string, opts
     }
   }
   if (names === undefined) throw new BadInputError('empty file: no records', { file: fileName });
-  if (dataRows === 0 && csv.header) throw new BadInputError('no data rows: the file has a header only', { file: fileName, line: 2 });
+  if (dataRows === 0 && csv.header)
+    throw new BadInputError('no data rows: the file has a header only', { file: fileName, line: 2 });
   return names.map((name, i) => ({ id: 0, name, required: false, type: cols[i]!.type() }));
 }
 
@@ -217,28 +229,36 @@ type Shape =
   | { kind: 'json' };
 
 const textEncoder = new TextEncoder();
+let scratch = new Uint8Array(1024);
+
+/** UTF-8 of `text` into the reused `scratch` (no allocation per value); returns its length. */
+function utf8Into(text: string): number {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3 + 1024);
+  return textEncoder.encodeInto(text, scratch).written;
+}
 
 function observe(shape: Shape, v: JsonValue, opts: FormatOptions, depth: number): Shape {
   if (v === null) return shape;
   if (shape.kind === 'json') return shape;
-  if (typeof v === 'boolean') return shape.kind === 'null' || shape.kind === 'boolean' ? { kind: 'boolean' } : { kind: 'json' };
+  if (typeof v === 'boolean')
+    return shape.kind === 'null' || shape.kind === 'boolean' ? { kind: 'boolean' } : { kind: 'json' };
   if (typeof v === 'string' || v instanceof JsonNumber) {
     const kind = typeof v === 'string' ? 'text' : 'number';
     let next = shape;
     if (shape.kind === 'null') next = { kind, col: new TextColumnType(opts.inferDecimals) };
     else if (shape.kind !== kind) return { kind: 'json' };
     const text = typeof v === 'string' ? v : v.text;
-    const bytes = textEncoder.encode(text);
-    if (bytes.length > 0) (next as { col: TextColumnType }).col.observe(bytes, 0, bytes.length);
+    const n = utf8Into(text);
+    if (n > 0) (next as { col: TextColumnType }).col.observe(scratch, 0, n);
     return next;
   }
   if (Array.isArray(v)) {
-    let next: Shape = shape.kind === 'null' ? { kind: 'list', element: { kind: 'null' } } : shape;
+    const next: Shape = shape.kind === 'null' ? { kind: 'list', element: { kind: 'null' } } : shape;
     if (next.kind !== 'list') return { kind: 'json' };
     for (const e of v) next.element = observe(next.element, e, opts, depth + 1);
     return next;
   }
-  let next: Shape = shape.kind === 'null' ? { kind: 'struct', fields: new Map() } : shape;
+  const next: Shape = shape.kind === 'null' ? { kind: 'struct', fields: new Map() } : shape;
   if (next.kind !== 'struct') return { kind: 'json' };
   for (const [k, val] of v) {
     const name = depth === 0 && opts.normalizeColumnNames ? normalizeColumnName(k) : k;
@@ -274,7 +294,11 @@ function structFields(fields: Map<string, Shape>): NestedField[] {
   return [...fields].map(([name, s]) => ({ id: 0, name, required: false, type: shapeType(s) }));
 }
 
-async function inferJson(bytes: AsyncIterable<Uint8Array>, fileName: string, opts: FormatOptions): Promise<NestedField[]> {
+async function inferJson(
+  bytes: AsyncIterable<Uint8Array>,
+  fileName: string,
+  opts: FormatOptions,
+): Promise<NestedField[]> {
   let root: Shape = { kind: 'null' };
   let records = 0;
   for await (const block of jsonBlocks(bytes, fileName, opts.limits, opts.json.maxDepth)) {
@@ -283,9 +307,14 @@ async function inferJson(bytes: AsyncIterable<Uint8Array>, fileName: string, opt
       try {
         v = parseJsonValue(block.buf, block.starts[r]!, block.ends[r]!);
       } catch (e) {
-        throw new BadInputError(`invalid JSON: ${(e as Error).message}`, { file: fileName, line: block.lines[r] }, { cause: e });
+        throw new BadInputError(
+          `invalid JSON: ${(e as Error).message}`,
+          { file: fileName, line: block.lines[r] },
+          { cause: e },
+        );
       }
-      if (!(v instanceof Map)) throw new BadInputError('record is not a JSON object', { file: fileName, line: block.lines[r] });
+      if (!(v instanceof Map))
+        throw new BadInputError('record is not a JSON object', { file: fileName, line: block.lines[r] });
       root = observe(root, v, opts, 0);
       records++;
     }
@@ -294,7 +323,8 @@ async function inferJson(bytes: AsyncIterable<Uint8Array>, fileName: string, opt
   const fields = root.kind === 'struct' ? structFields(root.fields) : [];
   const rawColumn = opts.json.rawColumn;
   if (rawColumn !== undefined) {
-    if (fields.some((f) => f.name === rawColumn)) throw new BadInputError(`json.rawColumn "${rawColumn}" collides with a key of the records`, { file: fileName });
+    if (fields.some((f) => f.name === rawColumn))
+      throw new BadInputError(`json.rawColumn "${rawColumn}" collides with a key of the records`, { file: fileName });
     fields.push({ id: 0, name: rawColumn, required: false, type: 'string' });
   }
   if (opts.caseInsensitive || opts.normalizeColumnNames) {

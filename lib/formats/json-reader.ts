@@ -17,7 +17,10 @@ const lenient = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
 
 /** Streams a (decompressed) JSON file as record batches of `ctx.target`. */
-export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderContext): AsyncGenerator<arrow.RecordBatch> {
+export async function* readJson(
+  source: AsyncIterable<Uint8Array>,
+  ctx: ReaderContext,
+): AsyncGenerator<arrow.RecordBatch> {
   const { options, fileName, target, rowErrors } = ctx;
   const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
   const builders = asm.builders;
@@ -42,19 +45,26 @@ export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderCo
   let rowNo = 0;
   let records = 0;
 
+  // One cursor and one reject function for the file: nothing is allocated per record.
+  const cur = new JsonCursor(new Uint8Array(0), 0, 0);
+  let buf: Uint8Array = cur.buf;
+  let line = 0;
+  let s = 0;
+  let e = 0;
+  const reject = (column: string, value: string, reason: string) => {
+    asm.rollback();
+    rowErrors.reject({ file: fileName, line, column, value, reason, raw: lenient.decode(buf.subarray(s, e)) });
+  };
+
   for await (const block of jsonBlocks(source, fileName, options.limits, options.json.maxDepth)) {
-    const { buf } = block;
+    buf = block.buf;
     rows: for (let r = 0; r < block.records; r++) {
-      const s = block.starts[r]!;
-      const e = block.ends[r]!;
-      const line = block.lines[r]!;
+      s = block.starts[r]!;
+      e = block.ends[r]!;
+      line = block.lines[r]!;
       records++;
       rowNo++;
-      const reject = (column: string, value: string, reason: string) => {
-        asm.rollback();
-        rowErrors.reject({ file: fileName, line, column, value, reason, raw: lenient.decode(buf.subarray(s, e)) });
-      };
-      const cur = new JsonCursor(buf, s, e);
+      cur.reset(buf, s, e);
       if (buf[s] !== 0x7b) {
         reject('', lenient.decode(buf.subarray(s, Math.min(e, s + 200))), 'record is not a JSON object');
         continue;
@@ -68,7 +78,8 @@ export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderCo
           for (;;) {
             cur.ws();
             if (buf[cur.pos] !== 0x22) cur.fail('expected a string key');
-            const { end: kEnd, escaped } = cur.stringEnd();
+            const kEnd = cur.stringEnd();
+            const escaped = cur.escaped;
             const k0 = cur.pos + 1;
             const k1 = kEnd - 1;
             let col = -1;
@@ -110,7 +121,11 @@ export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderCo
         if (cur.pos !== e) cur.fail('unexpected data after the object');
       } catch (err) {
         if (err instanceof JsonSyntaxError) {
-          reject('', lenient.decode(buf.subarray(err.offset, Math.min(e, err.offset + 40))), `invalid JSON: ${err.message}`);
+          reject(
+            '',
+            lenient.decode(buf.subarray(err.offset, Math.min(e, err.offset + 40))),
+            `invalid JSON: ${err.message}`,
+          );
           continue;
         }
         throw err;
@@ -120,7 +135,11 @@ export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderCo
         const b = builders[c]!;
         const constant = constants.get(c);
         const err =
-          c === rawIndex ? b.appendBytes(buf, s, e) : constant !== undefined ? b.appendBytes(constant, 0, constant.length) : b.appendNull();
+          c === rawIndex
+            ? b.appendBytes(buf, s, e)
+            : constant !== undefined
+              ? b.appendBytes(constant, 0, constant.length)
+              : b.appendNull();
         if (err !== null) {
           reject(target.fields[c]!.name, '', err);
           continue rows;
@@ -139,8 +158,8 @@ export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderCo
     const start = cur.pos;
     let err: string | null;
     if (c === 0x22) {
-      const { end, escaped } = cur.stringEnd();
-      if (!escaped) {
+      const end = cur.stringEnd();
+      if (!cur.escaped) {
         cur.pos = end;
         err = b.appendBytes(cur.buf, start + 1, end - 1);
       } else err = b.appendString(cur.readString());
@@ -159,8 +178,7 @@ export async function* readJson(source: AsyncIterable<Uint8Array>, ctx: ReaderCo
       else if (isNested[col]) {
         cur.pos = start;
         err = b.appendValue(cur.value(1));
-      }
-      else err = b.appendBytes(cur.buf, start, e);
+      } else err = b.appendBytes(cur.buf, start, e);
     }
     if (err === null) return null;
     return { value: lenient.decode(cur.buf.subarray(start, Math.min(cur.pos, start + 200))), reason: err };

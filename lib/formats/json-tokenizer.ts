@@ -79,7 +79,8 @@ class JsonSplitter {
   ) {}
 
   finish(): void {
-    if (this.array === true && !this.arrayClosed) throw new BadInputError('unterminated JSON array', { file: this.fileName, line: this.line });
+    if (this.array === true && !this.arrayClosed)
+      throw new BadInputError('unterminated JSON array', { file: this.fileName, line: this.line });
   }
 
   private error(reason: string, line: number): never {
@@ -154,7 +155,8 @@ class JsonSplitter {
           continue;
         }
         if (c === 0x7b || c === 0x5b) {
-          if (++depth > this.maxDepth) this.error(`JSON nested deeper than ${this.maxDepth} levels (json.maxDepth)`, line + nl);
+          if (++depth > this.maxDepth)
+            this.error(`JSON nested deeper than ${this.maxDepth} levels (json.maxDepth)`, line + nl);
         } else if (c === 0x7d || c === 0x5d) {
           if (depth === 0) {
             // End of the enclosing array for a scalar element, or stray.
@@ -174,13 +176,15 @@ class JsonSplitter {
       }
       if (!complete) {
         if (!final) {
-          if (end - s > this.maxLine) this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+          if (end - s > this.maxLine)
+            this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
           pos = s;
           return done();
         }
         if (depth > 0) this.error('unexpected end of JSON input (unterminated object, array or string)', line);
       }
-      if (p - s > this.maxLine) this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+      if (p - s > this.maxLine)
+        this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
       if (records + 1 >= this.starts.length) {
         const grow = (a: Int32Array) => {
           const b = new Int32Array(a.length * 2);
@@ -217,11 +221,21 @@ const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A cursor over one record's bytes. */
 export class JsonCursor {
+  /** Whether the string last scanned by `stringEnd` had escapes. */
+  escaped = false;
+
   constructor(
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     public pos: number,
-    readonly end: number,
+    public end: number,
   ) {}
+
+  /** Points the cursor at another record (one cursor serves a whole file: no allocation per record). */
+  reset(buf: Uint8Array, pos: number, end: number): void {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+  }
 
   ws(): void {
     const b = this.buf;
@@ -232,15 +246,18 @@ export class JsonCursor {
     throw new JsonSyntaxError(msg, this.pos);
   }
 
-  /** The end (exclusive) of the string starting at `pos` (a quote), and whether it has escapes. */
-  stringEnd(): { end: number; escaped: boolean } {
+  /** The end (exclusive) of the string starting at `pos` (a quote); whether it has escapes goes to `escaped`. */
+  stringEnd(): number {
     const b = this.buf;
     let q = this.pos + 1;
     let escaped = false;
     for (;;) {
       if (q >= this.end) this.fail('unterminated string');
       const c = b[q]!;
-      if (c === 0x22) return { end: q + 1, escaped };
+      if (c === 0x22) {
+        this.escaped = escaped;
+        return q + 1;
+      }
       if (c === 0x5c) {
         escaped = true;
         q += 2;
@@ -252,7 +269,8 @@ export class JsonCursor {
   }
 
   readString(): string {
-    const { end, escaped } = this.stringEnd();
+    const end = this.stringEnd();
+    const escaped = this.escaped;
     const s = this.pos;
     this.pos = end;
     let text: string;
@@ -287,7 +305,7 @@ export class JsonCursor {
   skipValue(): number {
     const c = this.buf[this.pos];
     if (c === 0x22) {
-      this.pos = this.stringEnd().end;
+      this.pos = this.stringEnd();
     } else if (c === 0x7b || c === 0x5b) {
       this.value(0); // nested: parse fully (validates)
     } else this.pos = this.tokenEnd();

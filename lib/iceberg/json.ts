@@ -59,7 +59,7 @@ function unsafeIntegerSpans(text: string): number[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i = afterString(text, i + 1);
+      i = afterJsonString(text, i + 1);
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
       const start = i;
       i++;
@@ -76,8 +76,8 @@ function unsafeIntegerSpans(text: string): number[] {
   return spans;
 }
 
-/** The offset after the closing quote of the string whose content starts at `from`. */
-function afterString(text: string, from: number): number {
+/** The offset after the closing quote of the JSON string whose content starts at `from`. */
+export function afterJsonString(text: string, from: number): number {
   let i = from;
   for (;;) {
     const quote = text.indexOf('"', i);
@@ -116,7 +116,8 @@ function restoreBigInts(value: unknown): unknown {
     if (typeof item === 'object' || typeof item === 'string') {
       const restored = restoreBigInts(item);
       // defineProperty: a JSON key `__proto__` is an own property, not the prototype setter.
-      if (restored !== item) Object.defineProperty(record, key, { value: restored, enumerable: true, writable: true, configurable: true });
+      if (restored !== item)
+        Object.defineProperty(record, key, { value: restored, enumerable: true, writable: true, configurable: true });
     }
   }
   return record;

@@ -206,7 +206,7 @@ export function normalizeTableMetadata(json: unknown): TableMetadata {
   if (currentSnapshotId !== undefined && currentSnapshotId !== -1n) out['current-snapshot-id'] = currentSnapshotId;
 
   const snapshots = node.snapshots === undefined || node.snapshots === null ? [] : asArray(node.snapshots, 'snapshots');
-  out.snapshots = snapshots.map((s, i) => parseSnapshot(s, `snapshots[${i}]`, formatVersion));
+  out.snapshots = snapshots.map((s, i) => normalizedSnapshot(s, i, formatVersion));
   out['snapshot-log'] = optionalArray(node['snapshot-log'], 'snapshot-log').map((e, i) => {
     const entry = asObject(e, `snapshot-log[${i}]`);
     return {
@@ -589,6 +589,21 @@ function parseSortOrder(value: unknown, where: string): SortOrder {
     'order-id': asInt(required(node, 'order-id', where), `${where}.order-id`),
     fields: asArray(node.fields, `${where}.fields`) as SortOrder['fields'],
   };
+}
+
+/**
+ * Snapshots already normalized, by their parsed JSON object: a REST client that reuses the parsed
+ * snapshots of an earlier response (catalog/metadata-json.ts) gets the same Snapshot back instead
+ * of validating and copying the whole history again. Snapshots are immutable once built.
+ */
+const normalizedSnapshots = new WeakMap<object, { formatVersion: number; snapshot: Snapshot }>();
+
+function normalizedSnapshot(value: unknown, index: number, formatVersion: number): Snapshot {
+  const known = typeof value === 'object' && value !== null ? normalizedSnapshots.get(value) : undefined;
+  if (known && known.formatVersion === formatVersion) return known.snapshot;
+  const snapshot = parseSnapshot(value, `snapshots[${index}]`, formatVersion);
+  normalizedSnapshots.set(value as object, { formatVersion, snapshot });
+  return snapshot;
 }
 
 function parseSnapshot(value: unknown, where: string, formatVersion: number): Snapshot {

@@ -18,20 +18,23 @@
 import { HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
-import { commitWithRetry } from '../catalog/commit-driver.js';
-import { liveDataFiles } from '../iceberg/scan.js';
-import { newSnapshotId, partitionKey, replacePartitions } from '../iceberg/snapshot/index.js';
-import type { DataFile } from '../iceberg/types.js';
 import { type FileIO, FileNotFoundError } from '../storage/file-io.js';
 import { parseS3Uri } from '../storage/s3.js';
-import { type BackfillMode, backfillRunId, runLedger, SUMMARY_BACKFILL_RUN } from './backfill.js';
+import {
+  BackfillCommitError,
+  type BackfillMode,
+  backfillConvertConfig,
+  backfillRunId,
+  commitAppend,
+  commitReplace,
+  runLedger,
+} from './backfill.js';
 import { type BackfillChunk, type BackfillObject, chunkObjects, planBackfill } from './backfill-plan.js';
-import { commitBatch } from './commit-batch.js';
 import { type CommitRequest, decodeCommitRequest, encodeCommitRequest } from './commit-request.js';
 import { type IngestConfig, settingsForTable } from './config.js';
 import { convertObject } from './convert-object.js';
 import { ingestId } from './ingest-id.js';
-import { committedIngestIds, encodeSummaryList, SUMMARY_INGEST_IDS, SUMMARY_SOURCE_KEYS } from './ingest-ledger.js';
+import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { loadTableIfExists } from './table-setup.js';
 
@@ -149,7 +152,7 @@ export interface BackfillReport {
 /** Most rejections listed inline in a result (the error reports hold them all). */
 export const MAX_LISTED_REJECTIONS = 20;
 
-/** Convert results up to this many encoded bytes travel inline; larger ones are spilled to S3. */
+/** Convert results up to this many JSON bytes travel inline; larger ones spill their requests to S3 ({@link inlineOrSpill}). */
 export const DEFAULT_INLINE_RESULT_BYTES = 32 * 1024;
 
 /** Where the steps read and write, and which catalog they use (built from the handler environment). */
@@ -204,6 +207,8 @@ const DETERMINISTIC = new Set([
 
 /** Gives an unexpected error the retried name, keeping the original as `cause`. */
 export function asRetryable(error: unknown): unknown {
+  // A failed batch commit is as retryable as the catalog error behind it.
+  if (error instanceof BackfillCommitError && error.cause !== undefined) return asRetryable(error.cause);
   const name = (error as Error)?.name;
   if (RETRIED_AS_IS.has(name) || DETERMINISTIC.has(name)) return error;
   return new BackfillTransientError(`${name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`, {
@@ -412,13 +417,16 @@ function parsePlan(plan: unknown): BackfillPlanSummary & { tableId: TableIdentif
   return { ...(p as BackfillPlanSummary), tableId: parseIdentifier(p.table) };
 }
 
-/** Every object routes to the backfill's table, with the settings its live route has (else the defaults). */
-function routesFor(config: IngestConfig, table: TableIdentifier): IngestConfig {
-  return {
-    landingPrefix: '',
-    defaults: config.defaults,
-    routes: [{ match: '**', table, settings: settingsForTable(config, table) }],
-  };
+/** Every object routes to the backfill's table, with the settings its live route has (else the defaults), for `mode`. */
+function routesFor(config: IngestConfig, table: TableIdentifier, mode: BackfillMode): IngestConfig {
+  return backfillConvertConfig(
+    {
+      landingPrefix: '',
+      defaults: config.defaults,
+      routes: [{ match: '**', table, settings: settingsForTable(config, table) }],
+    },
+    mode,
+  );
 }
 
 /** Ingest ids the table already holds for this plan's mode: skipped before conversion. */
@@ -454,7 +462,7 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
       dataFiles: 0,
       rejections: [],
     };
-    const config = routesFor(ctx.config, plan.tableId);
+    const config = routesFor(ctx.config, plan.tableId, plan.mode);
     const reject = (rejection: BackfillRejection) => {
       result.rejected++;
       if (result.rejections.length < MAX_LISTED_REJECTIONS) result.rejections.push(rejection);
@@ -513,18 +521,35 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
         (order.get(`s3://${b.sourceBucket}/${b.sourceKey}`) ?? 0),
     );
     const encoded = requests.map((r) => JSON.parse(encodeCommitRequest(r)) as Record<string, unknown>);
-    const text = JSON.stringify(encoded);
-    if (Buffer.byteLength(text) <= (ctx.inlineResultBytes ?? DEFAULT_INLINE_RESULT_BYTES)) {
-      result.requests = encoded;
-    } else {
-      // Deterministic name: a retried chunk overwrites its own earlier result.
-      result.spilled = `${plan.location}converted/chunk-${String(chunk.index).padStart(6, '0')}.json`;
-      await ctx.landingIo.write(result.spilled, new TextEncoder().encode(text));
-    }
-    return result;
+    // Deterministic name: a retried chunk overwrites its own earlier result.
+    const spillUri = `${plan.location}converted/chunk-${String(chunk.index).padStart(6, '0')}.json`;
+    const fitted = inlineOrSpill(result, encoded, ctx.inlineResultBytes ?? DEFAULT_INLINE_RESULT_BYTES, spillUri);
+    if (fitted.spill !== undefined) await ctx.landingIo.write(spillUri, new TextEncoder().encode(fitted.spill));
+    return fitted.result;
   } catch (error) {
     throw asRetryable(error);
   }
+}
+
+/**
+ * Decides what of a convert result travels inline through the state machine, whose states take at
+ * most 256 KiB of input (CommitBatch receives chunksPerCommit of these results, so the stack sets
+ * the budget to a share of that). The result goes whole when its JSON fits `budget` bytes; else
+ * its requests are spilled (`spill` is the JSON array to write at `spillUri`), and then listed
+ * rejections are dropped until it fits (the counts stay, and the error reports list them all).
+ */
+export function inlineOrSpill(
+  result: ConvertedChunk,
+  requests: Array<Record<string, unknown>>,
+  budget: number,
+  spillUri: string,
+): { result: ConvertedChunk; spill?: string } {
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+  const inline: ConvertedChunk = { ...result, requests };
+  if (bytes(inline) <= budget) return { result: inline };
+  const spilled: ConvertedChunk = { ...result, rejections: [...result.rejections], spilled: spillUri };
+  while (spilled.rejections.length > 0 && bytes(spilled) > budget) spilled.rejections.pop();
+  return { result: spilled, spill: JSON.stringify(requests) };
 }
 
 /** The commit requests of converted chunks (reading spilled ones). */
@@ -572,26 +597,15 @@ export async function commitConverted(ctx: BackfillStepsContext, payload: unknow
   try {
     const requests = await loadConvertedRequests(ctx.landingIo, converted);
     if (requests.length === 0) return result;
-    let committed: CommitRequest[];
-    if (plan.mode === 'append') {
-      const outcome = await commitBatch(requests, {
-        catalog: ctx.catalog,
-        tableIo: ctx.tableIo,
-        dedupWindowMs: () => Number.POSITIVE_INFINITY,
-      });
-      const failed = outcome.tables.find((t) => t.outcome === 'failed');
-      if (failed) throw failed.error;
-      const table = outcome.tables[0];
-      result.outcome =
-        table?.outcome === 'committed' || table?.outcome === 'already-committed' ? table.outcome : 'nothing-to-commit';
-      result.snapshotId = table?.snapshotId?.toString();
-      committed = outcome.requests.filter((r) => r.status === 'committed').map((r) => r.request);
-    } else {
-      const replaced = await commitReplace(ctx, plan, requests);
-      result.outcome = replaced.outcome;
-      result.snapshotId = replaced.snapshotId?.toString();
-      committed = replaced.committed;
-    }
+    const target = { catalog: ctx.catalog, table: plan.tableId, tableIo: ctx.tableIo };
+    // Each child sees only its own batch: the plan's backfill id is the run id that ties them together.
+    const done =
+      plan.mode === 'append'
+        ? await commitAppend(requests, target)
+        : await commitReplace(requests, target, plan.backfillId);
+    const committed = done.committed;
+    result.outcome = done.outcome;
+    result.snapshotId = done.snapshotId?.toString();
     result.committed = committed.length;
     result.duplicates = requests.length - committed.length;
     result.rows = committed.reduce((n, r) => n + r.rows, 0);
@@ -601,73 +615,6 @@ export async function commitConverted(ctx: BackfillStepsContext, payload: unknow
   } catch (error) {
     throw asRetryable(error);
   }
-}
-
-/**
- * One overwrite snapshot replacing exactly the partitions the batch touches, keeping the files
- * earlier batches of the same run added there (the same algorithm as `runBackfill`'s, with the
- * plan's backfill id as the run id, since each child sees only its own batch).
- */
-async function commitReplace(
-  ctx: BackfillStepsContext,
-  plan: BackfillPlanSummary & { tableId: TableIdentifier },
-  batch: CommitRequest[],
-): Promise<{ outcome: CommittedBatch['outcome']; snapshotId?: bigint; committed: CommitRequest[] }> {
-  const snapshotId = newSnapshotId();
-  let chosen: CommitRequest[] = [];
-  try {
-    const done = await commitWithRetry(ctx.catalog, plan.tableId, async (base, attempt) => {
-      const ledger = runLedger(base.metadata, plan.backfillId);
-      const seen = new Set<string>();
-      chosen = batch.filter(
-        (r) => !ledger.ids.has(r.ingestId) && !seen.has(r.ingestId) && Boolean(seen.add(r.ingestId)),
-      );
-      if (chosen.length === 0) throw new NothingToCommit();
-      const io = ctx.tableIo(base);
-      const defaultSpecId = base.metadata['default-spec-id'];
-      const dataFiles: DataFile[] = chosen.flatMap((r) =>
-        r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })),
-      );
-      const touched = new Set(dataFiles.map((f) => partitionKey(f.spec_id ?? defaultSpecId, f.partition)));
-      const fresh = new Set(dataFiles.map((f) => f.file_path));
-      // Files earlier batches of this run put in the touched partitions stay (re-added with the batch).
-      const earlier =
-        ledger.snapshots.size === 0
-          ? []
-          : (await liveDataFiles(io, base.metadata))
-              .filter(
-                (e) =>
-                  e.snapshot_id !== null &&
-                  ledger.snapshots.has(e.snapshot_id) &&
-                  !fresh.has(e.data_file.file_path) &&
-                  touched.has(partitionKey(e.data_file.spec_id ?? defaultSpecId, e.data_file.partition)),
-              )
-              .map((e) => e.data_file);
-      const produced = await replacePartitions({
-        metadata: base.metadata,
-        io,
-        dataFiles: [...dataFiles, ...earlier],
-        snapshotId,
-        attemptId: `${snapshotId}-${attempt}`,
-        extraSummary: {
-          [SUMMARY_INGEST_IDS]: encodeSummaryList(chosen.map((r) => r.ingestId)),
-          [SUMMARY_SOURCE_KEYS]: encodeSummaryList(chosen.map((r) => `${r.sourceBucket}/${r.sourceKey}`)),
-          [SUMMARY_BACKFILL_RUN]: plan.backfillId,
-        },
-      });
-      await Promise.all(produced.files.map((file) => io.write(file.path, file.bytes)));
-      return { change: produced.change, snapshotId };
-    });
-    return { outcome: done.outcome, snapshotId, committed: chosen };
-  } catch (error) {
-    if (error instanceof NothingToCommit) return { outcome: 'nothing-to-commit', committed: [] };
-    throw error;
-  }
-}
-
-/** Thrown inside an attempt when the base already holds the whole batch. */
-class NothingToCommit extends Error {
-  override name = 'NothingToCommit';
 }
 
 /** A Map Run result line (ResultWriter output, `Transformation: NONE`). */

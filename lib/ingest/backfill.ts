@@ -19,14 +19,14 @@ import { createHash } from 'node:crypto';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { commitWithRetry } from '../catalog/commit-driver.js';
 import { ancestorsOf, currentSnapshot } from '../iceberg/metadata.js';
-import { newSnapshotId } from '../iceberg/snapshot/snapshot-id.js';
 import { liveDataFiles } from '../iceberg/scan.js';
-import { partitionKey, replacePartitions } from '../iceberg/snapshot/index.js';
+import { newSnapshotId, partitionKey, replacePartitions } from '../iceberg/snapshot/index.js';
 import type { DataFile, TableMetadata } from '../iceberg/types.js';
 import type { FileIO } from '../storage/file-io.js';
 import type { BackfillObject, BackfillPlan } from './backfill-plan.js';
 import { commitBatch } from './commit-batch.js';
 import type { CommitRequest } from './commit-request.js';
+import type { IngestConfig, RouteSettings } from './config.js';
 import {
   committedIngestIds,
   decodeSummaryList,
@@ -97,7 +97,10 @@ export function backfillRunId(table: TableIdentifier, mode: BackfillMode, ingest
 }
 
 /** Ingest ids committed on `main` by snapshots of backfill run `runId`, and those snapshots. */
-export function runLedger(metadata: TableMetadata | undefined, runId: string): { ids: Set<string>; snapshots: Set<bigint> } {
+export function runLedger(
+  metadata: TableMetadata | undefined,
+  runId: string,
+): { ids: Set<string>; snapshots: Set<bigint> } {
   const ids = new Set<string>();
   const snapshots = new Set<bigint>();
   const head = metadata && currentSnapshot(metadata);
@@ -110,8 +113,32 @@ export function runLedger(metadata: TableMetadata | undefined, runId: string): {
   return { ids, snapshots };
 }
 
+/**
+ * The route config to convert the objects of a backfill with. For replace-partitions, the live
+ * dedup of `convertObject` (skip an object whose ingest id the table already holds) is off: the
+ * overwrite deletes the partition's current data files, so skipping an unchanged object would
+ * lose its rows. The run ledger ({@link runLedger}) dedups instead. A dedup window of −∞ puts
+ * every snapshot outside it.
+ */
+export function backfillConvertConfig(config: IngestConfig, mode: BackfillMode): IngestConfig {
+  if (mode === 'append') return config;
+  const noLiveDedup = (settings: RouteSettings): RouteSettings => ({
+    ...settings,
+    dedupWindowMs: Number.NEGATIVE_INFINITY,
+  });
+  return {
+    ...config,
+    defaults: noLiveDedup(config.defaults),
+    routes: config.routes.map((route) => ({ ...route, settings: noLiveDedup(route.settings) })),
+  };
+}
+
 /** Runs a planned backfill to the end (or until `signal` aborts). */
-export async function runBackfill(plan: BackfillPlan, context: BackfillContext, options: BackfillOptions): Promise<BackfillResult> {
+export async function runBackfill(
+  plan: BackfillPlan,
+  context: BackfillContext,
+  options: BackfillOptions,
+): Promise<BackfillResult> {
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const filesPerSnapshot = Math.max(1, options.filesPerSnapshot ?? 500);
   const objects = plan.chunks.flatMap((c) => c.objects);
@@ -159,7 +186,7 @@ export async function runBackfill(plan: BackfillPlan, context: BackfillContext, 
       committing = committing.then(async () => {
         if (commitError) return;
         try {
-          const snapshotId =
+          const { snapshotId } =
             options.mode === 'append' ? await commitAppend(batch, context) : await commitReplace(batch, context, runId);
           if (snapshotId !== undefined) {
             snapshotIds.push(snapshotId);
@@ -216,49 +243,78 @@ function emptyMetadataLike(): TableMetadata {
   return { snapshots: [], refs: {}, 'snapshot-log': [] } as unknown as TableMetadata;
 }
 
-async function commitAppend(batch: CommitRequest[], context: BackfillContext): Promise<bigint | undefined> {
+/** What committing one batch of a backfill did. */
+export interface BatchCommit {
+  /** `already-committed`: a retry whose first attempt had landed; `nothing-to-commit`: the table held the whole batch. */
+  outcome: 'committed' | 'already-committed' | 'nothing-to-commit';
+  snapshotId?: bigint;
+  /** The requests the snapshot added (the batch less those the table already held). */
+  committed: CommitRequest[];
+}
+
+/** Where a batch is committed: the part of {@link BackfillContext} a commit needs. */
+export type BackfillCommitTarget = Pick<BackfillContext, 'catalog' | 'table' | 'tableIo'>;
+
+/** Commits a batch as one merge-append snapshot through the live `commitBatch` (dedup by ingest id on every attempt's base). */
+export async function commitAppend(batch: CommitRequest[], target: BackfillCommitTarget): Promise<BatchCommit> {
   const result = await commitBatch(batch, {
-    catalog: context.catalog,
-    tableIo: context.tableIo,
+    catalog: target.catalog,
+    tableIo: target.tableIo,
     dedupWindowMs: () => Number.POSITIVE_INFINITY,
   });
   const failed = result.tables.find((t) => t.outcome === 'failed');
   if (failed) throw new BackfillCommitError(`backfill commit to ${failed.table} failed`, { cause: failed.error });
-  return result.tables.find((t) => t.outcome === 'committed' || t.outcome === 'already-committed')?.snapshotId;
+  const table = result.tables.find((t) => t.outcome === 'committed' || t.outcome === 'already-committed');
+  return {
+    outcome: table?.outcome === 'already-committed' ? 'already-committed' : table ? 'committed' : 'nothing-to-commit',
+    snapshotId: table?.snapshotId,
+    committed: result.requests.filter((r) => r.status === 'committed').map((r) => r.request),
+  };
 }
 
 /**
- * One overwrite snapshot replacing the partitions the batch touches. Dedup and the set of files
- * to keep are recomputed on every attempt's base (a live commit may have landed in between).
+ * Commits a batch as one overwrite snapshot replacing exactly the partitions it touches, keeping
+ * the files earlier batches of run `runId` added there, tagged with `runId` (`floe.backfill-run`).
+ * Dedup and the set of files to keep are recomputed on every attempt's base (a live commit may
+ * have landed in between). Serves `runBackfill` and the Step Functions CommitBatch step alike.
  */
-async function commitReplace(batch: CommitRequest[], context: BackfillContext, runId: string): Promise<bigint | undefined> {
+export async function commitReplace(
+  batch: CommitRequest[],
+  target: BackfillCommitTarget,
+  runId: string,
+): Promise<BatchCommit> {
   const snapshotId = newSnapshotId();
-  const result = await commitWithRetry(context.catalog, context.table, async (base, attempt) => {
-    const ledger = runLedger(base.metadata, runId);
-    const chosen = dedupe(batch.filter((r) => !ledger.ids.has(r.ingestId)));
-    if (chosen.length === 0) throw new NothingToCommit();
-    const io = context.tableIo(base);
-    const defaultSpecId = base.metadata['default-spec-id'];
-    const dataFiles: DataFile[] = chosen.flatMap((r) => r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })));
-    const produced = await replacePartitions({
-      metadata: base.metadata,
-      io,
-      dataFiles: [...dataFiles, ...(await earlierRunFiles(io, base, ledger.snapshots, dataFiles, defaultSpecId))],
-      snapshotId,
-      attemptId: `${snapshotId}-${attempt}`,
-      extraSummary: {
-        [SUMMARY_INGEST_IDS]: encodeSummaryList(chosen.map((r) => r.ingestId)),
-        [SUMMARY_SOURCE_KEYS]: encodeSummaryList(chosen.map((r) => `${r.sourceBucket}/${r.sourceKey}`)),
-        [SUMMARY_BACKFILL_RUN]: runId,
-      },
+  let chosen: CommitRequest[] = [];
+  try {
+    const done = await commitWithRetry(target.catalog, target.table, async (base, attempt) => {
+      const ledger = runLedger(base.metadata, runId);
+      chosen = dedupe(batch.filter((r) => !ledger.ids.has(r.ingestId)));
+      if (chosen.length === 0) throw new NothingToCommit();
+      const io = target.tableIo(base);
+      const defaultSpecId = base.metadata['default-spec-id'];
+      const dataFiles: DataFile[] = chosen.flatMap((r) =>
+        r.dataFiles.map((f) => ({ ...f, spec_id: f.spec_id ?? r.specId })),
+      );
+      const produced = await replacePartitions({
+        metadata: base.metadata,
+        io,
+        dataFiles: [...dataFiles, ...(await earlierRunFiles(io, base, ledger.snapshots, dataFiles, defaultSpecId))],
+        snapshotId,
+        attemptId: `${snapshotId}-${attempt}`,
+        extraSummary: {
+          [SUMMARY_INGEST_IDS]: encodeSummaryList(chosen.map((r) => r.ingestId)),
+          [SUMMARY_SOURCE_KEYS]: encodeSummaryList(chosen.map((r) => `${r.sourceBucket}/${r.sourceKey}`)),
+          [SUMMARY_BACKFILL_RUN]: runId,
+        },
+      });
+      await Promise.all(produced.files.map((file) => io.write(file.path, file.bytes)));
+      return { change: produced.change, snapshotId };
     });
-    await Promise.all(produced.files.map((file) => io.write(file.path, file.bytes)));
-    return { change: produced.change, snapshotId };
-  }).catch((error) => {
-    if (error instanceof NothingToCommit) return undefined;
+    return { outcome: done.outcome, snapshotId, committed: chosen };
+  } catch (error) {
+    if (error instanceof NothingToCommit) return { outcome: 'nothing-to-commit', committed: [] };
     throw error;
-  });
-  return result ? snapshotId : undefined;
+  }
 }
 
 /**

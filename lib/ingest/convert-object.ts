@@ -12,23 +12,40 @@
  * message (invariant 4). Anything else (network, throttling, catalog 5xx) is thrown, so the
  * message is retried and eventually dead-lettered. The landed object is only ever read.
  *
- * Data file names are `<ingest id>-<random>-…`: they derive from the ingest id (so orphans of a
- * crashed attempt are attributable) but a retry never overwrites a file an earlier attempt may
- * already have committed.
+ * Data file names are `<ingest id>-<shape hash>-…` (data-file-names.ts): a retry with the same
+ * inputs rewrites the same files with identical bytes; a retry whose bytes would differ (the
+ * schema evolved in between) writes new names, never over a file that may be committed. An
+ * object whose ingest id the table already holds (a late duplicate delivery) is skipped before
+ * any work.
+ *
+ * One read in the common case: for an existing table, the file's columns are peeked (CSV header,
+ * the first JSON records) and, when they all fit the table and the policy needs no evolution, the
+ * file is converted in one pass with the table's schema. Inference (a whole-file pass) runs only
+ * when the table must be created, new columns may need adding, or a value overflowed a column
+ * that `evolve` could widen (int, float, decimal): then the one-pass files are deleted and the
+ * file takes the two-pass path.
  */
-import { randomBytes } from 'node:crypto';
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
 import { BadInputError } from '../formats/bad-input-error.js';
-import { alignToTable, convertFile, inferSchema, rejectedRowsNdjson } from '../formats/index.js';
+import {
+  alignToTable,
+  type ConvertFileResult,
+  convertFile,
+  inferSchema,
+  rejectedRowsNdjson,
+} from '../formats/index.js';
 import { currentSchema, defaultSpec } from '../iceberg/metadata.js';
-import type { Schema } from '../iceberg/types.js';
+import type { NestedField, PartitionSpec, Schema } from '../iceberg/types.js';
 import type { FileIO } from '../storage/file-io.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { CommitRequest } from './commit-request.js';
-import type { IngestConfig } from './config.js';
+import type { IngestConfig, RouteSettings } from './config.js';
+import { dataFileNamePrefix } from './data-file-names.js';
 import { writeErrorReport } from './error-report.js';
+import { peekFileColumns } from './file-columns.js';
 import { ingestId as ingestIdOf } from './ingest-id.js';
+import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { RouteError, routeObject } from './route.js';
 import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId, TableMissingError } from './table-setup.js';
@@ -74,6 +91,8 @@ export type ConvertOutcome =
       bytes: number;
       dataFiles: number;
       rejectedRows: number;
+      /** Reads of the object: 1 when the table's schema fitted its peeked columns, 2 when it was inferred first. */
+      passes: 1 | 2;
       /** Set when `on_error: continue` rejected rows (report written). */
       reportPath?: string;
       request: CommitRequest;
@@ -97,7 +116,8 @@ export async function convertObject(object: LandedObject, context: ConvertContex
     const routed = routeObject(key, object.size, context.config, { reservedPrefixes: context.reservedPrefixes });
     if (routed.kind === 'skip') return { status: 'skipped', key, reason: routed.reason };
     tableName = formatIdentifier(routed.table);
-    ingestId = ingestIdOf(object);
+    const id = ingestIdOf(object);
+    ingestId = id;
     const settings = routed.settings;
     if (context.maxFileBytes !== undefined && object.size !== undefined && object.size > context.maxFileBytes) {
       throw new BadInputError(`object is ${object.size} bytes, over the limit of ${context.maxFileBytes}`, {
@@ -109,66 +129,76 @@ export async function convertObject(object: LandedObject, context: ConvertContex
     const options = settings.format;
 
     let table = await loadTableIfExists(context.catalog, routed.table);
-    let fileSchema: Schema | undefined;
-    if (!table) {
-      fileSchema = await inferSchema(open, key, options);
-      table = await createTableForFile(context.catalog, routed.table, fileSchema, settings, key);
-      context.log?.('info', 'created table', { table: tableName, key, ingestId });
+    if (table && committedIngestIds(table.metadata, settings.dedupWindowMs).has(id)) {
+      // A late duplicate delivery (or a redelivery after the commit but before the ack): the rows
+      // are in the table already, so no conversion; the commit step would drop it anyway.
+      context.log?.('info', 'already committed', { table: tableName, key, ingestId });
+      if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
+      return { status: 'skipped', key, reason: `already committed to ${tableName} (ingest id ${ingestId})` };
     }
 
-    // Align the file to the table (every policy: strict must see the differences it refuses);
-    // an evolved schema is committed before any data file is written with it.
-    fileSchema ??= await inferSchema(open, key, options);
-    let schema = currentSchema(table.metadata);
-    for (let attempt = 1; ; attempt++) {
-      const alignment = alignToTable(currentSchema(table.metadata), fileSchema, settings.schemaPolicy, {
-        caseInsensitive: options.caseInsensitive,
-        lastColumnId: table.metadata['last-column-id'],
-        fileName: key,
-        hiveColumns: routed.hiveValues,
+    const write = (target: LoadedTable, schema: Schema, onePass: boolean) =>
+      writeDataFiles(context, target, schema, {
+        open,
+        key,
+        ingestId: id,
+        settings,
+        hiveValues: routed.hiveValues,
+        onePass,
       });
-      if (!alignment.evolved) {
-        schema = alignment.schema;
-        break;
-      }
-      const proposed = { ...alignment.schema, 'schema-id': nextSchemaId(table) };
-      const evolved = await commitSchema(context.catalog, table, proposed, alignment.lastColumnId);
-      if (evolved) {
-        table = evolved;
-        schema = currentSchema(table.metadata);
-        context.log?.('info', 'evolved schema', {
-          table: tableName,
-          key,
-          ingestId,
-          schemaId: schema['schema-id'],
-          added: alignment.newColumns.map((c) => c.name),
-          widened: alignment.promotions.map((p) => p.column),
-        });
-        break;
-      }
-      if (attempt >= SCHEMA_COMMIT_ATTEMPTS)
-        throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
-      table = await context.catalog.loadTable(routed.table);
-    }
 
-    const spec = defaultSpec(table.metadata);
-    const io = context.tableIo(table);
-    const properties = table.metadata.properties;
-    const dataLocation = properties['write.data.path'] ?? `${table.metadata.location.replace(/\/$/, '')}/data`;
-    const result = await convertFile({
-      source: open(),
-      fileName: key,
-      schema,
-      spec,
-      formatVersion: table.metadata['format-version'],
-      io,
-      dataLocation,
-      namePrefix: `${ingestId}-${randomBytes(4).toString('hex')}`,
-      properties: { ...properties, 'write.target-file-size-bytes': String(settings.targetFileSizeBytes) },
-      options,
-      onError: settings.onError,
-      hiveColumns: routed.hiveValues,
-    });
+    let converted: Written | undefined;
+    if (table) {
+      // One pass when the table schema already fits the file (the common case, see the header).
+      const fitted = await tableSchemaFitting(table, open, key, settings, routed.hiveValues);
+      if (fitted) converted = await write(table, fitted, true);
+    }
+    if (!converted) {
+      let fileSchema: Schema | undefined;
+      if (!table) {
+        fileSchema = await inferSchema(open, key, options);
+        table = await createTableForFile(context.catalog, routed.table, fileSchema, settings, key);
+        context.log?.('info', 'created table', { table: tableName, key, ingestId });
+      }
+
+      // Align the file to the table (every policy: strict must see the differences it refuses);
+      // an evolved schema is committed before any data file is written with it.
+      fileSchema ??= await inferSchema(open, key, options);
+      let schema = currentSchema(table.metadata);
+      for (let attempt = 1; ; attempt++) {
+        const alignment = alignToTable(currentSchema(table.metadata), fileSchema, settings.schemaPolicy, {
+          caseInsensitive: options.caseInsensitive,
+          lastColumnId: table.metadata['last-column-id'],
+          fileName: key,
+          hiveColumns: routed.hiveValues,
+        });
+        if (!alignment.evolved) {
+          schema = alignment.schema;
+          break;
+        }
+        const proposed = { ...alignment.schema, 'schema-id': nextSchemaId(table) };
+        const evolved = await commitSchema(context.catalog, table, proposed, alignment.lastColumnId);
+        if (evolved) {
+          table = evolved;
+          schema = currentSchema(table.metadata);
+          context.log?.('info', 'evolved schema', {
+            table: tableName,
+            key,
+            ingestId,
+            schemaId: schema['schema-id'],
+            added: alignment.newColumns.map((c) => c.name),
+            widened: alignment.promotions.map((p) => p.column),
+          });
+          break;
+        }
+        if (attempt >= SCHEMA_COMMIT_ATTEMPTS)
+          throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
+        table = await context.catalog.loadTable(routed.table);
+      }
+      converted = await write(table, schema, false);
+      if (!converted) throw new Error('unreachable: only a one-pass conversion falls back');
+    }
+    const { result, schema, spec } = converted;
 
     let reportPath: string | undefined;
     const rejectedCount = result.rejected.length + result.rejectedDropped;
@@ -211,13 +241,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       specId: spec['spec-id'],
     };
     await context.queue.send(request);
-    if (settings.archive && context.archiveLocation) {
-      // A copy, never a move: the landed object itself is never touched (invariant 4). A retry rewrites the same copy.
-      await context.landingIo.writeStream(
-        `${context.archiveLocation(object.bucket)}${key}`,
-        context.landingIo.readStream(uri),
-      );
-    }
+    if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
     return {
       status: 'enqueued',
       key,
@@ -227,6 +251,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       bytes: result.bytesIn,
       dataFiles: result.dataFiles.length,
       rejectedRows: rejectedCount,
+      passes: converted.passes,
       reportPath,
       request,
     };
@@ -265,6 +290,151 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       error: bad,
     };
   }
+}
+
+/** One conversion's output, with the schema and spec it was written with. */
+interface Written {
+  passes: 1 | 2;
+  result: ConvertFileResult;
+  schema: Schema;
+  spec: PartitionSpec;
+}
+
+/**
+ * The table's schema when the file's peeked columns all fit it under the route's policy with no
+ * evolution; undefined when the file must be inferred (new columns, a JSON sample that is not the
+ * whole file under `evolve`/`strict`, Parquet, a headerless CSV). Strict-policy refusals and
+ * missing required columns throw `BadInputError` here, as alignment of the inferred schema would.
+ */
+async function tableSchemaFitting(
+  table: LoadedTable,
+  open: () => AsyncIterable<Uint8Array>,
+  key: string,
+  settings: RouteSettings,
+  hiveColumns: Record<string, string>,
+): Promise<Schema | undefined> {
+  const peeked = await peekFileColumns(open, key, settings.format);
+  if (!peeked) return undefined;
+  // A JSON key first seen past the sample would be dropped instead of added (evolve) or refused (strict).
+  if (!peeked.complete && settings.schemaPolicy !== 'ignore-extra') return undefined;
+  const current = currentSchema(table.metadata);
+  const fold = (name: string) => (settings.format.caseInsensitive ? name.toLowerCase() : name);
+  const byName = new Map(current.fields.map((f) => [fold(f.name), f]));
+  // Matched columns take the table's type (so no widening is proposed); unknown ones are new columns.
+  const columns: NestedField[] = peeked.names.map((name) => {
+    const existing = byName.get(fold(name));
+    return existing ? { ...existing, name } : { id: 0, name, required: false, type: 'string' };
+  });
+  const alignment = alignToTable(current, columns, settings.schemaPolicy, {
+    caseInsensitive: settings.format.caseInsensitive,
+    lastColumnId: table.metadata['last-column-id'],
+    fileName: key,
+    hiveColumns,
+  });
+  return alignment.evolved ? undefined : alignment.schema;
+}
+
+/** Columns `evolve` could widen (int→long, float→double, decimal precision up; spec: Schema Evolution). */
+function widenableColumns(schema: Schema): Set<string> {
+  const names = new Set<string>();
+  for (const f of schema.fields) {
+    if (typeof f.type !== 'string') continue;
+    const decimal = /^decimal\((\d+),/.exec(f.type);
+    if (f.type === 'int' || f.type === 'float' || (decimal && Number(decimal[1]) < 38)) names.add(f.name);
+  }
+  return names;
+}
+
+/**
+ * Writes the object's data files with `schema`. Under `onePass` (the table's schema, not
+ * inferred) with policy `evolve`, a value that overflowed a widenable column means inference
+ * might widen it: the files are deleted and undefined is returned, so the caller infers.
+ *
+ * Deletes are deferred: `convertFile` deletes what it wrote when it fails, but with
+ * deterministic names those paths may belong to an earlier attempt that is committed (or about
+ * to be). Only after a deterministic failure (bad input: the same inputs could never have been
+ * committed) are they deleted; after a transient one they stay for the retry to rewrite.
+ */
+async function writeDataFiles(
+  context: ConvertContext,
+  table: LoadedTable,
+  schema: Schema,
+  source: {
+    open: () => AsyncIterable<Uint8Array>;
+    key: string;
+    ingestId: string;
+    settings: RouteSettings;
+    hiveValues: Record<string, string>;
+    onePass: boolean;
+  },
+): Promise<Written | undefined> {
+  const { settings } = source;
+  const spec = defaultSpec(table.metadata);
+  const io = context.tableIo(table);
+  const deferred: string[] = [];
+  const writerIo = new Proxy(io, {
+    get(target, prop, receiver) {
+      if (prop === 'delete') return async (path: string) => void deferred.push(path);
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const deleteAll = async (paths: string[]) => {
+    for (const path of paths) await io.delete(path).catch(() => {});
+  };
+  const properties: Record<string, string> = {
+    ...table.metadata.properties,
+    'write.target-file-size-bytes': String(settings.targetFileSizeBytes),
+  };
+  const formatVersion = table.metadata['format-version'];
+  const widenable = source.onePass && settings.schemaPolicy === 'evolve' ? widenableColumns(schema) : new Set<string>();
+  try {
+    const result = await convertFile({
+      source: source.open(),
+      fileName: source.key,
+      schema,
+      spec,
+      formatVersion,
+      io: writerIo,
+      dataLocation: properties['write.data.path'] ?? `${table.metadata.location.replace(/\/$/, '')}/data`,
+      namePrefix: dataFileNamePrefix(source.ingestId, {
+        schema,
+        spec,
+        formatVersion,
+        properties,
+        options: settings.format,
+        onError: settings.onError,
+        hiveColumns: source.hiveValues,
+      }),
+      properties,
+      options: settings.format,
+      onError: settings.onError,
+      hiveColumns: source.hiveValues,
+    });
+    const overflowed =
+      widenable.size > 0 && (result.rejected.some((r) => widenable.has(r.column)) || result.rejectedDropped > 0);
+    if (overflowed) {
+      // Same inputs always take this branch, so these names were never committed: safe to delete.
+      await deleteAll(result.dataFiles.map((f) => f.file_path));
+      return undefined;
+    }
+    return { result, schema, spec, passes: source.onePass ? 1 : 2 };
+  } catch (error) {
+    if (!isDeterministic(error)) throw error;
+    await deleteAll(deferred);
+    if (error instanceof BadInputError && error.column !== undefined && widenable.has(String(error.column)))
+      return undefined;
+    throw error;
+  }
+}
+
+/** Copies the landed object to the archive: a copy, never a move (invariant 4); a retry rewrites the same copy. */
+async function archiveObject(context: ConvertContext, object: LandedObject, uri: string): Promise<void> {
+  if (!context.archiveLocation) return;
+  await context.landingIo.writeStream(
+    `${context.archiveLocation(object.bucket)}${object.key}`,
+    context.landingIo.readStream(uri),
+  );
 }
 
 /** Errors that retrying the same bytes cannot fix (invariant 4). */

@@ -47,6 +47,11 @@ export interface DevStackOptions {
   onEvent(event: DevEvent): void;
   /** Conversions at once. @default 2 */
   concurrency?: number;
+  /**
+   * Commit batching window: a table's commit waits up to this long for more files (or until 10
+   * are queued), so a burst becomes a few snapshots (Lambda's `MaximumBatchingWindowInSeconds`). @default 250
+   */
+  commitWindowMs?: number;
   /** Landing watcher stability window. @default 300 */
   stableMs?: number;
   /** Landing and warehouse in buckets of an S3-compatible server (`--s3-endpoint`), see s3-dev-stack.ts. */
@@ -62,6 +67,9 @@ export interface DevStack {
   /** Stops watching, finishes what is in flight (nothing half-written), stops the catalog. */
   stop(): Promise<void>;
 }
+
+/** How long a commit batch gathers files by default (short enough to feel live in `floe dev`). */
+export const DEFAULT_COMMIT_WINDOW_MS = 250;
 
 /** Starts the embedded catalog, the queue and the watcher. */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
@@ -82,6 +90,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
   const queue = new LocalFifoQueue<CommitRequest>({
     groupOf: commitGroupOf,
+    batchWindowMs: options.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS,
     consume: async (_group, batch) => {
       const result: CommitBatchResult = await commitBatch(batch, {
         catalog,

@@ -4,6 +4,11 @@
  * strictly in order and one batch at a time, so floe never races itself on one table. Different
  * groups run concurrently, as Lambda does for different FIFO groups.
  *
+ * A batching window (`batchWindowMs`, like Lambda's `MaximumBatchingWindowInSeconds`) holds a
+ * group's batch until it is full (`batchSize`) or its oldest message has waited the window, so a
+ * burst of small files becomes a few large commits (one snapshot each) instead of many small
+ * ones. A message never waits longer than the window for company; `close()` flushes at once.
+ *
  * Like SQS FIFO with a partial-batch processor, a failed batch is retried (with backoff) from its
  * first message, keeping order; after `maxAttempts` the batch goes to `onDeadLetter` and the
  * group moves on. Nothing here is durable: on a crash the landing-directory rescan and the
@@ -25,6 +30,11 @@ export interface LocalFifoQueueOptions<T> {
   consume(group: string, batch: T[]): Promise<void>;
   /** Largest batch handed to `consume` (SQS FIFO allows 10). @default 10 */
   batchSize?: number;
+  /**
+   * Longest a message waits for its batch to fill before the group is consumed anyway (Lambda's
+   * `MaximumBatchingWindowInSeconds`); 0 consumes whatever is waiting at once. @default 0
+   */
+  batchWindowMs?: number;
   /** Attempts per batch before it is dead-lettered. @default 3 */
   maxAttempts?: number;
   /** Delay before the first retry; doubles each attempt. @default 200 */
@@ -43,7 +53,11 @@ export class QueueClosedError extends Error {
 
 interface Group<T> {
   pending: T[];
+  /** `Date.now()` when each pending message arrived (parallel to `pending`). */
+  arrivals: number[];
   running: Promise<void> | undefined;
+  /** Ends the batching window early (batch full, or the queue closing). */
+  wake: (() => void) | undefined;
 }
 
 export class LocalFifoQueue<T> {
@@ -52,9 +66,11 @@ export class LocalFifoQueue<T> {
   readonly #groups = new Map<string, Group<T>>();
   #closed = false;
   #stopping = false;
+  /** Set by `close()`: pending batches are consumed without waiting out their window. */
+  #flushing = false;
 
   constructor(options: LocalFifoQueueOptions<T>) {
-    this.#options = { batchSize: 10, maxAttempts: 3, retryDelayMs: 200, ...options };
+    this.#options = { batchSize: 10, batchWindowMs: 0, maxAttempts: 3, retryDelayMs: 200, ...options };
   }
 
   /** Enqueues a message; resolves once accepted (like `SendMessage`), not once consumed. */
@@ -63,10 +79,12 @@ export class LocalFifoQueue<T> {
     const name = this.#options.groupOf(message);
     let group = this.#groups.get(name);
     if (!group) {
-      group = { pending: [], running: undefined };
+      group = { pending: [], arrivals: [], running: undefined, wake: undefined };
       this.#groups.set(name, group);
     }
     group.pending.push(message);
+    group.arrivals.push(Date.now());
+    if (group.pending.length >= this.#options.batchSize) group.wake?.();
     this.#pump(name, group);
   }
 
@@ -93,10 +111,15 @@ export class LocalFifoQueue<T> {
    */
   async close(options: { drain?: boolean } = {}): Promise<void> {
     this.#closed = true;
+    this.#flushing = true;
     if (!options.drain) {
       this.#stopping = true;
-      for (const group of this.#groups.values()) group.pending.length = 0;
+      for (const group of this.#groups.values()) {
+        group.pending.length = 0;
+        group.arrivals.length = 0;
+      }
     }
+    for (const group of this.#groups.values()) group.wake?.();
     await this.drain();
   }
 
@@ -106,9 +129,12 @@ export class LocalFifoQueue<T> {
       // Let the current burst of sends land first, so it is consumed as one batch.
       await new Promise((resolve) => setImmediate(resolve));
       while (group.pending.length > 0 && !this.#stopping) {
+        await this.#gather(group);
+        if (this.#stopping || group.pending.length === 0) break;
         const batch = group.pending.slice(0, this.#options.batchSize);
         await this.#deliver(name, batch);
         group.pending.splice(0, batch.length);
+        group.arrivals.splice(0, batch.length);
       }
     };
     // `.finally` runs after the assignment below, so `running` never points at a settled run.
@@ -117,6 +143,24 @@ export class LocalFifoQueue<T> {
       if (group.pending.length === 0) this.#groups.delete(name);
       else this.#pump(name, group);
     });
+  }
+
+  /** Waits until the group's batch is full or its oldest message has waited `batchWindowMs`. */
+  async #gather(group: Group<T>): Promise<void> {
+    const { batchSize, batchWindowMs } = this.#options;
+    while (group.pending.length < batchSize && !this.#flushing) {
+      const wait = (group.arrivals[0] ?? Date.now()) + batchWindowMs - Date.now();
+      if (wait <= 0) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          group.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, wait);
+        group.wake = done;
+      });
+    }
   }
 
   async #deliver(name: string, batch: T[]): Promise<void> {

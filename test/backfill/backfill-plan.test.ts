@@ -2,12 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BackfillPlanError,
-  chunkObjects,
-  parseKeyManifest,
-  planBackfill,
-} from '../../lib/ingest/backfill-plan.js';
+import { BackfillPlanError, chunkObjects, parseKeyManifest, planBackfill } from '../../lib/ingest/backfill-plan.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 
 let dir: string;
@@ -28,12 +23,7 @@ describe('chunkObjects', () => {
   it('bounds chunks by count and by bytes, keeping order', () => {
     const objects = [10, 10, 10, 50, 10, 200, 1].map((size, i) => ({ path: `k${i}`, size }));
     const chunks = chunkObjects(objects, { maxChunkFiles: 3, maxChunkBytes: 60 });
-    expect(chunks.map((c) => c.objects.map((o) => o.path))).toEqual([
-      ['k0', 'k1', 'k2'],
-      ['k3', 'k4'],
-      ['k5'],
-      ['k6'],
-    ]);
+    expect(chunks.map((c) => c.objects.map((o) => o.path))).toEqual([['k0', 'k1', 'k2'], ['k3', 'k4'], ['k5'], ['k6']]);
     expect(chunks.map((c) => c.bytes)).toEqual([30, 60, 200, 1]);
     expect(chunks.map((c) => c.index)).toEqual([0, 1, 2, 3]);
   });

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIdentifier } from '../../lib/catalog/catalog.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { runBackfill } from '../../lib/ingest/backfill.js';
-import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { planBackfill } from '../../lib/ingest/backfill-plan.js';
+import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { type CatalogConnection, connectCatalog } from '../../lib/local/catalog-connection.js';
 import { localBackfillContext } from '../../lib/local/local-backfill.js';
 import { scanTable } from '../../lib/local/table-scan.js';
@@ -43,15 +43,19 @@ const partitionedByDay = parseIngestConfig({ defaults: { auto_create: { partitio
 async function backfill(source: string, table: string, mode: 'append' | 'replace-partitions', signalAfter?: number) {
   const plan = await planBackfill(io, { prefix: `${source}/` }, { maxChunkFiles: 25 });
   const abort = new AbortController();
-  const result = await runBackfill(plan, localBackfillContext(connection, parseIdentifier(table), source, partitionedByDay), {
-    mode,
-    concurrency: 4,
-    filesPerSnapshot: 200,
-    signal: abort.signal,
-    onProgress: (p) => {
-      if (signalAfter !== undefined && p.committed >= signalAfter) abort.abort();
+  const result = await runBackfill(
+    plan,
+    localBackfillContext(connection, parseIdentifier(table), source, partitionedByDay),
+    {
+      mode,
+      concurrency: 4,
+      filesPerSnapshot: 200,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (signalAfter !== undefined && p.committed >= signalAfter) abort.abort();
+      },
     },
-  });
+  );
   return { plan, result };
 }
 
@@ -104,7 +108,9 @@ describe('backfill (replace-partitions)', () => {
 
     // Assess: days 1-2 hold exactly the new rows; days 3-4 keep the same data file entries.
     expect(first.result.snapshots).toBe(1);
-    expect(await tableIds(table)).toEqual([2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31, 34, 35, 38, 39, 100, 101].sort((a, b) => a - b));
+    expect(await tableIds(table)).toEqual(
+      [2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31, 34, 35, 38, 39, 100, 101].sort((a, b) => a - b),
+    );
     for (const day of ['2024-01-03', '2024-01-04']) expect(afterFirst.get(day)).toEqual(before.get(day));
     expect(afterFirst.get('2024-01-01')?.length).toBe(1);
     // Running it twice gives the same table contents.
@@ -120,13 +126,13 @@ async function entriesByDay(table: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const e of entries) {
     const day = new Date(Number(e.data_file.partition[0]) * 86_400_000).toISOString().slice(0, 10);
-    out.set(day, [...(out.get(day) ?? []), `${e.data_file.file_path}:${e.data_file.file_size_in_bytes}:${e.data_file.record_count}`].sort());
+    out.set(
+      day,
+      [
+        ...(out.get(day) ?? []),
+        `${e.data_file.file_path}:${e.data_file.file_size_in_bytes}:${e.data_file.record_count}`,
+      ].sort(),
+    );
   }
   return out;
-}
-
-async function tableTags(table: string): Promise<string[]> {
-  const loaded = await connection.catalog.loadTable(parseIdentifier(table));
-  const { rows } = await scanTable(connection.ioFor(loaded), loaded.metadata);
-  return rows.map((r) => String(r.tag));
 }

@@ -58,7 +58,9 @@ describe('conversion encoder', () => {
     expect(inline.dataFiles.length).toBeGreaterThan(1);
     for (const other of [worker, auto]) {
       expect(other.rows).toBe(6000);
-      expect(other.dataFiles.map((f) => f.file_path.split('/').pop())).toEqual(inline.dataFiles.map((f) => f.file_path.split('/').pop()));
+      expect(other.dataFiles.map((f) => f.file_path.split('/').pop())).toEqual(
+        inline.dataFiles.map((f) => f.file_path.split('/').pop()),
+      );
       other.dataFiles.forEach((f, k) => {
         const mine = inline.dataFiles[k]!;
         expect(readFileSync(f.file_path)).toEqual(readFileSync(mine.file_path));
@@ -77,7 +79,9 @@ describe('conversion encoder', () => {
       expect(Number(agg?.q)).toBe(120 * ((49 * 50) / 2));
       expect(String(agg?.d)).toBe('2024-01-01');
       // Field ids survive both paths (Iceberg reads columns by id).
-      const ids = await db.query(`SELECT name, field_id FROM parquet_schema(${sqlString(worker.dataFiles[0]!.file_path)}) WHERE field_id IS NOT NULL ORDER BY field_id`);
+      const ids = await db.query(
+        `SELECT name, field_id FROM parquet_schema(${sqlString(worker.dataFiles[0]!.file_path)}) WHERE field_id IS NOT NULL ORDER BY field_id`,
+      );
       expect(ids.map((r) => [r.name, Number(r.field_id)])).toEqual(schema.fields.map((f) => [f.name, f.id]));
       // The dictionary choice reaches the encoder: repeated values are dictionary-encoded, unique ones are not.
       const enc = await db.query(
@@ -97,9 +101,18 @@ describe('chooseDictionaryColumns', () => {
     new arrow.RecordBatch({
       unique: arrow.vectorFromArray(Float64Array.from({ length: n }, (_, i) => i * 0.5)).data[0]!,
       repeated: arrow.vectorFromArray(Int32Array.from({ length: n }, (_, i) => i % 10)).data[0]!,
-      text: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `v${i % 3}`), new arrow.Utf8()).data[0]!,
-      words: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `w${i}`), new arrow.Utf8()).data[0]!,
-      flag: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => i % 2 === 0), new arrow.Bool()).data[0]!,
+      text: arrow.vectorFromArray(
+        Array.from({ length: n }, (_, i) => `v${i % 3}`),
+        new arrow.Utf8(),
+      ).data[0]!,
+      words: arrow.vectorFromArray(
+        Array.from({ length: n }, (_, i) => `w${i}`),
+        new arrow.Utf8(),
+      ).data[0]!,
+      flag: arrow.vectorFromArray(
+        Array.from({ length: n }, (_, i) => i % 2 === 0),
+        new arrow.Bool(),
+      ).data[0]!,
     });
 
   it('keeps the dictionary where values repeat and drops it where they do not', () => {

@@ -17,6 +17,7 @@ import {
   type BackfillManifestChunk,
   type BackfillPlanSummary,
   type BackfillReport,
+  type BackfillStepsContext,
   type CommittedBatch,
   type ConvertedChunk,
   planBackfillStep,
@@ -95,9 +96,7 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     faults: Record<number, 'conflict' | 'lost-response'> = {},
   ) {
     const planned = await plan(input, lambdaContext('floe-backfill-plan'));
-    const items = JSON.parse(
-      new TextDecoder().decode(await p.warehouseIo.read(`s3://${planned.manifestBucket}/${planned.manifestKey}`)),
-    ) as BackfillManifestChunk[];
+    const items = await manifestOf(planned);
     const succeeded: unknown[] = [];
     const failed: unknown[] = [];
     const errors: Error[] = [];
@@ -292,6 +291,22 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     ).toEqual(DAYS.map((d) => ({ d, n: PER_DAY * 2 })));
   }, 60_000);
 
+  /** A Plan step context on the test's catalog and s3rver, listing through `s3` (mocked per test). */
+  const planContext = (s3: S3Client, reservedPrefixes: string[]): BackfillStepsContext => ({
+    catalog,
+    config: { landingPrefix: '', defaults: undefined as never, routes: [] },
+    landingIo: p.warehouseIo,
+    tableIo: () => p.warehouseIo,
+    backfillLocation: 's3://landing/_floe/backfill/',
+    errorsLocation: () => 's3://landing/_floe/errors/',
+    reservedPrefixes,
+    s3,
+  });
+  const manifestOf = async (planned: BackfillPlanSummary) =>
+    JSON.parse(
+      new TextDecoder().decode(await p.warehouseIo.read(`s3://${planned.manifestBucket}/${planned.manifestKey}`)),
+    ) as BackfillManifestChunk[];
+
   it('plans the latest object versions with their version ids, so ingest ids match live events on a versioned bucket', async () => {
     // s3rver has no versioning (it answers ListObjectVersions with MethodNotAllowed), so S3 is mocked for the listing only.
     const s3 = new S3Client({ region: 'us-east-1' });
@@ -306,22 +321,11 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
           { Key: 'v/_floe/x.json', VersionId: 'v3', IsLatest: true, Size: 5, ETag: '"x"' },
         ],
       });
-    const planned = await planBackfillStep(
-      {
-        catalog,
-        config: { landingPrefix: '', defaults: undefined as never, routes: [] },
-        landingIo: p.warehouseIo,
-        tableIo: () => p.warehouseIo,
-        backfillLocation: 's3://landing/_floe/backfill/',
-        errorsLocation: () => 's3://landing/_floe/errors/',
-        reservedPrefixes: ['v/_floe/'],
-        s3,
-      },
-      { table: 'hist.versioned', source: 's3://landing/v/' },
-    );
-    const [chunk] = JSON.parse(
-      new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/${planned.manifestKey}`)),
-    ) as BackfillManifestChunk[];
+    const planned = await planBackfillStep(planContext(s3, ['v/_floe/']), {
+      table: 'hist.versioned',
+      source: 's3://landing/v/',
+    });
+    const [chunk] = await manifestOf(planned);
     expect(chunk?.objects.map((o) => [o.path, o.versionId])).toEqual([
       ['s3://landing/v/a.csv', 'v2'],
       ['s3://landing/v/b.csv', undefined],
@@ -345,24 +349,9 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     mock.on(HeadObjectCommand, { Key: 'w/a.csv' }).resolves({ VersionId: 'va', ETag: '"ea"' });
     mock.on(HeadObjectCommand, { Key: 'w/b.csv' }).resolves({ VersionId: 'vb', ETag: '"eb"' });
     mock.on(HeadObjectCommand, { Key: 'w/keys.txt' }).resolves({ VersionId: 'vk', ETag: '"ek"' });
-    const ctx = {
-      catalog,
-      config: { landingPrefix: '', defaults: undefined as never, routes: [] },
-      landingIo: p.warehouseIo,
-      tableIo: () => p.warehouseIo,
-      backfillLocation: 's3://landing/_floe/backfill/',
-      errorsLocation: () => 's3://landing/_floe/errors/',
-      reservedPrefixes: ['_floe/'],
-      s3,
-    };
+    const ctx = planContext(s3, ['_floe/']);
     const objectsOf = async (planned: BackfillPlanSummary) =>
-      (
-        JSON.parse(
-          new TextDecoder().decode(await p.warehouseIo.read(`s3://landing/${planned.manifestKey}`)),
-        ) as BackfillManifestChunk[]
-      )
-        .flatMap((c) => c.objects)
-        .map((o) => [o.path, o.versionId]);
+      (await manifestOf(planned)).flatMap((c) => c.objects).map((o) => [o.path, o.versionId]);
     const listed = await planBackfillStep(ctx, {
       table: 'hist.w',
       source: 's3://landing/w/',
@@ -378,11 +367,17 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
   });
 
   it('reports a failed Map Run (ReportFailure) as incomplete, with its error', async () => {
-    const planned = await plan({ table: 'hist.orders', source: 's3://landing/hist/orders/2024-01-01/' }, lambdaContext('p'));
+    const planned = await plan(
+      { table: 'hist.orders', source: 's3://landing/hist/orders/2024-01-01/' },
+      lambdaContext('p'),
+    );
     const error = { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many failed children' };
     const out = await report({ status: 'FAILED', plan: planned, error }, lambdaContext('r'));
     expect(out).toMatchObject({ status: 'FAILED', complete: false, unaccounted: planned.files, error });
-    expect(JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(out.reportPath)))).toMatchObject({ status: 'FAILED', error });
+    expect(JSON.parse(new TextDecoder().decode(await p.warehouseIo.read(out.reportPath)))).toMatchObject({
+      status: 'FAILED',
+      error,
+    });
   });
 
   it('rejects malformed input to a step with a non-retried error', async () => {

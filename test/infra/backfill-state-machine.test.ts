@@ -1,5 +1,7 @@
 import aslValidator from 'asl-validator';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { inlineResultBytes } from '../../infra/constructs/backfill.js';
 import { synthFloeStack } from './stack-fixture.js';
 
 /**
@@ -25,13 +27,14 @@ function resolveDefinition(definition: unknown): unknown {
 
 describe('backfill state machine', () => {
   let asl: any;
+  let template: Template;
 
   beforeAll(() => {
-    const { template } = synthFloeStack({
+    ({ template } = synthFloeStack({
       backfillMaxConcurrency: 7,
       backfillToleratedFailurePercentage: 5,
       backfillChunksPerCommit: 3,
-    });
+    }));
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     asl = resolveDefinition(machine!.Properties.DefinitionString);
   });
@@ -125,5 +128,17 @@ describe('backfill state machine', () => {
         MaxAttempts: 10,
       }),
     );
+  });
+
+  it("keeps the converted results CommitBatch receives under Step Functions' 256 KiB input limit", () => {
+    const convert = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('BackfillConvertFunction'),
+    )?.[1];
+    // 3 chunks per commit: each result gets a third of 200 KiB inline, the rest spills to S3.
+    expect(convert?.Properties.Environment.Variables.FLOE_BACKFILL_INLINE_BYTES).toBe(String(Math.floor(204800 / 3)));
+    for (const chunksPerCommit of [1, 4, 7, 1000]) {
+      expect(inlineResultBytes(chunksPerCommit) * chunksPerCommit).toBeLessThanOrEqual(200 * 1024);
+    }
+    expect(inlineResultBytes(1)).toBe(200 * 1024);
   });
 });

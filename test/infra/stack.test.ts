@@ -220,17 +220,24 @@ describe('FloeStack template (default configuration)', () => {
     );
   });
 
-  it('lets only the backfill plan list, and only under the landing prefix', () => {
+  it('lets only the backfill plan list (objects and versions), and only under the landing prefix', () => {
     const listing = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
       (p.Properties.PolicyDocument.Statement as any[])
-        .filter((s) => [s.Action].flat().includes('s3:ListBucket'))
-        .map((s) => ({ roles: p.Properties.Roles.map((r: any) => r.Ref as string), condition: s.Condition })),
+        .filter((s) => [s.Action].flat().some((a: string) => /^s3:ListBucket(Versions)?$/.test(a)))
+        .map((s) => ({
+          roles: p.Properties.Roles.map((r: any) => r.Ref as string),
+          actions: [s.Action].flat().sort(),
+          condition: s.Condition,
+        })),
     );
     expect(listing.map((l) => l.roles.join())).toEqual([
       expect.stringMatching(/^BackfillPlanRole/),
       expect.stringMatching(/^BackfillReportRole/),
     ]);
+    // ListObjectVersions (version ids for ingest ids) needs s3:ListBucketVersions, scoped like the listing.
+    expect(listing[0]!.actions).toEqual(['s3:ListBucket', 's3:ListBucketVersions']);
     expect(listing[0]!.condition).toEqual({ StringLike: { 's3:prefix': ['landing/', 'landing/*'] } });
+    expect(listing[1]!.actions).toEqual(['s3:ListBucket']);
     expect(listing[1]!.condition).toEqual({ StringLike: { 's3:prefix': ['_floe/backfill/', '_floe/backfill/*'] } });
   });
 

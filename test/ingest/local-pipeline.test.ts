@@ -33,7 +33,9 @@ describe('runLocalIngest (embedded catalog over HTTP, local warehouse)', () => {
 
     // a again (duplicate), b (new column), bad (rejected)
     const second = await runLocalIngest({ files: [a, b, bad], table: 'db.people', catalog: env.catalog, root: dir });
-    expect(second.files.map((f) => f.status)).toEqual(['enqueued', 'enqueued', 'rejected']);
+    // a late duplicate is skipped before any work: its ingest id is already in the table
+    expect(second.files.map((f) => f.status)).toEqual(['skipped', 'enqueued', 'rejected']);
+    expect(second.files[0]).toMatchObject({ reason: expect.stringMatching(/already committed/) });
     expect(second.commits[0]?.committedIngestIds).toHaveLength(1);
 
     const loaded = await env.catalog.loadTable({ namespace: ['db'], name: 'people' });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalFifoQueue, QueueClosedError } from '../../lib/local/fifo-queue.js';
 
 interface Msg {
@@ -82,5 +82,61 @@ describe('LocalFifoQueue', () => {
     await queue.close({ drain: true });
     expect(consumed).toEqual([1]);
     await expect(queue.send({ table: 'a', n: 2 })).rejects.toBeInstanceOf(QueueClosedError);
+  });
+
+  describe('batching window', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    function windowed(batchWindowMs: number) {
+      const seen: number[][] = [];
+      const queue = new LocalFifoQueue<Msg>({
+        groupOf: (m) => m.table,
+        batchSize: 4,
+        batchWindowMs,
+        consume: async (_group, batch) => {
+          seen.push(batch.map((m) => m.n));
+        },
+      });
+      return { queue, seen };
+    }
+
+    it('holds a partial batch until its oldest message has waited the window', async () => {
+      vi.useFakeTimers();
+      const { queue, seen } = windowed(300);
+      await queue.send({ table: 'a', n: 0 });
+      await queue.send({ table: 'a', n: 1 });
+      await vi.advanceTimersByTimeAsync(200);
+      await queue.send({ table: 'a', n: 2 });
+      await vi.advanceTimersByTimeAsync(90);
+      expect(seen).toEqual([]); // 290 ms: still gathering
+      await vi.advanceTimersByTimeAsync(20);
+      expect(seen).toEqual([[0, 1, 2]]); // one batch, not three
+      expect(queue.depth).toBe(0);
+    });
+
+    it('consumes a full batch at once, without waiting out the window', async () => {
+      vi.useFakeTimers();
+      const { queue, seen } = windowed(10_000);
+      for (let n = 0; n < 6; n++) await queue.send({ table: 'a', n });
+      await vi.advanceTimersByTimeAsync(1);
+      expect(seen).toEqual([[0, 1, 2, 3]]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(seen).toEqual([
+        [0, 1, 2, 3],
+        [4, 5],
+      ]);
+    });
+
+    it('flushes a partial batch on close({ drain: true })', async () => {
+      vi.useFakeTimers();
+      const { queue, seen } = windowed(60_000);
+      await queue.send({ table: 'a', n: 0 });
+      await vi.advanceTimersByTimeAsync(5);
+      expect(seen).toEqual([]);
+      await queue.close({ drain: true });
+      expect(seen).toEqual([[0]]);
+    });
   });
 });

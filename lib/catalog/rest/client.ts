@@ -18,7 +18,7 @@ import type {
   TableIdentifier,
 } from '../catalog.js';
 import { CatalogError, NoSuchTableError, type RequestKind } from '../errors.js';
-import { metadataFromJson } from '../metadata-json.js';
+import { metadataFromJson, TableResponseReader } from '../metadata-json.js';
 import { type AuthProvider, DREMIO_CLOUD, type SecretSource, tokenExchangeAuth } from './auth.js';
 import { type CatalogConfigResponse, ResolvedConfig } from './config.js';
 import { parseVendedCredentials, type StorageCredentialJson } from './credentials.js';
@@ -50,6 +50,9 @@ interface LoadTableResult {
 /** An Iceberg REST catalog client. */
 export class RestCatalog implements Catalog {
   private config?: Promise<{ config: ResolvedConfig; http: RestHttp }>;
+  /** Table responses repeat the snapshot history: parse only the snapshots not seen last time. */
+  private readonly tableResponses = new TableResponseReader();
+  private readonly parseTable = (text: string): unknown => this.tableResponses.read(text);
 
   constructor(private readonly options: RestCatalogOptions) {}
 
@@ -228,6 +231,7 @@ export class RestCatalog implements Catalog {
         path: c.path('namespaces', c.namespace(namespace), 'tables'),
         body: request,
         headers: this.delegationHeaders(),
+        parse: this.parseTable,
       }),
       'create',
     );
@@ -238,7 +242,7 @@ export class RestCatalog implements Catalog {
   async loadTable(id: TableIdentifier): Promise<LoadedTable> {
     const { body } = await this.send<LoadTableResult>(
       'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
-      (c) => ({ path: this.tablePath(c, id), headers: this.delegationHeaders() }),
+      (c) => ({ path: this.tablePath(c, id), headers: this.delegationHeaders(), parse: this.parseTable }),
       'table',
     );
     return toLoadedTable(id, body);
@@ -269,6 +273,7 @@ export class RestCatalog implements Catalog {
       (c) => ({
         path: this.tablePath(c, id),
         body: { identifier: id, requirements: change.requirements, updates: change.updates },
+        parse: this.parseTable,
       }),
       'commit',
       signal ? { signal } : {},

@@ -45,6 +45,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Send an `Idempotency-Key` (set by the client when /v1/config advertises a lifetime). */
   idempotencyKey?: boolean;
+  /** Parses a successful response body (default `parseJson`), e.g. a TableResponseReader. */
+  parse?: (text: string) => unknown;
 }
 
 export interface HttpResponse<T> {
@@ -106,7 +108,7 @@ export class RestHttp {
       this.log('debug', `${where}: ${response.status}`);
       return {
         status: response.status,
-        body: text.length > 0 ? parseJson<T>(text) : undefined,
+        body: text.length === 0 ? undefined : request.parse ? (request.parse(text) as T) : parseJson<T>(text),
         headers: response.headers,
       };
     }

@@ -36,7 +36,11 @@ export interface RouteRequest {
 }
 
 export type RouteResult =
-  | { status: number; body?: unknown /** A pre-serialized JSON body. */; json?: string }
+  | {
+      status: number;
+      body?: unknown /** A pre-serialized JSON body (UTF-8 bytes when large). */;
+      json?: string | Uint8Array;
+    }
   | { drop: true };
 
 type Handler = (ctx: RouteContext, req: RouteRequest, params: string[]) => Promise<RouteResult>;
@@ -93,7 +97,7 @@ function vendFor(vend: VendOption, location: string): StorageCredentialJson[] {
 function loadResult(
   ctx: RouteContext,
   req: RouteRequest,
-  table: { metadataLocation?: string; metadata: TableMetadata; json?: string },
+  table: { metadataLocation?: string; metadata: TableMetadata; bytes?: Uint8Array },
 ): RouteResult {
   const creds = vended(ctx, req, table.metadata.location);
   return {
@@ -109,11 +113,21 @@ function loadResult(
   };
 }
 
-/** A response body with the table metadata spliced in as already-serialized JSON (it can be large). */
-function withMetadata(fields: Record<string, unknown>, table: { metadata: TableMetadata; json?: string }): string {
+/**
+ * A response body with the table metadata spliced in as the bytes of its metadata file: it grows
+ * with the table's history, so it is serialized and encoded once per version, not per response.
+ */
+function withMetadata(
+  fields: Record<string, unknown>,
+  table: { metadata: TableMetadata; bytes?: Uint8Array },
+): Uint8Array {
   const head = stringifyJson(fields);
-  const metadata = table.json ?? serializeTableMetadata(table.metadata, { space: 0 });
-  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"metadata":${metadata}}`;
+  const metadata = table.bytes ?? Buffer.from(serializeTableMetadata(table.metadata, { space: 0 }));
+  return Buffer.concat([
+    Buffer.from(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"metadata":`),
+    metadata,
+    Buffer.from('}'),
+  ]);
 }
 
 /** Runs builder code, turning its errors (and malformed input) into REST errors. */

@@ -62,7 +62,10 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   const faults = new FaultInjector();
   const ctx: RouteContext = { store, faults, vend: options.vend, pageSize: options.pageSize ?? 100 };
   const tokens = new Map<string, { expiresAt: number; epoch: number }>();
-  const idempotent = new Map<string, { expiresAt: number; status: number; body?: unknown; json?: string }>();
+  const idempotent = new Map<
+    string,
+    { expiresAt: number; status: number; body?: unknown; json?: string | Uint8Array }
+  >();
   const idempotencyMs = options.idempotencyKeyLifetime ? isoDurationMs(options.idempotencyKeyLifetime) : 0;
   const ttl = options.tokenTtlSeconds ?? 3600;
 
@@ -202,15 +205,14 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   };
 }
 
-function send(res: ServerResponse, result: { status: number; body?: unknown; json?: string }): void {
+function send(res: ServerResponse, result: { status: number; body?: unknown; json?: string | Uint8Array }): void {
   if ((result.body === undefined && result.json === undefined) || result.status === 204) {
     res.writeHead(result.status).end();
     return;
   }
   const text = result.json ?? stringifyJson(result.body);
-  res
-    .writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
-    .end(text);
+  const length = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+  res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': length }).end(text);
 }
 
 function parseBody(raw: string): unknown {

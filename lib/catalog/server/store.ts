@@ -21,8 +21,8 @@ import { ServerError } from './server-error.js';
 /** A table as stored: where its current metadata is, and that metadata. */
 export interface StoredTable {
   identifier: TableIdentifier;
-  /** The metadata serialized once (compact spec JSON), reused for responses. */
-  json?: string;
+  /** The metadata file's bytes (compact spec JSON, UTF-8), reused for responses instead of re-serializing. */
+  bytes?: Uint8Array;
   metadataLocation: string;
   metadata: TableMetadata;
 }
@@ -201,10 +201,10 @@ export class CatalogStore {
       next = { ...metadata, 'metadata-log': log.slice(Math.max(0, log.length - max)) };
     }
     const location = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
-    const json = serializeTableMetadata(next, { space: 0 });
-    await this.io.write(location, new TextEncoder().encode(json));
+    const bytes = new TextEncoder().encode(serializeTableMetadata(next, { space: 0 }));
+    await this.io.write(location, bytes);
     await this.writeJson(this.tableFile(id), { 'metadata-location': location });
-    const stored = { identifier: id, metadataLocation: location, metadata: next, json };
+    const stored = { identifier: id, metadataLocation: location, metadata: next, bytes };
     this.tableCache.set(CatalogStore.key(id), stored);
     return stored;
   }

@@ -69,7 +69,8 @@ function distinctValues(data: arrow.Data, rows: number): number | undefined {
 /** Bytes per value of a fixed-width type; 0 for the types left alone (booleans, nested). */
 function valueWidth(type: arrow.DataType): number {
   if (arrow.DataType.isInt(type) || arrow.DataType.isTime(type)) return type.bitWidth / 8;
-  if (arrow.DataType.isFloat(type)) return type.precision === arrow.Precision.DOUBLE ? 8 : type.precision === arrow.Precision.SINGLE ? 4 : 2;
+  if (arrow.DataType.isFloat(type))
+    return type.precision === arrow.Precision.DOUBLE ? 8 : type.precision === arrow.Precision.SINGLE ? 4 : 2;
   if (arrow.DataType.isDate(type)) return type.unit === arrow.DateUnit.DAY ? 4 : 8;
   if (arrow.DataType.isTimestamp(type)) return 8;
   if (arrow.DataType.isDecimal(type)) return type.bitWidth / 8;
