@@ -92,6 +92,7 @@ function objectItemsAt(
   let found: { start: number; end: number; items: number[] } | undefined;
   let target = -1; // depth of the open target array, or -1
   let itemStart = -1;
+  let separated = false;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -115,7 +116,9 @@ function objectItemsAt(
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       const depth = kinds.length;
       if (target >= 0 && depth === target + 1) {
-        if (c !== OPEN_OBJECT) return undefined;
+        // Elements must be objects, each after `[` or one comma (JSON.parse never sees this text).
+        if (c !== OPEN_OBJECT || !separated) return undefined;
+        separated = false;
         itemStart = i;
       }
       const parentOnPath = depth === 0 || onPath[depth - 1] === true;
@@ -130,6 +133,7 @@ function objectItemsAt(
         if (c !== OPEN_ARRAY || found) return undefined;
         found = { start: i, end: -1, items: [] };
         target = depth;
+        separated = true;
       }
       i++;
       continue;
@@ -143,6 +147,7 @@ function objectItemsAt(
       if (found && target >= 0) {
         if (depth === target + 1 && c === CLOSE_OBJECT) found.items.push(itemStart, i + 1);
         else if (depth === target) {
+          if (separated && found.items.length > 0) return undefined; // a trailing comma
           found.end = i + 1;
           target = -1;
         }
@@ -153,6 +158,10 @@ function objectItemsAt(
     }
     if (c === COMMA) {
       expectKey = kinds[kinds.length - 1] === OPEN_OBJECT;
+      if (target >= 0 && kinds.length === target + 1) {
+        if (separated) return undefined;
+        separated = true;
+      }
     } else if (target >= 0 && kinds.length === target + 1 && c > 32) {
       return undefined; // a number, true/false/null element
     }
