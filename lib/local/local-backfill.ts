@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { formatIdentifier, type TableIdentifier } from '../catalog/catalog.js';
-import type { BackfillContext, ConvertOutcome } from '../ingest/backfill.js';
+import { type BackfillContext, type BackfillMode, backfillConvertConfig, type ConvertOutcome } from '../ingest/backfill.js';
 import type { BackfillObject } from '../ingest/backfill-plan.js';
 import type { CommitRequest } from '../ingest/commit-request.js';
 import { type IngestConfig, parseIngestConfig } from '../ingest/config.js';
@@ -30,16 +30,21 @@ export function landedObjectOf(object: BackfillObject, landingRoot: string, sour
   return { bucket, key, size: object.size, etag: object.etag, eventTime: Math.round(object.lastModifiedMs ?? Date.now()) };
 }
 
-/** Builds the backfill context for local files under `sourceRoot`. */
+/**
+ * Builds the backfill context for local files under `sourceRoot`. The mode matters to
+ * conversion: replace-partitions must convert files the table already holds, or replacing their
+ * partitions would drop their rows.
+ */
 export function localBackfillContext(
   connection: CatalogConnection,
   table: TableIdentifier,
   sourceRoot: string,
   config?: IngestConfig,
+  mode: BackfillMode = 'append',
 ): BackfillContext {
   const landingRoot = connection.home.landing;
   const root = resolve(sourceRoot);
-  const routes = singleTableConfig(table, config);
+  const routes = backfillConvertConfig(singleTableConfig(table, config), mode);
   const landingIo = new LocalFileIO();
   return {
     catalog: connection.catalog,

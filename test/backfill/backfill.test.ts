@@ -45,7 +45,7 @@ async function backfill(source: string, table: string, mode: 'append' | 'replace
   const abort = new AbortController();
   const result = await runBackfill(
     plan,
-    localBackfillContext(connection, parseIdentifier(table), source, partitionedByDay),
+    localBackfillContext(connection, parseIdentifier(table), source, partitionedByDay, mode),
     {
       mode,
       concurrency: 4,
@@ -116,6 +116,24 @@ describe('backfill (replace-partitions)', () => {
     // Running it twice gives the same table contents.
     expect(second.result.committed).toBe(0);
     expect(afterSecond).toEqual(afterFirst);
+  });
+});
+
+describe('backfill (replace-partitions over files the table already holds)', () => {
+  it('keeps the rows of unchanged files when their partitions are replaced', async () => {
+    const table = 'hist.rerun';
+    // Prepare: 8 files over two days, appended; then one file is corrected in place.
+    const source = join(dir, 'rerun');
+    await generate(source, 8, 0, 2, 'old');
+    expect((await backfill(source, table, 'append')).result.committed).toBe(8);
+    await writeFile(join(source, 'f00000.csv'), 'id,day,tag\n0,2024-01-01,fixed\n');
+    // Act: reprocess the whole directory.
+    await backfill(source, table, 'replace-partitions');
+    // Assess: every id once, the corrected row replaced, none of the unchanged rows lost.
+    expect(await tableIds(table)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const loaded = await connection.catalog.loadTable(parseIdentifier(table));
+    const { rows } = await scanTable(connection.ioFor(loaded), loaded.metadata);
+    expect(rows.find((r) => Number(r.id) === 0)?.tag).toBe('fixed');
   });
 });
 

@@ -90,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     bar?.start(plan.files, 0, payload({ files: plan.files, filesDone: 0, bytes: plan.bytes, bytesDone: 0, rows: 0, skipped: 0, rejected: 0, committed: 0, snapshots: 0 }));
     const started = Date.now();
-    const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
+    const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config, mode), {
       mode,
       concurrency,
       filesPerSnapshot,
