@@ -11,6 +11,7 @@
  * looked up in the table's snapshot summaries first: files already committed are reported as
  * such and not converted again, and the commit step deduplicates again on its own base.
  */
+import type { BadInputError } from '../formats/bad-input-error.js';
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
@@ -171,7 +172,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           kind: 'rejected',
           key: object.key,
           table: outcome.table,
-          reason: outcome.reason,
+          reason: rejectionText(outcome.reason, outcome.error),
           reportPath: outcome.reportPath,
         });
       } else if (outcome.status === 'skipped') {
@@ -228,4 +229,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       await clearDevState(home);
     },
   };
+}
+
+/** The reason with where it happened, e.g. `line 2, column amount: not a number (value "x")`. */
+function rejectionText(reason: string, error: Error): string {
+  const { line, column, value } = error as Partial<BadInputError>;
+  const where = [line === undefined ? '' : `line ${line}`, column === undefined ? '' : `column ${column}`]
+    .filter(Boolean)
+    .join(', ');
+  const shown = value === undefined ? '' : ` (value ${JSON.stringify(value)})`;
+  return `${where ? `${where}: ` : ''}${reason}${shown}`;
 }

@@ -103,7 +103,7 @@ describe('floe dev', () => {
       return out.includes('bad.csv') ? out : undefined;
     });
     expect(JSON.parse(errors.trim().split('\n')[0] as string)).toMatchObject({ key: 'shop/items/bad.csv', outcome: 'rejected', column: 'id' });
-    expect(log).toMatch(/✘ shop\/items\/bad\.csv/);
+    expect(log).toMatch(/✘ shop\/items\/bad\.csv → shop\.items: rejected: line 2, column id: .*"not-an-int"/);
     expect(log).toMatch(/✔ shop\/items\/c\.parquet → shop\.items: 2 rows, snapshot \d+/);
 
     // Backfilling the files dev already ingested adds nothing (same ingest ids).
