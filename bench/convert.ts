@@ -6,6 +6,7 @@
  *   npm run bench:convert                 # 1,000,000 rows × 8 columns (~100 MB CSV)
  *   npm run bench:convert -- --rows 200000
  *   npm run bench:convert -- --repeat 5   # best of 5 interleaved runs per converter (default 3)
+ *   npm run bench:convert -- --only csv   # some inputs only (csv, ndjson, csv.gz)
  *   npm run bench:convert -- --gb         # adds a ~1 GB CSV memory run (floe only); --gb-only runs just that
  *
  * "floe" is the default (`encoder: 'auto'`: a worker thread encodes while the main thread parses
@@ -152,11 +153,12 @@ async function main() {
   if (args.includes('--gb-only')) return gbRun();
   const inputs = await generate(count, String(count));
   if (args.includes('--generate')) return;
+  const only = argValue('--only')?.toLowerCase().split(',');
   const cases: { label: string; path: string }[] = [
     { label: 'CSV', path: inputs.csv },
     { label: 'NDJSON', path: inputs.ndjson },
     { label: 'CSV.gz', path: inputs.gz },
-  ];
+  ].filter((c) => !only || only.includes(c.label.toLowerCase()));
   const converters: { name: string; kind: 'floe' | 'duckdb'; threads: number; env?: Record<string, string> }[] = [
     { name: 'floe', kind: 'floe', threads: 1 },
     { name: 'floe worker', kind: 'floe', threads: 1, env: { FLOE_ENCODER: 'worker' } },

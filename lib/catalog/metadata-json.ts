@@ -21,46 +21,37 @@ export function metadataFromJson(value: unknown): TableMetadata {
 const SNAPSHOTS_PATH = ['metadata', 'snapshots'] as const;
 
 /**
- * Parses REST table responses (`{"metadata": {…, "snapshots": […]}}`) like `parseJson`, reusing
- * the parsed snapshot objects of the previous response whose text is unchanged. The parsed
- * snapshots are shared between responses: treat them as immutable (floe never changes a snapshot).
+ * Parses REST table responses (`{"metadata": {…, "snapshots": […]}}`) like `parseJson`. When the
+ * snapshots array of a response begins with exactly the text of the previous response's
+ * snapshots (a commit appends), those are taken from the previous result and only the new ones
+ * are parsed. The parsed snapshots are shared between responses: treat them as immutable (floe
+ * never changes a snapshot). Any other response (first load, expired snapshots, another table)
+ * is parsed whole.
  */
 export class TableResponseReader {
-  /** Snapshot JSON text → parsed value, from the latest response only (memory stays one version). */
-  private snapshots = new Map<string, unknown>();
+  /** The previous response's snapshot elements: their text (from `[` to the last `}`) and values. */
+  private previous?: { text: string; values: unknown[] };
 
   /** Parses one response body. */
   read(text: string): unknown {
-    const span = objectItemsAt(text, SNAPSHOTS_PATH);
-    if (!span || span.items.length === 0) return parseJson(text);
-    const body = parseJson<{ metadata: { snapshots: unknown[] } }>(
-      `${text.slice(0, span.start)}[]${text.slice(span.end)}`,
-    );
-    const next = new Map<string, unknown>();
-    const snapshots = new Array<unknown>(span.items.length / 2);
-    const missed: number[] = [];
-    const missedText: string[] = [];
-    for (let i = 0; i < span.items.length; i += 2) {
-      const itemText = text.slice(span.items[i], span.items[i + 1]);
-      const value = next.get(itemText) ?? this.snapshots.get(itemText);
-      if (value === undefined) {
-        missed.push(i / 2);
-        missedText.push(itemText);
-      } else {
-        next.set(itemText, value);
-        snapshots[i / 2] = value;
-      }
+    const known = this.previous;
+    this.previous = undefined;
+    const span = objectItemsAt(text, SNAPSHOTS_PATH, known?.text);
+    if (!span) return parseJson(text);
+    let body: { metadata: { snapshots: unknown[] } };
+    if (span.known) {
+      const values = known?.values ?? [];
+      body = parseJson(`${text.slice(0, span.start)}[]${text.slice(span.end)}`);
+      // New snapshots are parsed in one call.
+      const added: string[] = [];
+      for (let i = 0; i < span.items.length; i += 2) added.push(text.slice(span.items[i], span.items[i + 1]));
+      body.metadata.snapshots =
+        added.length > 0 ? [...values, ...parseJson<unknown[]>(`[${added.join(',')}]`)] : [...values];
+    } else {
+      body = parseJson(text);
     }
-    // New snapshots are parsed in one call (a cold reader parses the whole history at once).
-    if (missed.length > 0) {
-      const values = parseJson<unknown[]>(`[${missedText.join(',')}]`);
-      missed.forEach((index, k) => {
-        snapshots[index] = values[k];
-        next.set(missedText[k] as string, values[k]);
-      });
-    }
-    this.snapshots = next;
-    body.metadata.snapshots = snapshots;
+    const count = body.metadata.snapshots.length;
+    if (count > 0) this.previous = { text: text.slice(span.start, span.itemsEnd), values: body.metadata.snapshots };
     return body;
   }
 }
@@ -74,14 +65,17 @@ const COMMA = 44;
 
 /**
  * Locates the array at `path` (object keys from the root) and its elements, when every element
- * is an object: `start`/`end` of the array text and flat start/end pairs of the elements.
+ * is an object: `start`/`end` of the array text, the end of its last element, and flat
+ * start/end pairs of the elements. When the array text starts with `knownItems` (`[` and earlier
+ * elements), those are skipped (`known`) and only the elements after them are listed.
  * Undefined when the path is missing, appears twice, holds anything but objects, or the text is
  * malformed; the caller then parses the plain way, which reports malformed JSON.
  */
 function objectItemsAt(
   text: string,
   path: readonly string[],
-): { start: number; end: number; items: number[] } | undefined {
+  knownItems?: string,
+): { start: number; end: number; itemsEnd: number; known: boolean; items: number[] } | undefined {
   const n = text.length;
   // Per open container: its kind, the last key read (objects), and whether it lies on `path`.
   const kinds: number[] = [];
@@ -89,7 +83,7 @@ function objectItemsAt(
   const onPath: boolean[] = [];
   const seen = path.map(() => 0);
   let expectKey = false;
-  let found: { start: number; end: number; items: number[] } | undefined;
+  let found: { start: number; end: number; itemsEnd: number; known: boolean; items: number[] } | undefined;
   let target = -1; // depth of the open target array, or -1
   let itemStart = -1;
   let separated = false;
@@ -131,9 +125,17 @@ function objectItemsAt(
       expectKey = c === OPEN_OBJECT;
       if (here && depth === path.length) {
         if (c !== OPEN_ARRAY || found) return undefined;
-        found = { start: i, end: -1, items: [] };
+        found = { start: i, end: -1, itemsEnd: i + 1, known: false, items: [] };
         target = depth;
         separated = true;
+        // `[` + the previous elements, byte for byte: the same balanced elements, not rescanned.
+        if (knownItems && knownItems.length > 1 && text.slice(i, i + knownItems.length) === knownItems) {
+          found.known = true;
+          found.itemsEnd = i + knownItems.length;
+          separated = false;
+          i = found.itemsEnd;
+          continue;
+        }
       }
       i++;
       continue;
@@ -145,9 +147,11 @@ function objectItemsAt(
       if (open !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) return undefined;
       const depth = kinds.length;
       if (found && target >= 0) {
-        if (depth === target + 1 && c === CLOSE_OBJECT) found.items.push(itemStart, i + 1);
-        else if (depth === target) {
-          if (separated && found.items.length > 0) return undefined; // a trailing comma
+        if (depth === target + 1 && c === CLOSE_OBJECT) {
+          found.items.push(itemStart, i + 1);
+          found.itemsEnd = i + 1;
+        } else if (depth === target) {
+          if (separated && (found.known || found.items.length > 0)) return undefined; // a trailing comma
           found.end = i + 1;
           target = -1;
         }

@@ -35,6 +35,11 @@ export class BatchAssembler {
     this.lines[this.rows++] = line;
   }
 
+  /** Marks rows complete whose lines are `lines[from..to)` (a run appended column by column). */
+  endRows(lines: Int32Array, from: number, to: number): void {
+    for (let r = from; r < to; r++) this.endRow(lines[r]!);
+  }
+
   /** Drops the values appended for the current, unfinished row. */
   rollback(): void {
     for (const b of this.builders) if (b.length > this.rows) b.truncate(this.rows);
@@ -45,7 +50,11 @@ export class BatchAssembler {
     for (let c = 0; c < this.builders.length; c++) {
       const bad = this.builders[c]!.firstInvalidUtf8();
       if (bad >= 0) {
-        throw new BadInputError('invalid UTF-8', { file: this.fileName, line: this.lines[bad], column: this.target.fields[c]!.name });
+        throw new BadInputError('invalid UTF-8', {
+          file: this.fileName,
+          line: this.lines[bad],
+          column: this.target.fields[c]!.name,
+        });
       }
     }
     const length = this.rows;
@@ -72,7 +81,11 @@ export function mapColumns(
   target: Schema,
   fileColumns: readonly string[],
   fileName: string,
-  opts: { caseInsensitive?: boolean; hiveColumns?: Record<string, string>; fileIds?: readonly (number | undefined)[] } = {},
+  opts: {
+    caseInsensitive?: boolean;
+    hiveColumns?: Record<string, string>;
+    fileIds?: readonly (number | undefined)[];
+  } = {},
 ): ColumnMapping {
   const key = (s: string) => (opts.caseInsensitive ? s.toLowerCase() : s);
   const byName = new Map<string, number>();

@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import * as arrow from 'apache-arrow';
 import { parsePrimitive } from '../iceberg/schema.js';
 import type { IcebergType, NestedField } from '../iceberg/types.js';
-import { type JsonValue, JsonNumber, toJsonText } from './json-value.js';
+import { JsonNumber, type JsonValue, toJsonText } from './json-value.js';
 import {
   BIG,
   bigResult,
@@ -150,6 +150,44 @@ export abstract class ColumnBuilder {
   firstInvalidUtf8(): number {
     return -1;
   }
+
+  /**
+   * Appends field `c` of CSV records [r0, r1) (every record has the file's column count): an
+   * empty field is null when `emptyIsNull` (unless it is a quoted empty string of a string
+   * column). Returns the first record whose value does not fit, or -1; the caller then rolls the
+   * whole run back and takes the row-at-a-time path, which reports the error. The hot builders
+   * override this with the same loop so that their `appendBytes` call is monomorphic (inlined).
+   */
+  appendCsvColumn(col: CsvColumnRun): number {
+    const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
+    for (let r = r0; r < r1; r++) {
+      const f = firstField[r]! + c;
+      const s = starts[f]!;
+      const e = ends[f]!;
+      const err =
+        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
+          ? this.appendNull()
+          : this.appendBytes(buf, s, e);
+      if (err !== null) return r;
+    }
+    return -1;
+  }
+}
+
+/** One column of a run of CSV records (see `ColumnBuilder.appendCsvColumn`). */
+export interface CsvColumnRun {
+  buf: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  flags: Uint8Array;
+  firstField: Int32Array;
+  r0: number;
+  r1: number;
+  /** The field's position in each record. */
+  c: number;
+  emptyIsNull: boolean;
+  /** A quoted `""` stays an empty string (string and binary columns). */
+  keepQuotedEmpty: boolean;
 }
 
 function describeValue(value: unknown): string {
@@ -161,6 +199,21 @@ function describeValue(value: unknown): string {
 
 class BoolBuilder extends ColumnBuilder {
   private values = new Uint8Array(1024);
+  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  override appendCsvColumn(col: CsvColumnRun): number {
+    const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
+    for (let r = r0; r < r1; r++) {
+      const f = firstField[r]! + c;
+      const s = starts[f]!;
+      const e = ends[f]!;
+      const err =
+        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
+          ? this.appendNull()
+          : this.appendBytes(buf, s, e);
+      if (err !== null) return r;
+    }
+    return -1;
+  }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseBoolean(buf, start, end);
     if (v !== v) return takeFailure();
@@ -204,8 +257,26 @@ class Int32Builder extends ColumnBuilder {
   ) {
     super(type, required);
   }
+  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  override appendCsvColumn(col: CsvColumnRun): number {
+    const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
+    for (let r = r0; r < r1; r++) {
+      const f = firstField[r]! + c;
+      const s = starts[f]!;
+      const e = ends[f]!;
+      const err =
+        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
+          ? this.appendNull()
+          : this.appendBytes(buf, s, e);
+      if (err !== null) return r;
+    }
+    return -1;
+  }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
-    const v = this.kind === 'int' ? parseSafeInt(buf, start, end, -2147483648, 2147483647, 'an int') : parseDate(buf, start, end);
+    const v =
+      this.kind === 'int'
+        ? parseSafeInt(buf, start, end, -2147483648, 2147483647, 'an int')
+        : parseDate(buf, start, end);
     if (v !== v) return takeFailure();
     this.put(v);
     return null;
@@ -220,7 +291,13 @@ class Int32Builder extends ColumnBuilder {
   }
   protected override appendOther(value: unknown): string | null {
     if (value instanceof JsonNumber && this.kind === 'int') return this.appendString(value.text);
-    if (typeof value === 'number' && this.kind === 'int' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) {
+    if (
+      typeof value === 'number' &&
+      this.kind === 'int' &&
+      Number.isInteger(value) &&
+      value >= -2147483648 &&
+      value <= 2147483647
+    ) {
       this.put(value);
       return null;
     }
@@ -252,6 +329,21 @@ class Int64Builder extends ColumnBuilder {
     private readonly kind: Int64Kind,
   ) {
     super(type, required);
+  }
+  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  override appendCsvColumn(col: CsvColumnRun): number {
+    const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
+    for (let r = r0; r < r1; r++) {
+      const f = firstField[r]! + c;
+      const s = starts[f]!;
+      const e = ends[f]!;
+      const err =
+        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
+          ? this.appendNull()
+          : this.appendBytes(buf, s, e);
+      if (err !== null) return r;
+    }
+    return -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     let v: number;
@@ -312,7 +404,13 @@ class Int64Builder extends ColumnBuilder {
   protected resize(): void {}
   protected buildData(nullBitmap: Uint8Array | undefined): arrow.Data {
     const data = new BigInt64Array(this.words.slice(0, 2 * this.length).buffer);
-    return arrow.makeData({ type: this.type as arrow.Int64, length: this.length, nullCount: this.nullCount, nullBitmap, data });
+    return arrow.makeData({
+      type: this.type as arrow.Int64,
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap,
+      data,
+    });
   }
 }
 
@@ -339,6 +437,21 @@ class FloatBuilder extends ColumnBuilder {
   ) {
     super(type, required);
     this.values = single ? new Float32Array(1024) : new Float64Array(1024);
+  }
+  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  override appendCsvColumn(col: CsvColumnRun): number {
+    const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
+    for (let r = r0; r < r1; r++) {
+      const f = firstField[r]! + c;
+      const s = starts[f]!;
+      const e = ends[f]!;
+      const err =
+        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
+          ? this.appendNull()
+          : this.appendBytes(buf, s, e);
+      if (err !== null) return r;
+    }
+    return -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseDouble(buf, start, end);
@@ -457,6 +570,21 @@ class VarBinaryBuilder extends ColumnBuilder {
   ) {
     super(type, required);
   }
+  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  override appendCsvColumn(col: CsvColumnRun): number {
+    const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
+    for (let r = r0; r < r1; r++) {
+      const f = firstField[r]! + c;
+      const s = starts[f]!;
+      const e = ends[f]!;
+      const err =
+        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
+          ? this.appendNull()
+          : this.appendBytes(buf, s, e);
+      if (err !== null) return r;
+    }
+    return -1;
+  }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const at = this.offsets[this.length]!;
     const next = at + (end - start);
@@ -489,7 +617,8 @@ class VarBinaryBuilder extends ColumnBuilder {
     // Anything goes into a string column as its JSON text: numbers keep their digits,
     // nested values become JSON (the schema may have widened a column to string).
     if (value instanceof JsonNumber) return this.appendString(value.text);
-    if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return this.appendString(String(value));
+    if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint')
+      return this.appendString(String(value));
     if (value instanceof Map || Array.isArray(value)) return this.appendString(toJsonText(value as JsonValue));
     return super.appendOther(value);
   }
@@ -544,7 +673,8 @@ class FixedBinaryBuilder extends ColumnBuilder {
     return null;
   }
   private ensure(): void {
-    if ((this.length + 1) * this.width > this.bytes.length) this.bytes = grow(this.bytes, (this.length + 1) * this.width);
+    if ((this.length + 1) * this.width > this.bytes.length)
+      this.bytes = grow(this.bytes, (this.length + 1) * this.width);
   }
   override appendString(s: string): string | null {
     if (!this.uuid) return super.appendString(s);
@@ -745,7 +875,12 @@ class MapBuilder extends NestedBuilder {
     const mapType = this.type as arrow.Map_;
     const entriesType = mapType.children[0]!.type as arrow.Struct;
     const n = this.keys.length;
-    const entries = arrow.makeData({ type: entriesType, length: n, nullCount: 0, children: [this.keys.finish(), this.values.finish()] });
+    const entries = arrow.makeData({
+      type: entriesType,
+      length: n,
+      nullCount: 0,
+      children: [this.keys.finish(), this.values.finish()],
+    });
     const data = arrow.makeData({
       type: mapType,
       length: this.length,

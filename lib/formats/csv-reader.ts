@@ -22,7 +22,11 @@ export function headerNames(block: CsvBlock, record: number, fileName: string): 
     try {
       names.push(fatalUtf8.decode(block.buf.subarray(block.starts[f]!, block.ends[f]!)));
     } catch (e) {
-      throw new BadInputError('invalid UTF-8 in the header', { file: fileName, line: block.lines[record] }, { cause: e });
+      throw new BadInputError(
+        'invalid UTF-8 in the header',
+        { file: fileName, line: block.lines[record] },
+        { cause: e },
+      );
     }
   }
   return names;
@@ -42,7 +46,11 @@ export interface ReaderContext {
 }
 
 /** Streams a (decompressed) CSV or TSV file as record batches of `ctx.target`. */
-export async function* readCsv(source: AsyncIterable<Uint8Array>, ctx: ReaderContext, tsv: boolean): AsyncGenerator<arrow.RecordBatch> {
+export async function* readCsv(
+  source: AsyncIterable<Uint8Array>,
+  ctx: ReaderContext,
+  tsv: boolean,
+): AsyncGenerator<arrow.RecordBatch> {
   const { options, fileName, target, rowErrors } = ctx;
   const csv = options.csv;
   const dialect = csvDialect(csv, tsv);
@@ -62,11 +70,17 @@ export async function* readCsv(source: AsyncIterable<Uint8Array>, ctx: ReaderCon
   const batchRows = options.batchRows;
 
   const setColumns = (names: string[], line: number | undefined) => {
-    const mapping = mapColumns(target, names, fileName, { caseInsensitive: options.caseInsensitive, hiveColumns: ctx.hiveColumns });
+    const mapping = mapColumns(target, names, fileName, {
+      caseInsensitive: options.caseInsensitive,
+      hiveColumns: ctx.hiveColumns,
+    });
     void line;
     columns = names.length;
     fileToTarget = mapping.fileToTarget;
-    absent = mapping.absent.map((a) => ({ index: a.index, constant: a.constant === undefined ? undefined : encoder.encode(a.constant) }));
+    absent = mapping.absent.map((a) => ({
+      index: a.index,
+      constant: a.constant === undefined ? undefined : encoder.encode(a.constant),
+    }));
   };
 
   for await (const block of csvBlocks(source, dialect, options.limits, fileName)) {
@@ -93,7 +107,49 @@ export async function* readCsv(source: AsyncIterable<Uint8Array>, ctx: ReaderCon
         fileToTarget = new Int32Array(n).map((_, i) => (i < target.fields.length ? i : -1));
       }
     }
+    // Column at a time over runs of well-formed records (one monomorphic loop per builder);
+    // a ragged record or a value that does not fit sends its run through the row path below.
+    const columnwise = otherMarkers.length === 0 && absent.length === 0;
+    let rowPathUntil = r;
     rows: for (; r < block.records; r++) {
+      if (columnwise && r >= rowPathUntil) {
+        let r1 = Math.min(block.records, r + (batchRows - asm.rows));
+        for (let k = r; k < r1; k++) {
+          if (firstField[k + 1]! - firstField[k]! !== columns) {
+            r1 = k;
+            break;
+          }
+        }
+        if (r1 > r) {
+          let failed = false;
+          for (let c = 0; c < columns && !failed; c++) {
+            const t = fileToTarget[c]!;
+            if (t < 0) continue;
+            const run = {
+              buf,
+              starts,
+              ends,
+              flags,
+              firstField,
+              r0: r,
+              r1,
+              c,
+              emptyIsNull,
+              keepQuotedEmpty: isString[t]!,
+            };
+            failed = builders[t]!.appendCsvColumn(run) >= 0;
+          }
+          if (!failed) {
+            asm.endRows(lines, r, r1);
+            dataRows += r1 - r;
+            r = r1 - 1;
+            if (asm.rows >= batchRows) yield asm.flush();
+            continue;
+          }
+          asm.rollback();
+          rowPathUntil = r1;
+        } else rowPathUntil = r + 1;
+      }
       const f0 = firstField[r]!;
       const n = firstField[r + 1]! - f0;
       const line = lines[r]!;
@@ -139,7 +195,11 @@ export async function* readCsv(source: AsyncIterable<Uint8Array>, ctx: ReaderCon
         const err = a.constant === undefined ? b.appendNull() : b.appendBytes(a.constant, 0, a.constant.length);
         if (err !== null) {
           asm.rollback();
-          throw new BadInputError(`column "${target.fields[a.index]!.name}": ${err}`, { file: fileName, line, column: target.fields[a.index]!.name });
+          throw new BadInputError(`column "${target.fields[a.index]!.name}": ${err}`, {
+            file: fileName,
+            line,
+            column: target.fields[a.index]!.name,
+          });
         }
       }
       asm.endRow(line);

@@ -30,12 +30,18 @@ describe('TableResponseReader', () => {
       }
       previous = value;
     }
-    // A changed snapshot text is parsed again, not taken from the cache.
+    // A changed earlier snapshot (or expired ones): the response is parsed whole, then reused again.
     const changed = body(6).replace('"sequence-number":3,', '"sequence-number":33,');
     const value = reader.read(changed) as Body;
+    expect(stringifyJson(value)).toBe(stringifyJson(parseJson(changed)));
     expect(value.metadata.snapshots[2]?.['sequence-number']).toBe(33);
-    expect(value.metadata.snapshots[2]).not.toBe(previous?.metadata.snapshots[2]);
-    expect(value.metadata.snapshots[1]).toBe(previous?.metadata.snapshots[1]);
+    expect(value.metadata.snapshots[1]).not.toBe(previous?.metadata.snapshots[1]);
+    const appended = body(7).replace('"sequence-number":3,', '"sequence-number":33,');
+    const next = reader.read(appended) as Body;
+    expect(stringifyJson(next)).toBe(stringifyJson(parseJson(appended)));
+    expect(next.metadata.snapshots[2]).toBe(value.metadata.snapshots[2]);
+    expect(next.metadata.snapshots).not.toBe(value.metadata.snapshots);
+    expect(value.metadata.snapshots).toHaveLength(6);
   });
 
   it('falls back to plain parsing where the path is ambiguous or not an array of objects', () => {
@@ -58,19 +64,24 @@ describe('TableResponseReader', () => {
     }
   });
 
-  it('rejects malformed text like parseJson', () => {
+  it('rejects malformed text like parseJson, also right after the reused snapshots', () => {
     const reader = new TableResponseReader();
-    reader.read(body(2));
-    for (const text of [
-      body(2).slice(0, -1),
-      body(2).replace('}]', '}}'),
-      `${body(2)}]`,
-      body(2).replace(',"sequence', '"sequence'),
-      body(3).replace('}}, {', '}} {'),
-      body(3).replace('}}, {', '}},, {'),
-      body(3).replace('"snapshots":[', '"snapshots":[,'),
+    const third = ', {"snapshot-id":9000000000000000003';
+    const texts = [
+      body(3).replace(third, ' {"snapshot-id":9000000000000000003'),
+      body(3).replace(third, ',, {"snapshot-id":9000000000000000003'),
+      body(3).replace(third, ', 7 {"snapshot-id":9000000000000000003'),
       body(3).replace('}}],"snapshot-log"', '}},],"snapshot-log"'),
-    ]) {
+      body(2).replace('}}],"snapshot-log"', '}},],"snapshot-log"'),
+      body(2).replace('}}],"snapshot-log"', '}}}],"snapshot-log"'),
+      body(3).replace('"sequence-number":3,', '"sequence-number":3'),
+      body(2).slice(0, -1),
+      `${body(2)}]`,
+      body(2).replace('"snapshots":[', '"snapshots":[,'),
+      body(2).replace(',"sequence', '"sequence'),
+    ];
+    for (const text of texts) {
+      reader.read(body(2));
       expect(() => reader.read(text), text).toThrow(SyntaxError);
       expect(() => parseJson(text)).toThrow(SyntaxError);
     }

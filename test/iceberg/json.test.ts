@@ -20,8 +20,8 @@ describe('parseJson', () => {
     expect(value.path).toBe('snap-3051729675574597004-1.avro');
     expect(value.q).toBe('say "12345678901234567890" \\');
     expect(value['k"1234567890123456789']).toBe(1);
-    expect(value.f).toBe(12345678901234567.5);
-    expect(value.e).toBe(1234567890123456789e2);
+    expect(value.f).toBe(Number('12345678901234567.5')); // a double, as JSON.parse reads it
+    expect(value.e).toBe(Number('1234567890123456789e2'));
     expect(value.n).toEqual([12345678901234567890n, 'x']);
   });
 
