@@ -38,9 +38,25 @@ export interface ErrorReport {
   at: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * The key as it appears under the errors prefix: a rejected key may hold `..` segments or control
+ * characters (route.ts), which must not move a local report out of the errors directory or fail
+ * the S3 write, so those (only) are percent-encoded; every other key is kept as it is.
+ */
+function reportKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => (segment === '..' || segment === '.' ? segment.replaceAll('.', '%2E') : segment))
+    .join('/')
+    .replace(CONTROL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
 /** Where the report and the rejected rows of `key` go. */
 export function errorReportPaths(errorsLocation: string, key: string): { report: string; rejectedRows: string } {
-  const base = `${errorsLocation.replace(/\/?$/, '/')}${key}`;
+  const base = `${errorsLocation.replace(/\/?$/, '/')}${reportKey(key)}`;
   return { report: `${base}.error.json`, rejectedRows: `${base}.rejected.ndjson` };
 }
 

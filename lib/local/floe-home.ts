@@ -12,7 +12,7 @@
  *   dev.json     { pid, catalogUri } while `floe dev` runs
  * ```
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 export interface FloeHome {
@@ -54,7 +54,10 @@ export interface DevState {
 
 /** Records the running dev stack. */
 export async function writeDevState(home: FloeHome, state: DevState): Promise<void> {
-  await writeFile(home.devState, `${JSON.stringify(state, null, 2)}\n`);
+  // Write aside and rename: a CLI command reading it concurrently never sees half a file.
+  const aside = `${home.devState}.${process.pid}.tmp`;
+  await writeFile(aside, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(aside, home.devState);
 }
 
 /** Removes `dev.json` if it is ours (a second `floe dev` may have replaced it). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseCredentials, credentialsFor, VendedCredentials } from '../../lib/catalog/rest/credentials.js';
+import { chooseCredentials, credentialsFor, parseVendedCredentials } from '../../lib/catalog/rest/credentials.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
 const keys = (name: string, extra: Record<string, string> = {}) => ({
@@ -12,12 +12,10 @@ const keys = (name: string, extra: Record<string, string> = {}) => ({
 
 describe('vended credentials', () => {
   let env: TestCatalog;
-  let credentialCalls = 0;
 
   beforeAll(async () => {
     env = await startTestCatalog({
       vend: (location) => {
-        credentialCalls += 1;
         return [
           { prefix: location.slice(0, location.lastIndexOf('/')), config: keys('NAMESPACE') },
           {
@@ -61,30 +59,33 @@ describe('vended credentials', () => {
       'AKIANAMESPACE',
     );
     expect(credentialsFor(loaded, 's3://elsewhere/x')).toBeUndefined();
+    // The credentials endpoint answers the same sets.
+    const fresh = await env.catalog.loadCredentials({ namespace: ['db'], name: 't' });
+    expect(fresh.map((c) => c.accessKeyId).sort()).toEqual(['AKIADAY', 'AKIANAMESPACE', 'AKIATABLE']);
     // Without the delegation header, nothing is vended.
     expect(
       (await env.client({ vendedCredentials: false }).loadTable({ namespace: ['db'], name: 't' })).credentials,
     ).toBeUndefined();
   });
 
-  it('refreshes through the credentials endpoint before expiry', async () => {
-    const id = { namespace: ['db'], name: 't' };
-    const loaded = await env.catalog.loadTable(id);
-    const location = loaded.metadata.location;
-    let clock = Date.now();
-    const vended = new VendedCredentials(env.catalog, id, loaded.credentials, {
-      refreshAheadMs: 10_000,
-      now: () => clock,
-    });
-    const before = credentialCalls;
-    expect((await vended.forPath(`${location}/m.avro`))?.accessKeyId).toBe('AKIATABLE');
-    expect(credentialCalls).toBe(before);
-    clock += 55_000; // inside the refresh window of the 60 s credentials
-    await Promise.all([vended.forPath(`${location}/m.avro`), vended.forPath(`${location}/n.avro`)]);
-    expect(credentialCalls).toBe(before + 1);
-  });
-
   it('falls back to the table config when no storage-credentials are sent', () => {
+    const config = keys('CONFIG', { 's3.session-token-expires-at-ms': '1700000000000' });
+    expect(parseVendedCredentials(undefined, config, 's3://b/t')).toEqual([
+      {
+        prefix: 's3://b/t',
+        accessKeyId: 'AKIACONFIG',
+        secretAccessKey: 'secret-CONFIG-0000',
+        sessionToken: 'session-CONFIG-0000',
+        region: 'eu-central-1',
+        expiresAtMs: 1_700_000_000_000,
+      },
+    ]);
+    // storage-credentials come first; the config still covers the rest of the table location.
+    const both = parseVendedCredentials([{ prefix: 's3://b/t/data', config: keys('DATA') }], config, 's3://b/t');
+    expect(chooseCredentials(both, 's3://b/t/data/f.parquet')?.accessKeyId).toBe('AKIADATA');
+    expect(chooseCredentials(both, 's3://b/t/metadata/m.json')?.accessKeyId).toBe('AKIACONFIG');
+    // A config without keys vends nothing: ambient credentials apply.
+    expect(parseVendedCredentials(undefined, { 'client.region': 'x' }, 's3://b/t')).toBeUndefined();
     expect(chooseCredentials(undefined, 's3://b/x')).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import {
   NoSuchTableError,
 } from '../../lib/catalog/errors.js';
 import { allPages, type RestCatalog } from '../../lib/catalog/rest/client.js';
+import { uuidv7 } from '../../lib/catalog/rest/http.js';
 import { readTableMetadata } from '../../lib/iceberg/metadata.js';
 import type { Schema } from '../../lib/iceberg/types.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
@@ -218,6 +219,81 @@ describe('RestCatalog config', () => {
       expect(seen[1]?.headers['idempotency-key']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
       expect(seen[2]?.url).toBe(`${env.server.url}/v1/wh/namespaces/p%20q%1Fr%2Fs`);
       expect(seen[2]?.headers['idempotency-key']).toBeUndefined();
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('Idempotency-Key on the embedded server', () => {
+  it('replays a finalized response for a repeated key without running the operation again', async () => {
+    const env = await startTestCatalog({ idempotencyKeyLifetime: 'PT30M' });
+    try {
+      await env.catalog.createNamespace(['db']);
+      const created = await env.catalog.createTable(['db'], {
+        name: 't',
+        schema: { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'a', required: false, type: 'int' }] },
+      });
+      const post = (path: string, key: string, body: unknown) =>
+        fetch(`${env.server.url}/v1/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(body),
+        });
+      // A commit retried with the same key (its response was lost): applied once, same answer.
+      const commit = {
+        requirements: [{ type: 'assert-table-uuid', uuid: created.metadata['table-uuid'] }],
+        updates: [{ action: 'set-properties', updates: { n: '1' } }],
+      };
+      const key = uuidv7();
+      const applied = env.server.faults.commitsApplied;
+      const first = await post('namespaces/db/tables/t', key, commit);
+      const again = await post('namespaces/db/tables/t', key, commit);
+      expect([first.status, again.status]).toEqual([200, 200]);
+      const [a, b] = [(await first.json()) as Record<string, unknown>, (await again.json()) as Record<string, unknown>];
+      expect(b['metadata-location']).toBe(a['metadata-location']);
+      expect(env.server.faults.commitsApplied).toBe(applied + 1);
+      expect((await env.catalog.loadTable({ namespace: ['db'], name: 't' })).metadata['metadata-log']).toHaveLength(1);
+      // A new key is a new operation.
+      expect((await post('namespaces/db/tables/t', uuidv7(), commit)).status).toBe(200);
+      expect(env.server.faults.commitsApplied).toBe(applied + 2);
+
+      // A create replayed with its key answers 200 again, not 409; a terminal 409 is replayed too.
+      const nsKey = uuidv7();
+      expect((await post('namespaces', nsKey, { namespace: ['other'] })).status).toBe(200);
+      expect((await post('namespaces', nsKey, { namespace: ['other'] })).status).toBe(200);
+      const conflictKey = uuidv7();
+      expect((await post('namespaces', conflictKey, { namespace: ['other'] })).status).toBe(409);
+      await env.catalog.dropNamespace(['other']);
+      // Run again, this create would now succeed: the 409 comes from the replay.
+      const replayed = await post('namespaces', conflictKey, { namespace: ['other'] });
+      expect(replayed.status).toBe(409);
+      expect(((await replayed.json()) as { error: { type: string } }).error.type).toBe('AlreadyExistsException');
+
+      // 5xx is not finalized: the retry with the same key runs the commit.
+      env.server.faults.failNextCommits(1, 503);
+      const retryKey = uuidv7();
+      expect((await post('namespaces/db/tables/t', retryKey, commit)).status).toBe(503);
+      expect((await post('namespaces/db/tables/t', retryKey, commit)).status).toBe(200);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('is not honoured (nor advertised) when no lifetime is configured', async () => {
+    const env = await startTestCatalog();
+    const seen: string[] = [];
+    try {
+      const catalog = env.client({
+        fetch: async (input, init) => {
+          const key = new Headers(init?.headers).get('idempotency-key');
+          if (key) seen.push(key);
+          return fetch(input, init);
+        },
+      });
+      await catalog.createNamespace(['db']);
+      expect(seen).toEqual([]);
+      expect((await catalog.resolvedConfig()).idempotencyKeyLifetime).toBeUndefined();
     } finally {
       await env.close();
     }

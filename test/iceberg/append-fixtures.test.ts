@@ -11,7 +11,6 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toArrowSchema } from '../../lib/iceberg/arrow-schema.js';
 import { readManifest, readManifestListFile } from '../../lib/iceberg/avro/index.js';
-import { avroName } from '../../lib/iceberg/avro/schemas.js';
 import { DataFileWriter } from '../../lib/iceberg/parquet/data-file-writer.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
@@ -25,16 +24,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'floe-append-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /**
- * One Arrow batch of `rows` with the table schema's field ids. Column names are made Avro-compatible
- * (`Breed Name` → `Breed_x20Name`) as Iceberg Java's Parquet writer does (TypeToMessageType);
- * icebird finds columns by that name.
+ * One Arrow batch of `rows` with the table schema's real column names (`Breed Name`): the writer
+ * stores them as Iceberg Java does (`Breed_x20Name`), which is the name icebird looks up.
  */
 function batchOf(schema: Schema, rows: Record<string, unknown>[]): arrow.RecordBatch {
-  const named = toArrowSchema(schema);
-  const arrowSchema = new arrow.Schema(
-    named.fields.map((f) => new arrow.Field(avroName(f.name), f.type, f.nullable, f.metadata)),
-  );
-  const children = named.fields.map(
+  const arrowSchema = toArrowSchema(schema);
+  const children = arrowSchema.fields.map(
     (f) =>
       arrow.vectorFromArray(
         rows.map((r) => r[f.name] ?? null),

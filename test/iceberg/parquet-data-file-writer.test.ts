@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToUuid, deserializeValue } from '../../lib/iceberg/bounds.js';
 import { DataFileWriter, type DataFileWriterOptions } from '../../lib/iceberg/parquet/data-file-writer.js';
@@ -394,12 +395,21 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
     const list = `[${files.map((f) => sqlString(f.file_path)).join(', ')}]`;
     const [agg] = await db.query(`SELECT count(*) AS n, count(DISTINCT id) AS ids FROM read_parquet(${list})`);
     expect(agg).toEqual({ n: 3000n, ids: 3000n });
+    let groups = 0;
     for (const f of files) {
       const [one] = await db.queryJson(
         `SELECT count(*) AS n, min(s) AS lo_s, max(s) AS hi_s, min(d38)::VARCHAR AS lo_d, max(l)::VARCHAR AS hi_l FROM read_parquet(${sqlString(f.file_path)})`,
       );
       expect(Number(one?.n)).toBe(f.record_count);
-      expect((f.split_offsets ?? []).length).toBeGreaterThanOrEqual(1);
+      // One split offset per row group: where its first page starts (footer read by hyparquet).
+      const bytes = readFileSync(f.file_path);
+      const footer = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      const starts = footer.row_groups.map((g) => {
+        const first = g.columns[0]?.meta_data;
+        return Number(first?.dictionary_page_offset ?? first?.data_page_offset);
+      });
+      expect(f.split_offsets).toEqual(starts);
+      groups += starts.length;
       // Bounds of each file (built from row-group slices of the batches) match that file's data.
       expect(deserializeValue('string', f.lower_bounds?.get(14) as Uint8Array)).toBe(one?.lo_s);
       expect(deserializeValue('string', f.upper_bounds?.get(14) as Uint8Array)).toBe(one?.hi_s);
@@ -408,6 +418,19 @@ describe('DataFileWriter: Parquet data files read back by DuckDB', () => {
       );
       expect(String(deserializeValue('long', f.upper_bounds?.get(4) as Uint8Array))).toBe(one?.hi_l);
     }
+    // write.parquet.row-group-size-bytes (20 kB) cuts each ~40 kB file into more than one row group.
+    expect(groups).toBeGreaterThan(files.length);
+  });
+
+  it('truncates string bounds to 16 characters by default (write.metadata.metrics.default)', async () => {
+    const schema: Schema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: [{ id: 1, name: 's', required: false, type: 'string' }],
+    };
+    const [file] = await writeAll(schema, [[{ s: 'abcdefghijklmnopqrstuvwxyz' }, { s: 'abcdefghijklmnopzzzzzz' }]]);
+    expect(new TextDecoder().decode(file?.lower_bounds?.get(1))).toBe('abcdefghijklmnop');
+    expect(new TextDecoder().decode(file?.upper_bounds?.get(1))).toBe('abcdefghijklmnoq');
   });
 
   it('fans rows out to one file per partition (identity and day)', async () => {

@@ -279,3 +279,48 @@ describe('FloeStack template (default configuration)', () => {
       expect(dashboard).toContain(`\\"title\\":\\"${title}\\"`);
   });
 });
+
+describe('PAT secret: created empty, or imported by ARN or name', () => {
+  const secretGrants = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) =>
+      (p.Properties.PolicyDocument.Statement as any[]).filter((s) =>
+        [s.Action].flat().includes('secretsmanager:GetSecretValue'),
+      ),
+    );
+
+  it('creates a secret with no value in the template when none is imported', () => {
+    const { template } = synthFloeStack();
+    const secrets = Object.entries(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(1);
+    const [id, secret] = secrets[0]!;
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.Properties.GenerateSecretString).toBeDefined(); // random placeholder, replaced by the PAT
+    for (const grant of secretGrants(template)) expect(grant.Resource).toEqual({ Ref: id });
+  });
+
+  it.each([
+    ['a complete ARN', { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:floe/pat-AbC123' }],
+    ['a partial ARN', { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:floe/pat' }],
+    ['a name', { secretName: 'floe/pat' }],
+  ] as const)('imports an existing secret by %s: no new secret, handlers and grants point at it', (_how, input) => {
+    const { template } = synthFloeStack(input);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const grants = secretGrants(template);
+    expect(grants.length).toBeGreaterThanOrEqual(4); // convert, commit, backfill plan/convert/commit
+    const expected =
+      'secretArn' in input
+        ? input.secretArn.endsWith('-AbC123')
+          ? input.secretArn
+          : `${input.secretArn}-??????` // a partial ARN matches any suffix Secrets Manager added
+        : 'floe/pat';
+    for (const grant of grants) expect(JSON.stringify(grant.Resource)).toContain(expected);
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([fid]) => !fid.startsWith('BucketNotificationsHandler'),
+    );
+    for (const [, fn] of functions) {
+      expect(JSON.stringify(fn.Properties.Environment.Variables.FLOE_SECRET_ID)).toContain(
+        'secretArn' in input ? input.secretArn : 'floe/pat',
+      );
+    }
+  });
+});

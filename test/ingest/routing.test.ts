@@ -32,6 +32,46 @@ routes:
     expect(clicks?.settings.autoCreate).toBeUndefined();
   });
 
+  it('carries every per-route setting from JSON text, each overriding the defaults', () => {
+    const config = parseIngestConfigText(
+      JSON.stringify({
+        defaults: { on_error: 'abort', schema_policy: 'evolve', archive: false },
+        routes: [
+          {
+            prefix: 'eu/',
+            table: 'sales.eu',
+            format: { csv: { delimiter: ';' }, caseInsensitive: true },
+            on_error: 'continue',
+            schema_policy: 'ignore-extra',
+            auto_create: {
+              partition_spec: [{ column: 'id', transform: 'bucket[16]', name: 'id_b' }],
+              properties: { 'write.parquet.compression-codec': 'zstd' },
+              format_version: 3,
+            },
+            target_file_size: '256MiB',
+            dedup_window: '12h',
+            archive: true,
+          },
+        ],
+      }),
+    );
+    expect(config.defaults).toMatchObject({ onError: 'abort', schemaPolicy: 'evolve', archive: false });
+    expect(config.routes[0]?.settings).toMatchObject({
+      format: { csv: { delimiter: ';' }, caseInsensitive: true },
+      onError: 'continue',
+      schemaPolicy: 'ignore-extra',
+      autoCreate: {
+        partitionSpec: [{ column: 'id', transform: 'bucket[16]', name: 'id_b' }],
+        properties: { 'write.parquet.compression-codec': 'zstd' },
+        formatVersion: 3,
+      },
+      targetFileSizeBytes: 256 * 1024 * 1024,
+      dedupWindowMs: 12 * 3_600_000,
+      archive: true,
+    });
+    expect(() => parseIngestConfigText('routes: [ {', 'floe.config.yaml')).toThrow(/floe\.config\.yaml/);
+  });
+
   it('names the bad field', () => {
     const bad = () =>
       parseIngestConfig({

@@ -2,10 +2,11 @@
  * Vended storage credentials (rest-catalog-open-api.yaml: `LoadTableResult.storage-credentials`,
  * `LoadCredentialsResponse`). `storage-credentials` is read first and the longest matching
  * prefix wins; the table `config` is the fallback. Polaris' tokens expire after about an hour
- * (apache/polaris#464), so `VendedCredentials` refreshes them through the credentials endpoint
- * before `s3.session-token-expires-at-ms`. With nothing vended, ambient credentials apply.
+ * (apache/polaris#464): `S3FileIO` (lib/storage/resolve.ts `fileIOForTable`) refreshes them through
+ * the credentials endpoint (`RestCatalog.loadCredentials`) before `s3.session-token-expires-at-ms`.
+ * With nothing vended, ambient credentials apply.
  */
-import type { Catalog, LoadedTable, StorageCredentials, TableIdentifier } from '../catalog.js';
+import type { LoadedTable, StorageCredentials } from '../catalog.js';
 import { registerSecret } from '../errors.js';
 
 /** One `StorageCredential` of the REST spec. */
@@ -65,38 +66,4 @@ export function chooseCredentials(
 /** The vended credentials of a loaded table that apply to `path` (undefined: use ambient). */
 export function credentialsFor(loaded: LoadedTable, path: string): StorageCredentials | undefined {
   return chooseCredentials(loaded.credentials, path);
-}
-
-/** Keeps a table's vended credentials fresh: refreshes through the credentials endpoint before expiry. */
-export class VendedCredentials {
-  private credentials: StorageCredentials[] | undefined;
-  private inflight?: Promise<void>;
-
-  constructor(
-    private readonly catalog: Pick<Catalog, 'loadCredentials'>,
-    private readonly id: TableIdentifier,
-    initial: StorageCredentials[] | undefined,
-    private readonly options: { refreshAheadMs?: number; now?: () => number } = {},
-  ) {
-    this.credentials = initial;
-  }
-
-  /** Credentials for `path`, refreshed first when they expire within the refresh window (default 5 min). */
-  async forPath(path: string): Promise<StorageCredentials | undefined> {
-    const current = chooseCredentials(this.credentials, path);
-    const now = (this.options.now ?? Date.now)();
-    if (current?.expiresAtMs !== undefined && current.expiresAtMs - (this.options.refreshAheadMs ?? 300_000) <= now) {
-      this.inflight ??= this.catalog
-        .loadCredentials(this.id)
-        .then((fresh) => {
-          if (fresh.length > 0) this.credentials = fresh;
-        })
-        .finally(() => {
-          this.inflight = undefined;
-        });
-      await this.inflight;
-      return chooseCredentials(this.credentials, path);
-    }
-    return current;
-  }
 }

@@ -109,8 +109,18 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
       const seen = idempotent.get(key);
       if (seen && seen.expiresAt > now) return send(res, seen);
     }
-    const body = raw.length > 0 ? parseBody(raw) : undefined;
-    const result = await dispatch(ctx, { method, segments: rest, query: url.searchParams, body, headers: req.headers });
+    let result: Awaited<ReturnType<typeof dispatch>>;
+    try {
+      const body = raw.length > 0 ? parseBody(raw) : undefined;
+      result = await dispatch(ctx, { method, segments: rest, query: url.searchParams, body, headers: req.headers });
+    } catch (error) {
+      // Deterministic 4xx answers (409 AlreadyExists, 400, 404) are final and replayed; 5xx are
+      // not, so a retry runs again (spec: components/parameters/idempotency-key).
+      if (key && error instanceof ServerError && error.status >= 400 && error.status < 500) {
+        idempotent.set(key, { expiresAt: now + idempotencyMs, status: error.status, body: error.toJson() });
+      }
+      throw error;
+    }
     if ('drop' in result) {
       req.socket.destroy();
       return;

@@ -161,7 +161,8 @@ Connect an engine:
   PyIceberg  load_catalog("floe", type="rest", uri="${uri}")
   Spark      --conf spark.sql.catalog.floe=org.apache.iceberg.spark.SparkCatalog \\
              --conf spark.sql.catalog.floe.type=rest --conf spark.sql.catalog.floe.uri=${uri}
-  DuckDB     ATTACH '' AS floe (TYPE iceberg, ENDPOINT '${uri}', AUTHORIZATION_TYPE 'none');
+  DuckDB     INSTALL iceberg; LOAD iceberg;   -- DuckDB 1.4+
+             ATTACH 'warehouse' AS floe (TYPE iceberg, ENDPOINT '${uri}', AUTHORIZATION_TYPE 'none');
   floe       npx floe tables | npx floe scan <ns.table> | npx floe history <ns.table> | npx floe errors
 
 Watching for files. Ctrl-C to stop.`);

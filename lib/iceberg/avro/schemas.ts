@@ -4,6 +4,7 @@
  * Lists, Manifests; Avro type mapping in Appendix A). Record names follow Java (`r2`, `r102`,
  * `r508`, `k117_v118`) so files look like every other engine's.
  */
+import { avroName } from '../avro-name.js';
 import { transformResultType } from '../partition.js';
 import { parsePrimitive } from '../schema.js';
 import type { IcebergType, PartitionSpec, PrimitiveType, Schema } from '../types.js';
@@ -200,19 +201,6 @@ export function partitionRecordSchema(spec: PartitionSpec, schema: Schema): Avro
       'field-id': pf['field-id'],
     })),
   };
-}
-
-/** Avro names allow `[A-Za-z_][A-Za-z0-9_]*`; Java escapes other characters as `_x<HEX>`. */
-export function avroName(name: string): string {
-  let out = '';
-  for (let i = 0; i < name.length; i++) {
-    const ch = name.charAt(i);
-    const ok = /[A-Za-z_]/.test(ch) || (i > 0 && /[0-9]/.test(ch));
-    if (ok) out += ch;
-    else if (i === 0 && /[0-9]/.test(ch)) out += `_${ch}`;
-    else out += `_x${ch.charCodeAt(0).toString(16).toUpperCase()}`;
-  }
-  return out;
 }
 
 /** `manifest_entry` for a format version and partition type (spec: Manifests). */

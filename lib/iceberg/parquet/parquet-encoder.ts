@@ -16,7 +16,9 @@ import {
   writeParquet,
 } from 'parquet-wasm';
 import { arrowByteSize } from './arrow-size.js';
+import { avroName } from '../avro-name.js';
 import { footerLength } from './footer.js';
+import { withParquetNames } from './parquet-names.js';
 import type { ParquetCodec, ParquetWriteOptions } from './write-properties.js';
 
 /** Encodes one Parquet file from a stream of record batches. */
@@ -61,14 +63,17 @@ export function writerProperties(settings: EncoderSettings): WriterProperties {
     .setDataPageSizeLimit(options.pageSizeBytes)
     .setDictionaryPageSizeLimit(options.dictSizeBytes);
   for (const [column, enabled] of Object.entries(settings.columnDictionary ?? {})) {
-    builder = builder.setColumnDictionaryEnabled(column, enabled);
+    builder = builder.setColumnDictionaryEnabled(avroName(column), enabled);
   }
   return builder.build();
 }
 
-/** Serializes a batch to an Arrow IPC stream (what parquet-wasm and the worker take). */
+/**
+ * Serializes a batch to an Arrow IPC stream (what parquet-wasm and the worker take), with the
+ * column names Iceberg Java writes (`withParquetNames`).
+ */
 export function batchToIpc(batch: arrow.RecordBatch): Uint8Array {
-  return arrow.tableToIPC(new arrow.Table([batch]), 'stream');
+  return arrow.tableToIPC(new arrow.Table([withParquetNames(batch)]), 'stream');
 }
 
 /** Rows of the first batch encoded to estimate the compression ratio. */
