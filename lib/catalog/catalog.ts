@@ -3,13 +3,7 @@
  * HTTP (Dremio, Polaris, floe's embedded server); the embedded server is itself backed by a
  * directory or bucket.
  */
-import type {
-  PartitionSpec,
-  Schema,
-  SortOrder,
-  TableChange,
-  TableMetadata,
-} from '../iceberg/types.js';
+import type { PartitionSpec, Schema, SortOrder, TableChange, TableMetadata } from '../iceberg/types.js';
 
 /** A table identifier: one or more namespace levels plus a table name. */
 export interface TableIdentifier {

@@ -99,6 +99,12 @@ export abstract class ColumnBuilder {
     return String(this.type).toLowerCase();
   }
 
+  /** Makes room for `n` more rows of validity bytes and returns them (run loops write directly). */
+  protected reserveValid(n: number): Uint8Array {
+    if (this.length + n > this.valid.length) this.valid = grow(this.valid, this.length + n);
+    return this.valid;
+  }
+
   protected markValid(): void {
     if (this.length >= this.valid.length) this.valid = grow(this.valid, this.length + 1);
     this.valid[this.length++] = 1;
@@ -199,20 +205,34 @@ function describeValue(value: unknown): string {
 
 class BoolBuilder extends ColumnBuilder {
   private values = new Uint8Array(1024);
-  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  // Run loop: capacity reserved once, values written straight into the typed arrays (no
+  // per-value grow checks or calls); a value that does not fit ends the run (see the base class).
   override appendCsvColumn(col: CsvColumnRun): number {
     const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
-    for (let r = r0; r < r1; r++) {
+    if (this.length + (r1 - r0) > this.values.length) this.values = grow(this.values, this.length + (r1 - r0));
+    const values = this.values;
+    const valid = this.reserveValid(r1 - r0);
+    let len = this.length;
+    let r = r0;
+    for (; r < r1; r++) {
       const f = firstField[r]! + c;
       const s = starts[f]!;
       const e = ends[f]!;
-      const err =
-        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
-          ? this.appendNull()
-          : this.appendBytes(buf, s, e);
-      if (err !== null) return r;
+      if (s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)) {
+        if (this.required) break;
+        values[len] = 0;
+        valid[len++] = 0;
+        this.nullCount++;
+        continue;
+      }
+      const v = parseBoolean(buf, s, e);
+      if (v !== v) break;
+      values[len] = v;
+      valid[len++] = 1;
     }
-    return -1;
+    this.length = len;
+    parseFailure.reason = '';
+    return r < r1 ? r : -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseBoolean(buf, start, end);
@@ -257,20 +277,35 @@ class Int32Builder extends ColumnBuilder {
   ) {
     super(type, required);
   }
-  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  // Run loop: capacity reserved once, values written straight into the typed arrays (no
+  // per-value grow checks or calls); a value that does not fit ends the run (see the base class).
   override appendCsvColumn(col: CsvColumnRun): number {
     const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
-    for (let r = r0; r < r1; r++) {
+    if (this.length + (r1 - r0) > this.values.length) this.values = grow(this.values, this.length + (r1 - r0));
+    const values = this.values;
+    const isInt = this.kind === 'int';
+    const valid = this.reserveValid(r1 - r0);
+    let len = this.length;
+    let r = r0;
+    for (; r < r1; r++) {
       const f = firstField[r]! + c;
       const s = starts[f]!;
       const e = ends[f]!;
-      const err =
-        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
-          ? this.appendNull()
-          : this.appendBytes(buf, s, e);
-      if (err !== null) return r;
+      if (s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)) {
+        if (this.required) break;
+        values[len] = 0;
+        valid[len++] = 0;
+        this.nullCount++;
+        continue;
+      }
+      const v = isInt ? parseSafeInt(buf, s, e, -2147483648, 2147483647, 'an int') : parseDate(buf, s, e);
+      if (v !== v) break;
+      values[len] = v;
+      valid[len++] = 1;
     }
-    return -1;
+    this.length = len;
+    parseFailure.reason = '';
+    return r < r1 ? r : -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v =
@@ -330,20 +365,45 @@ class Int64Builder extends ColumnBuilder {
   ) {
     super(type, required);
   }
-  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  // Run loop: capacity reserved once, values written straight into the typed arrays (no
+  // per-value grow checks or calls); a value that does not fit ends the run (see the base class).
   override appendCsvColumn(col: CsvColumnRun): number {
     const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
-    for (let r = r0; r < r1; r++) {
+    if (this.kind === 'time') return super.appendCsvColumn(col);
+    if (2 * (this.length + (r1 - r0)) > this.words.length) this.words = grow(this.words, 2 * (this.length + (r1 - r0)));
+    const words = this.words;
+    const isLong = this.kind === 'long';
+    const units = this.kind.endsWith('_ns') ? 1_000_000_000 : 1_000_000;
+    const valid = this.reserveValid(r1 - r0);
+    let len = this.length;
+    let r = r0;
+    for (; r < r1; r++) {
       const f = firstField[r]! + c;
       const s = starts[f]!;
       const e = ends[f]!;
-      const err =
-        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
-          ? this.appendNull()
-          : this.appendBytes(buf, s, e);
-      if (err !== null) return r;
+      if (s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)) {
+        if (this.required) break;
+        words[2 * len] = 0;
+        words[2 * len + 1] = 0;
+        valid[len++] = 0;
+        this.nullCount++;
+        continue;
+      }
+      const v = isLong ? parseLong(buf, s, e) : parseTimestamp(buf, s, e, units);
+      if (v !== v) break;
+      if (v === BIG) {
+        big64[0] = bigResult.value;
+        words[2 * len] = big64Words[0]!;
+        words[2 * len + 1] = big64Words[1]!;
+      } else {
+        words[2 * len] = v >>> 0;
+        words[2 * len + 1] = Math.floor(v / TWO32) | 0;
+      }
+      valid[len++] = 1;
     }
-    return -1;
+    this.length = len;
+    parseFailure.reason = '';
+    return r < r1 ? r : -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     let v: number;
@@ -438,20 +498,36 @@ class FloatBuilder extends ColumnBuilder {
     super(type, required);
     this.values = single ? new Float32Array(1024) : new Float64Array(1024);
   }
-  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  // Run loop: capacity reserved once, values written straight into the typed arrays (no
+  // per-value grow checks or calls); a value that does not fit ends the run (see the base class).
   override appendCsvColumn(col: CsvColumnRun): number {
     const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
-    for (let r = r0; r < r1; r++) {
+    if (this.length + (r1 - r0) > this.values.length) this.values = grow(this.values, this.length + (r1 - r0));
+    const values = this.values;
+    const single = this.single;
+    const valid = this.reserveValid(r1 - r0);
+    let len = this.length;
+    let r = r0;
+    for (; r < r1; r++) {
       const f = firstField[r]! + c;
       const s = starts[f]!;
       const e = ends[f]!;
-      const err =
-        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
-          ? this.appendNull()
-          : this.appendBytes(buf, s, e);
-      if (err !== null) return r;
+      if (s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)) {
+        if (this.required) break;
+        values[len] = 0;
+        valid[len++] = 0;
+        this.nullCount++;
+        continue;
+      }
+      const v = parseDouble(buf, s, e);
+      if (v !== v && parseFailure.reason !== '') break;
+      if (single && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) break;
+      values[len] = v;
+      valid[len++] = 1;
     }
-    return -1;
+    this.length = len;
+    parseFailure.reason = '';
+    return r < r1 ? r : -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseDouble(buf, start, end);
@@ -570,20 +646,38 @@ class VarBinaryBuilder extends ColumnBuilder {
   ) {
     super(type, required);
   }
-  // Same loop as the base class: a copy per hot class keeps the appendBytes call monomorphic.
+  // Run loop: capacity reserved once, values written straight into the typed arrays (no
+  // per-value grow checks or calls); a value that does not fit ends the run (see the base class).
   override appendCsvColumn(col: CsvColumnRun): number {
     const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
-    for (let r = r0; r < r1; r++) {
+    if (this.length + (r1 - r0) + 1 > this.offsets.length) this.offsets = grow(this.offsets, this.length + (r1 - r0) + 1);
+    const offsets = this.offsets;
+    let bytes = this.bytes;
+    let at = offsets[this.length]!;
+    const valid = this.reserveValid(r1 - r0);
+    let len = this.length;
+    let r = r0;
+    for (; r < r1; r++) {
       const f = firstField[r]! + c;
       const s = starts[f]!;
       const e = ends[f]!;
-      const err =
-        s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)
-          ? this.appendNull()
-          : this.appendBytes(buf, s, e);
-      if (err !== null) return r;
+      if (s === e && emptyIsNull && !(keepQuotedEmpty && flags[f] !== 0)) {
+        if (this.required) break;
+        offsets[len + 1] = at;
+        valid[len++] = 0;
+        this.nullCount++;
+        continue;
+      }
+      const next = at + (e - s);
+      if (next > bytes.length) bytes = this.bytes = grow(bytes, next);
+      if (e - s < 16) for (let i = s, j = at; i < e; i++, j++) bytes[j] = buf[i]!;
+      else bytes.set(buf.subarray(s, e), at);
+      at = next;
+      offsets[len + 1] = at;
+      valid[len++] = 1;
     }
-    return -1;
+    this.length = len;
+    return r < r1 ? r : -1;
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const at = this.offsets[this.length]!;

@@ -83,11 +83,21 @@ export async function* csvBlocks(
   let pendingBytes = 0;
   let carry: Uint8Array = new Uint8Array(0);
   let first = true;
+  // Two block buffers, reused: a block is fully consumed before the next is drained, and the
+  // carry (in one buffer) is copied into the other. Fewer fresh ArrayBuffers = less GC.
+  const pool: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+  let carryPool = -1;
   const drain = (final: boolean): CsvBlock | undefined => {
     let buf: Uint8Array;
-    if (carry.length === 0 && pending.length === 1) buf = pending[0]!;
-    else {
-      buf = new Uint8Array(carry.length + pendingBytes);
+    if (carry.length === 0 && pending.length === 1) {
+      buf = pending[0]!;
+      carryPool = -1;
+    } else {
+      const k = carryPool === 0 ? 1 : 0;
+      const need = carry.length + pendingBytes;
+      if (pool[k]!.length < need) pool[k] = new Uint8Array(Math.max(need, blockBytes + (blockBytes >> 1)));
+      buf = pool[k]!.subarray(0, need);
+      carryPool = k;
       buf.set(carry, 0);
       let at = carry.length;
       for (const p of pending) {

@@ -137,7 +137,24 @@ async function dryRun(
   config: IngestConfig,
   catalog: Catalog,
 ): Promise<ConvertOutcome | DryRunOutcome> {
-  const routed = routeObjectOrError(object.key, object.size, config);
+  let routed: ReturnType<typeof routeObject>;
+  try {
+    routed = routeObject(object.key, object.size, config, { reservedPrefixes: ['_floe/'] });
+  } catch (error) {
+    // A key that can never be routed is this file's error, not the run's.
+    if (!(error instanceof RouteError)) throw error;
+    return {
+      status: 'dry-run',
+      key: object.key,
+      table: '',
+      schema: { type: 'struct', 'schema-id': 0, fields: [] },
+      tableExists: false,
+      evolves: false,
+      rows: 0,
+      rejectedRows: 0,
+      error: { reason: error.reason },
+    };
+  }
   if (routed.kind === 'skip') return { status: 'skipped', key: object.key, reason: routed.reason };
   const table = formatIdentifier(routed.table);
   const open = () => new LocalFileIO().readStream(path);
@@ -188,15 +205,6 @@ async function dryRun(
     outcome.error = { reason: error.reason, line: error.line, column: error.column, value: error.value };
   }
   return outcome;
-}
-
-function routeObjectOrError(key: string, size: number | undefined, config: IngestConfig) {
-  try {
-    return routeObject(key, size, config, { reservedPrefixes: ['_floe/'] });
-  } catch (error) {
-    if (error instanceof RouteError) throw new BadInputError(error.reason, { file: key }, { cause: error });
-    throw error;
-  }
 }
 
 /** SHA-256 of the file: a local file has no ETag, and its content is what makes it "the same file". */

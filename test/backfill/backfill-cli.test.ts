@@ -34,7 +34,19 @@ describe('floe backfill (child process)', () => {
     const source = join(dir, 'src');
     await mkdir(source);
     for (let i = 0; i < FILES; i++) await writeFile(join(source, `f${String(i).padStart(4, '0')}.csv`), `id\n${i}\n`);
-    const args = [BIN, 'backfill', source, '--table', 'hist.killed', '--files-per-snapshot', '20', '--chunk-files', '10', '--concurrency', '2'];
+    const args = [
+      BIN,
+      'backfill',
+      source,
+      '--table',
+      'hist.killed',
+      '--files-per-snapshot',
+      '20',
+      '--chunk-files',
+      '10',
+      '--concurrency',
+      '2',
+    ];
 
     // Act 1: start the backfill and SIGKILL it once a few batches are committed.
     child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore' });
@@ -58,7 +70,9 @@ describe('floe backfill (child process)', () => {
     expect(Number(skipped)).toBeGreaterThan(0);
     expect(Number(skipped)).toBeLessThan(FILES);
     expect(Number(committed) + Number(skipped)).toBe(FILES);
-    const scan = await promisify(execFile)(process.execPath, [BIN, 'scan', 'hist.killed', '--json', '--limit', '0'], { cwd: dir });
+    const scan = await promisify(execFile)(process.execPath, [BIN, 'scan', 'hist.killed', '--json', '--limit', '0'], {
+      cwd: dir,
+    });
     const ids = scan.stdout
       .trim()
       .split('\n')

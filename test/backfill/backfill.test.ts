@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +138,34 @@ describe('backfill (replace-partitions over files the table already holds)', () 
   });
 });
 
-/** Live data file paths and sizes by partition value (the day, as days since the epoch → ISO). */
+describe('backfill serialized with a concurrent commit', () => {
+  it('retries on the new base when another commit lands first, keeping both', async () => {
+    const table = 'hist.raced';
+    const ours = join(dir, 'raced-ours');
+    const theirs = join(dir, 'raced-theirs');
+    await generate(ours, 6, 0, 2);
+    await generate(theirs, 3, 50, 2);
+    await backfill(theirs, table, 'append'); // creates the table
+    await writeFile(join(theirs, 'f00053.csv'), 'id,day,tag\n53,2024-01-01,a\n');
+    // Prepare: the first commit of our run is preceded by another writer's commit.
+    const plan = await planBackfill(io, { prefix: `${ours}/` });
+    const context = localBackfillContext(connection, parseIdentifier(table), ours, partitionedByDay);
+    let raced = 0;
+    const racing = Object.create(connection.catalog) as typeof connection.catalog;
+    racing.commitTable = async (id, change) => {
+      if (raced++ === 0) await backfill(theirs, table, 'append'); // commits f00053 only
+      return connection.catalog.commitTable(id, change);
+    };
+    // Act
+    const result = await runBackfill(plan, { ...context, catalog: racing }, { mode: 'append', filesPerSnapshot: 100 });
+    // Assess: our commit was retried (at least one more commitTable call) and nothing was lost.
+    expect(result.committed).toBe(6);
+    expect(raced).toBeGreaterThan(1);
+    expect(await tableIds(table)).toEqual([0, 1, 2, 3, 4, 5, 50, 51, 52, 53]);
+  });
+});
+
+/** Live data file paths, sizes, counts and content hashes by partition value (the day, as days since the epoch → ISO). */
 async function entriesByDay(table: string): Promise<Map<string, string[]>> {
   const loaded = await connection.catalog.loadTable(parseIdentifier(table));
   const entries = await liveDataFiles(connection.ioFor(loaded), loaded.metadata);
@@ -148,9 +176,13 @@ async function entriesByDay(table: string): Promise<Map<string, string[]>> {
       day,
       [
         ...(out.get(day) ?? []),
-        `${e.data_file.file_path}:${e.data_file.file_size_in_bytes}:${e.data_file.record_count}`,
+        `${e.data_file.file_path}:${e.data_file.file_size_in_bytes}:${e.data_file.record_count}:${sha256(await io.read(e.data_file.file_path))}`,
       ].sort(),
     );
   }
   return out;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,4 +1,10 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
+import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { run, summary } from '../../lib/cli/commands/catalog.js';
 
 describe('floe catalog', () => {
@@ -13,6 +19,36 @@ describe('floe catalog', () => {
       expect(await run(['serve', '--dir', '/tmp/x', '--port', 'abc'])).toBe(2);
     } finally {
       errors.mockRestore();
+    }
+  });
+
+  it('`floe catalog serve` serves a warehouse directory until SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-cli-wh-'));
+    const bin = fileURLToPath(new URL('../../bin/floe.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'catalog', 'serve', '--dir', dir, '--port', '0', '--prefix', 'local'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /at (http:\/\/\S+?),? /.exec(out);
+          if (match) resolve(match[1] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`floe catalog serve exited with ${code}: ${out}`)));
+      });
+      const catalog = new RestCatalog({ uri: url });
+      await catalog.createNamespace(['db'], { owner: 'cli' });
+      expect(await catalog.loadNamespace(['db'])).toEqual({ owner: 'cli' });
+      expect((await catalog.resolvedConfig()).prefix).toBe('local');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(await readdir(join(dir, '_catalog', 'namespaces'))).toEqual(['db.json']);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

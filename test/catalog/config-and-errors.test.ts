@@ -93,7 +93,11 @@ describe('the status → error table', () => {
     }
     const error = errorForStatus(503, 'table', 'GET /v1/x: catalog is busy', 'ServiceUnavailableException');
     expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(error).toMatchObject({ status: 503, serverType: 'ServiceUnavailableException', name: 'ServiceUnavailableError' });
+    expect(error).toMatchObject({
+      status: 503,
+      serverType: 'ServiceUnavailableException',
+      name: 'ServiceUnavailableError',
+    });
     expect(error.message).toContain('catalog is busy');
   });
 });

@@ -6,9 +6,9 @@ import { readTableMetadata } from '../../lib/iceberg/metadata.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
 import { DataFileContent } from '../../lib/iceberg/types.js';
+import type { LocalFileIO } from '../../lib/storage/local.js';
 import { fileIOForTable } from '../../lib/storage/resolve.js';
 import { S3FileIO } from '../../lib/storage/s3.js';
-import type { LocalFileIO } from '../../lib/storage/local.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
 

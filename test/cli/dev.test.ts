@@ -77,7 +77,9 @@ describe('floe dev', () => {
     // Prepare: a Parquet file written by DuckDB.
     const db = await openDuckDb();
     const parquetPath = join(dir, 'p.parquet');
-    await db.query(`COPY (SELECT 5::INTEGER AS id, 'parquet' AS name UNION ALL SELECT 6, 'parquet') TO ${sqlString(parquetPath)} (FORMAT parquet)`);
+    await db.query(
+      `COPY (SELECT 5::INTEGER AS id, 'parquet' AS name UNION ALL SELECT 6, 'parquet') TO ${sqlString(parquetPath)} (FORMAT parquet)`,
+    );
     db.close();
 
     // Act
@@ -102,15 +104,24 @@ describe('floe dev', () => {
       const out = await floe(cwd, 'errors', '--json');
       return out.includes('bad.csv') ? out : undefined;
     });
-    expect(JSON.parse(errors.trim().split('\n')[0] as string)).toMatchObject({ key: 'shop/items/bad.csv', outcome: 'rejected', column: 'id' });
+    expect(JSON.parse(errors.trim().split('\n')[0] as string)).toMatchObject({
+      key: 'shop/items/bad.csv',
+      outcome: 'rejected',
+      column: 'id',
+    });
     expect(log).toMatch(/✘ shop\/items\/bad\.csv → shop\.items: rejected: line 2, column id: .*"not-an-int"/);
     expect(log).toMatch(/✔ shop\/items\/c\.parquet → shop\.items: 2 rows, snapshot \d+/);
 
     // Backfilling the files dev already ingested adds nothing (same ingest ids).
     // It exits 1 because bad.csv is rejected again.
-    const backfill = await floe(cwd, 'backfill', join(landing, 'shop', 'items'), '--table', 'shop.items', '--json').catch(
-      (error: { code: number; stdout: string }) => (error.code === 1 ? error.stdout : Promise.reject(error)),
-    );
+    const backfill = await floe(
+      cwd,
+      'backfill',
+      join(landing, 'shop', 'items'),
+      '--table',
+      'shop.items',
+      '--json',
+    ).catch((error: { code: number; stdout: string }) => (error.code === 1 ? error.stdout : Promise.reject(error)));
     expect(JSON.parse(backfill)).toMatchObject({ committed: 0, rejected: 1 });
     expect(await scanIds(cwd, 'shop.items')).toHaveLength(7);
 
@@ -119,6 +130,52 @@ describe('floe dev', () => {
     const code = await new Promise((resolve) => dev.on('exit', resolve));
     expect(code).toBe(0);
     expect(log).toContain('floe dev stopped');
+  });
+
+  it('--demo shows ingested and rejected files within seconds; tables, history and scan --csv read them', async () => {
+    const cwd = join(dir, 'demo');
+    await mkdir(cwd);
+    const dev = spawn(process.execPath, [BIN, 'dev', '--port', '0', '--demo'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(dev);
+    let log = '';
+    dev.stdout?.on('data', (chunk) => {
+      log += chunk;
+    });
+    // The banner names the catalog URI and how to attach engines to it.
+    await waitFor(async () =>
+      /✘ demo\/orders\/orders-bad\.csv/.test(log) && (log.match(/✔/g)?.length ?? 0) >= 3 ? true : undefined,
+    );
+    const uri = /catalog\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(log)?.[1];
+    expect(uri).toBeDefined();
+    expect(log).toContain(`ENDPOINT '${uri}'`);
+    expect(log).toContain(`uri="${uri}"`);
+    expect(log).toMatch(/✔ demo\/orders\/orders-2024-06-01\.csv → demo\.orders: 4 rows, snapshot \d+/);
+    expect(log).toMatch(/✘ demo\/orders\/orders-bad\.csv → demo\.orders: rejected: .*amount/);
+
+    const tables = (await floe(cwd, 'tables', '--json'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders']);
+    expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe('7');
+    const history = (await floe(cwd, 'history', 'demo.orders', '--json'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(history.flatMap((h) => h.sources).sort()).toEqual([
+      'landing/demo/orders/orders-2024-06-01.csv',
+      'landing/demo/orders/orders-2024-06-02.csv',
+    ]);
+    const csv = await floe(cwd, 'scan', 'demo.orders', '--where', 'country=DE', '--csv');
+    const [header, ...rows] = csv.trim().split('\n');
+    expect(header).toBe('order_id,customer,amount,order_ts,country');
+    expect(rows.map((r) => r.split(',')[0]).sort()).toEqual(['1001', '1003', '1006']);
+
+    dev.kill('SIGINT');
+    expect(await new Promise((resolve) => dev.on('exit', resolve))).toBe(0);
   });
 
   it('after a SIGKILL during ingestion, a restart ends with every file exactly once', async () => {
@@ -136,6 +193,8 @@ describe('floe dev', () => {
     await waitFor(async () => ((log.match(/✔/g)?.length ?? 0) >= 3 ? true : undefined));
     first.kill('SIGKILL');
     await new Promise((resolve) => first.on('exit', resolve));
+    // A file that lands while floe is down is picked up on restart.
+    await drop(landing, 'k/t/f30.csv', 'id\n30\n');
 
     const second = startDev(cwd);
     let log2 = '';
@@ -144,9 +203,9 @@ describe('floe dev', () => {
     });
     const ids = await waitFor(async () => {
       const got = await scanIds(cwd, 'k.t');
-      return got.length >= 30 ? got : undefined;
+      return got.length >= 31 ? got : undefined;
     }, 30_000);
-    expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(ids).toEqual(Array.from({ length: 31 }, (_, i) => i));
     expect(log2).toMatch(/already ingested/);
     second.kill('SIGTERM');
     await new Promise((resolve) => second.on('exit', resolve));

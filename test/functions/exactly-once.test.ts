@@ -8,7 +8,7 @@
  * the same tables throughout. At the end each table must hold every distinct file's rows exactly
  * once, read back with DuckDB from the live data files.
  *
- * Knobs: FLOE_FAULT_FILES (default 60 per seed), FLOE_FAULT_SEEDS (default 2), FLOE_FAULT_SEED0.
+ * Knobs: FLOE_FAULT_FILES (default 40 per seed), FLOE_FAULT_SEEDS (default 2), FLOE_FAULT_SEED0.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ import {
 } from './pipeline-harness.js';
 import { queryTable } from './verify-table.js';
 
-const FILES = Number(process.env.FLOE_FAULT_FILES ?? 60);
+const FILES = Number(process.env.FLOE_FAULT_FILES ?? 40);
 const SEEDS = Number(process.env.FLOE_FAULT_SEEDS ?? 2);
 const SEED0 = Number(process.env.FLOE_FAULT_SEED0 ?? 1);
 

@@ -1,8 +1,8 @@
 /**
  * Every fixture table (test/fixtures/tables) opened the way `floe inspect` opens it: current
  * metadata found, parsed, paths remapped onto the local copy, live files listed. For the tables
- * the fixtures README calls self-consistent, files exist with their recorded sizes and the row
- * totals match the snapshot summaries.
+ * the fixtures README calls self-consistent, files exist with their recorded sizes (row totals
+ * against the summaries: scan-fixtures.test.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,39 +19,16 @@ import {
   openLocalTable,
   resolveTablePath,
 } from '../../lib/iceberg/table-paths.js';
+import { CONSISTENT_TABLES } from './consistent-tables.js';
 
 const TABLES = resolve('test/fixtures/tables');
 const tables = readdirSync(TABLES).sort();
 
-/** Self-consistent per test/fixtures/README.md ("Fully self-consistent"). */
-const CONSISTENT = [
-  'icebird-spark-bunnies',
-  'icebird-spark-rename_column',
-  'icebird-java-bunnies',
-  'icebird-athena-example',
-  'polars-iceberg-table',
-  'impala-iceberg_partitioned',
-  'impala-iceberg_non_partitioned',
-  'impala-iceberg_multiple_storage_locations',
-  'impala-iceberg_v3_row_lineage',
-  'impala-iceberg_v3_deletion_vectors',
-  'impala-iceberg_v3_default_value',
-  'impala-iceberg_v2_delete_equality_partitioned',
-  'impala-iceberg_v2_delete_both_eq_and_pos',
-  'duckdb-uuid',
-  'duckdb-is_null_is_not_null',
-  'duckdb-equality_deletes_mytable_partitioned',
-  'duckdb-map_stats',
-  'duckdb-add_columns_with_defaults',
-  'duckdb-add_columns_with_defaults_in_struct',
-  'duckdb-merch_v1',
-  'duckdb-legacy_v1',
-];
 
 describe('every fixture table loads', () => {
   it('has the tables the README lists', () => {
     expect(tables.length).toBeGreaterThanOrEqual(48);
-    for (const name of CONSISTENT) expect(tables).toContain(name);
+    for (const name of CONSISTENT_TABLES) expect(tables).toContain(name);
   });
 
   for (const name of tables) {
@@ -66,15 +43,13 @@ describe('every fixture table loads', () => {
   }
 });
 
-describe('consistent tables: files exist and totals match the summary', () => {
-  for (const name of CONSISTENT) {
+// Totals against summaries: scan-fixtures.test.ts.
+describe('consistent tables: every live file exists at the size the manifest records', () => {
+  for (const name of CONSISTENT_TABLES) {
     it(name, async () => {
       const table = await openLocalTable(join(TABLES, name));
       const files = await snapshotFiles(table.io, table.metadata);
       expect(files).toBeDefined();
-      const records = files!.dataEntries.reduce((n, e) => n + e.data_file.record_count, 0);
-      expect(records).toBe(Number(files!.snapshot.summary['total-records']));
-      expect(files!.dataEntries.length).toBe(Number(files!.snapshot.summary['total-data-files']));
       for (const entry of [...files!.dataEntries, ...files!.deleteEntries]) {
         const local = table.io.resolve(entry.data_file.file_path);
         expect(local.startsWith(resolve(TABLES, name)), local).toBe(true);

@@ -95,6 +95,14 @@ describe('inspect command', () => {
     expect(text).toMatch(/total: 2 files, 3 rows/);
   });
 
+  it('lists the snapshot named by --snapshot, as JSON with --json', async () => {
+    expect(await run([`${TABLES}/icebird-spark-bunnies`, '--snapshot', '7505300640432048841', '--json'])).toBe(0);
+    const report = parseJson<InspectReport>(out.join('\n'));
+    expect(report.currentSnapshotId).toBe('2701171901096418979');
+    expect(report.files!.snapshotId).toBe('7505300640432048841');
+    expect(report.files!.totals.records).toBe(21);
+  });
+
   it('exits 2 on bad arguments and 1 on unreadable tables', async () => {
     expect(await run([])).toBe(2);
     expect(await run([`${TABLES}/icebird-spark-bunnies`, '--snapshot', 'abc'])).toBe(2);

@@ -94,6 +94,38 @@ describe('mergeAppend', () => {
     expect(counts).toEqual([1, 2, 1, 2, 1]);
   });
 
+  it.each([
+    ['8 MiB (default)', undefined, [1, 1, 1, 1]],
+    ['1 byte', '1', [1, 2, 3, 4]],
+  ])('bins manifests toward commit.manifest.target-size-bytes = %s', async (_label, target, expected) => {
+    const io = new LocalFileIO();
+    const location = join(scratch, `target-${target ?? 'default'}`);
+    let metadata = newTableMetadata({
+      location,
+      schema: { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'k', required: false, type: 'int' }] },
+      properties: {
+        'commit.manifest.min-count-to-merge': '2',
+        ...(target ? { 'commit.manifest.target-size-bytes': target } : {}),
+      },
+    });
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const product = await mergeAppend({
+        metadata,
+        io,
+        dataFiles: [{ ...tinyFile(location, i), partition: [] }],
+        snapshotId: newSnapshotId(),
+        attemptId: `t${i}`,
+      });
+      for (const f of product.files) await io.write(f.path, f.bytes);
+      metadata = applyUpdates(metadata, product.change.updates);
+      counts.push(readManifestList(await io.read(product.snapshot['manifest-list'] as string)).length);
+    }
+    // Every manifest is bigger than 1 byte: each is a bin of its own and nothing merges.
+    expect(counts).toEqual(expected);
+    expect((await liveDataFiles(io, metadata)).length).toBe(4);
+  });
+
   it('packEnd fills bins from the end', () => {
     expect(packEnd([5, 5, 5, 5, 5], 10, (x) => x).map((b) => b.length)).toEqual([1, 2, 2]);
   });

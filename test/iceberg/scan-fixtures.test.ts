@@ -7,33 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { liveDataFiles, snapshotFiles } from '../../lib/iceberg/scan.js';
 import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import { fixtureTableIo } from '../support/icebird.js';
+import { CONSISTENT_TABLES } from './consistent-tables.js';
 
 const tablesDir = join(import.meta.dirname, '../fixtures/tables');
 
-/** fixtures/README.md "Fully self-consistent" plus the duckdb Spark tables (only file sizes differ there). */
+/** The self-consistent tables plus DuckDB's Spark-written ones (only file sizes differ there). */
 const CONSISTENT = [
-  'icebird-spark-bunnies',
-  'icebird-spark-rename_column',
-  'icebird-java-bunnies',
-  'icebird-athena-example',
-  'polars-iceberg-table',
-  'impala-iceberg_partitioned',
-  'impala-iceberg_non_partitioned',
-  'impala-iceberg_multiple_storage_locations',
-  'impala-iceberg_v3_row_lineage',
-  'impala-iceberg_v3_deletion_vectors',
-  'impala-iceberg_v3_default_value',
-  'impala-iceberg_v2_delete_equality_partitioned',
-  'impala-iceberg_v2_delete_both_eq_and_pos',
+  ...CONSISTENT_TABLES,
   'impala-iceberg_mixed_file_format_test',
-  'duckdb-uuid',
-  'duckdb-is_null_is_not_null',
-  'duckdb-equality_deletes_mytable_partitioned',
-  'duckdb-map_stats',
-  'duckdb-add_columns_with_defaults',
-  'duckdb-add_columns_with_defaults_in_struct',
-  'duckdb-merch_v1',
-  'duckdb-legacy_v1',
   'duckdb-hive_partitioned_table',
   'duckdb-partition_decimal_hugeint',
 ];

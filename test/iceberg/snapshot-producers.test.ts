@@ -9,11 +9,18 @@ import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, newSnapshotId, SnapshotProducerError } from '../../lib/iceberg/snapshot/index.js';
 import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import type { DataFile } from '../../lib/iceberg/types.js';
+import type { FileIO } from '../../lib/storage/file-io.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floe-producer-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const io = new LocalFileIO();
+/** The producers' IO: reading is allowed, any write fails the test (producers are pure). */
+const readOnly: FileIO = Object.assign(Object.create(io) as FileIO, {
+  write: () => Promise.reject(new Error('producer wrote')),
+  writeStream: () => Promise.reject(new Error('producer wrote')),
+  delete: () => Promise.reject(new Error('producer deleted')),
+});
 const location = join(scratch, 't');
 const metadata = newTableMetadata({
   location,
@@ -90,7 +97,7 @@ describe('snapshot producers', () => {
     expect(() => checkRequirements(committed, second.change.requirements)).toThrow();
     const rebuilt = await fastAppend({
       metadata: committed,
-      io,
+      io: readOnly,
       dataFiles: [file],
       snapshotId: newSnapshotId(),
       attemptId: 'try3',

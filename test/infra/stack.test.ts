@@ -324,3 +324,73 @@ describe('PAT secret: created empty, or imported by ARN or name', () => {
     }
   });
 });
+
+describe('environment contract with the handlers (functions/environment.ts)', () => {
+  it('every function’s environment passes the handlers’ own cold-start check, in every auth mode', async () => {
+    const { readEnvironment } = await import('../../functions/environment.js');
+    const { inlineResultBytesFrom } = await import('../../functions/backfill-context.js');
+    for (const authType of ['token-exchange', 'client-credentials', 'bearer'] as const) {
+      const { template } = synthFloeStack({ authType, routesFile: 'test/infra/fixtures/routes.yaml' });
+      const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+        ([id]) => !id.startsWith('BucketNotificationsHandler'),
+      );
+      expect(functions).toHaveLength(6);
+      expect(functions.filter(([id]) => /^(IngestConvert|BackfillConvert)Function/.test(id))).toHaveLength(2);
+      for (const [id, fn] of functions) {
+        // CloudFormation references (ARNs, URLs, names) resolve at deploy time; stand-ins here.
+        const env = Object.fromEntries(
+          Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? v : `deployed-${k.toLowerCase()}`,
+          ]),
+        );
+        const settings = readEnvironment(id.startsWith('IngestConvert') ? 'convert' : 'commit', env);
+        expect(settings).toMatchObject({ authType, warehouse: 'test-project', landingPrefix: 'landing/' });
+        expect(settings.secretId).toBe('deployed-floe_secret_id');
+        if (id.startsWith('IngestConvert')) expect(settings.commitQueueUrl).toBe('deployed-floe_commit_queue_url');
+        expect(inlineResultBytesFrom(env.FLOE_BACKFILL_INLINE_BYTES)).toBe(
+          id.startsWith('BackfillConvert') ? 51200 : undefined,
+        );
+      }
+    }
+  });
+});
+
+describe('least-privilege grants beyond convert', () => {
+  /** S3 grants of the role whose description starts with `floe <handler>:`, as [actions, resource JSON]. */
+  const s3Grants = (template: Template, handler: string) => {
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) =>
+      (r.Properties.Description ?? '').startsWith(`floe ${handler}:`),
+    );
+    expect(roles).toHaveLength(1);
+    const roleId = roles[0]![0];
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as any[])
+      .filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')))
+      .flatMap((s) => [s.Resource].flat().map((r: unknown) => [[s.Action].flat().sort().join(','), JSON.stringify(r)]));
+  };
+
+  it('commit reads spilled requests and writes error reports, nothing else in the landing bucket', () => {
+    const grants = s3Grants(synthFloeStack().template, 'commit');
+    expect(grants.map(([actions, resource]) => [actions, resource!.match(/\/([^"]*)\*"/)?.[1]])).toEqual(
+      expect.arrayContaining([
+        ['s3:GetObject,s3:GetObjectVersion', '_floe/commit-requests/'],
+        ['s3:AbortMultipartUpload,s3:PutObject', '_floe/errors/'],
+      ]),
+    );
+    expect(grants).toHaveLength(2);
+  });
+
+  it('grants an existing warehouse bucket by name to convert and commit, with explicit actions and no delete', () => {
+    const { template } = synthFloeStack({ warehouseBucket: 'acme-warehouse' });
+    template.resourceCountIs('AWS::S3::Bucket', 2); // landing + access logs: the warehouse is not created
+    for (const handler of ['convert', 'commit']) {
+      const warehouse = s3Grants(template, handler).filter(([, r]) => r!.includes('acme-warehouse'));
+      expect(warehouse.map(([actions]) => actions).sort()).toEqual([
+        's3:AbortMultipartUpload,s3:GetObject,s3:PutObject',
+        's3:ListBucket',
+      ]);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import type { CommitRequest } from '../../lib/ingest/commit-request.js';
 import { defaultIngestConfig, parseIngestConfig } from '../../lib/ingest/config.js';
 import { type ConvertContext, type ConvertOutcome, convertObject } from '../../lib/ingest/convert-object.js';
 import { dataFileShapeHash } from '../../lib/ingest/data-file-names.js';
+import { commitSchema, nextSchemaId } from '../../lib/ingest/table-setup.js';
 import type { FileIO } from '../../lib/storage/file-io.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
@@ -187,6 +188,93 @@ describe('convertObject: deterministic data file names, late duplicates, one rea
     expect(writes).toBe(3);
     const after = await Promise.all(paths(first).map((p) => readFile(p.replace(/^file:\/\//, ''))));
     expect(after).toEqual(bytes);
+  });
+
+  /** The test catalog with `hooks` run before the named methods (a real race, not a stub). */
+  function catalogWith(hooks: Partial<Record<'createTable' | 'commitTable', (...args: unknown[]) => Promise<void>>>) {
+    return new Proxy(env.catalog, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        const hook = hooks[prop as keyof typeof hooks];
+        if (typeof value !== 'function') return value;
+        if (!hook) return value.bind(target);
+        return async (...args: unknown[]) => {
+          await hook(...args);
+          return value.apply(target, args);
+        };
+      },
+    });
+  }
+
+  it('two first files of a new table race to create it: one creates, the other loads it, both land', async () => {
+    await land('det/race/a.csv', 'id,name\n1,a\n');
+    await land('det/race/b.csv', 'id,name\n2,b\n');
+    let arrived = 0;
+    let release: () => void = () => {};
+    const bothArrived = new Promise<void>((r) => {
+      release = r;
+    });
+    const racing = {
+      ...context,
+      catalog: catalogWith({
+        createTable: async () => {
+          if (++arrived === 2) release();
+          await bothArrived;
+        },
+      }),
+    };
+    const size = (key: string) => stat(join(landing, key)).then((s) => s.size);
+    const outcomes = await Promise.all(
+      ['det/race/a.csv', 'det/race/b.csv'].map(async (key) =>
+        convertObject({ bucket: 'landing', key, size: await size(key), etag: `race-${key}`, eventTime: 0 }, racing),
+      ),
+    );
+    expect(arrived).toBe(2);
+    expect(outcomes.map((o) => o.status)).toEqual(['enqueued', 'enqueued']);
+    await commit(outcomes.map((o) => (o as Enqueued).request));
+    const rows = await readTableWithIcebird((await load('race')).metadataLocation);
+    expect(rows.map((r) => Number(r.id)).sort()).toEqual([1, 2]);
+  });
+
+  it('an evolved schema is committed with assert-current-schema-id and retried after another writer evolved it first', async () => {
+    await land('det/evolve/a.csv', 'id\n1\n');
+    await commit([(await convertEnqueued('det/evolve/a.csv')).request]);
+    await land('det/evolve/b.csv', 'id,mine\n2,x\n');
+    const requirements: unknown[] = [];
+    let outsideDone = false;
+    const racing = {
+      ...context,
+      catalog: catalogWith({
+        commitTable: async (_id, change) => {
+          requirements.push((change as { requirements: unknown[] }).requirements);
+          if (outsideDone) return;
+          outsideDone = true;
+          // Another writer adds a column between our load and our commit.
+          const table = await load('evolve');
+          const theirs = currentSchema(table.metadata);
+          const last = table.metadata['last-column-id'];
+          await commitSchema(
+            env.catalog,
+            table,
+            {
+              ...theirs,
+              'schema-id': nextSchemaId(table),
+              fields: [...theirs.fields, { id: last + 1, name: 'theirs', required: false, type: 'string' }],
+            },
+            last + 1,
+          );
+        },
+      }),
+    };
+    const b = await convertObject(
+      { bucket: 'landing', key: 'det/evolve/b.csv', size: 12, etag: 'evolve-b', eventTime: 0 },
+      racing,
+    );
+    expect(b.status).toBe('enqueued');
+    expect(requirements).toHaveLength(2); // the first attempt hit 409, the second succeeded
+    expect(requirements[0]).toContainEqual(expect.objectContaining({ type: 'assert-current-schema-id' }));
+    const fields = currentSchema((await load('evolve')).metadata).fields.map((f) => f.name);
+    expect(fields).toEqual(['id', 'theirs', 'mine']);
   });
 });
 

@@ -69,6 +69,16 @@ describe('runLocalIngest (embedded catalog over HTTP, local warehouse)', () => {
       (result.files[0] as { schema: { fields: Array<{ type: string }> } }).schema.fields.map((f) => f.type),
     ).toEqual(['int', 'date']);
     expect(await env.catalog.tableExists({ namespace: ['db'], name: 'dry' })).toBe(false);
+
+    // errors are per file: a bad value names its line and column, an unroutable key its reason
+    const bad = join(dir, 'dry', 'bad.csv');
+    await writeFile(bad, 'id,name\n4,dee\nnot-a-number,eve\n');
+    const badRun = await runLocalIngest({ files: [bad], table: 'db.people', catalog: env.catalog, dryRun: true });
+    expect(badRun.files[0]).toMatchObject({ status: 'dry-run', tableExists: true, error: { column: 'id' } });
+    const loose = join(dir, 'loose.csv');
+    await writeFile(loose, 'id\n1\n');
+    const unroutable = await runLocalIngest({ files: [loose], catalog: env.catalog, dryRun: true, root: dir });
+    expect(unroutable.files[0]).toMatchObject({ error: { reason: expect.stringMatching(/<namespace>/) } });
   });
 
   it('auto-creates with the configured partition spec', async () => {
