@@ -24,7 +24,6 @@ import { CONSISTENT_TABLES } from './consistent-tables.js';
 const TABLES = resolve('test/fixtures/tables');
 const tables = readdirSync(TABLES).sort();
 
-
 describe('every fixture table loads', () => {
   it('has the tables the README lists', () => {
     expect(tables.length).toBeGreaterThanOrEqual(48);

@@ -58,9 +58,9 @@ describe('monitoring contract with the handlers (functions/observability.ts)', (
       // The handlers' own Metrics instance, configured from the environment the stack sets.
       vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', env.POWERTOOLS_METRICS_NAMESPACE!);
       vi.stubEnv('POWERTOOLS_SERVICE_NAME', env.POWERTOOLS_SERVICE_NAME!);
-      const { METRIC, metrics, MetricUnit } = (await import(observability)) as typeof import(
-        '../../functions/observability.js'
-      );
+      const { METRIC, metrics, MetricUnit } = (await import(
+        observability
+      )) as typeof import('../../functions/observability.js');
       vi.unstubAllEnvs();
       for (const name of Object.values(METRIC)) metrics.addMetric(name, MetricUnit.Count, 1);
       const emf = metrics.serializeMetrics() as any;

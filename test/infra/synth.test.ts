@@ -13,7 +13,9 @@ import { HANDLER_ENTRIES, missingHandlerEntries, PARQUET_WASM_FILE, PROJECT_ROOT
  * local edit loop.
  */
 describe.skipIf(process.env.FLOE_REAL_SYNTH === '0')('npx cdk synth (real app, offline)', () => {
-  it('synthesizes the app with every handler bundled and no unacknowledged cdk-nag finding', { timeout: 240_000 }, () => {
+  it('synthesizes the app with every handler bundled and no unacknowledged cdk-nag finding', {
+    timeout: 240_000,
+  }, () => {
     expect(missingHandlerEntries()).toEqual([]);
     const outdir = mkdtempSync(join(tmpdir(), 'floe-synth-'));
     try {

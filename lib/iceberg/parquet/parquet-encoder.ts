@@ -15,8 +15,8 @@ import {
   WriterPropertiesBuilder,
   writeParquet,
 } from 'parquet-wasm';
-import { arrowByteSize } from './arrow-size.js';
 import { avroName } from '../avro-name.js';
+import { arrowByteSize } from './arrow-size.js';
 import { footerLength } from './footer.js';
 import { withParquetNames } from './parquet-names.js';
 import type { ParquetCodec, ParquetWriteOptions } from './write-properties.js';
