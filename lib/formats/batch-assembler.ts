@@ -37,7 +37,14 @@ export class BatchAssembler {
 
   /** Marks rows complete whose lines are `lines[from..to)` (a run appended column by column). */
   endRows(lines: Int32Array, from: number, to: number): void {
-    for (let r = from; r < to; r++) this.endRow(lines[r]!);
+    const need = this.rows + (to - from);
+    if (need > this.lines.length) {
+      const next = new Int32Array(Math.max(need, this.lines.length * 2));
+      next.set(this.lines);
+      this.lines = next;
+    }
+    this.lines.set(lines.subarray(from, to), this.rows);
+    this.rows = need;
   }
 
   /** Drops the values appended for the current, unfinished row. */

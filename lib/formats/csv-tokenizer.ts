@@ -188,10 +188,14 @@ export class CsvTokenizer {
     let starts = this.starts;
     let ends = this.ends;
     let flags = this.flags;
+    let lines = this.lines;
+    let recStarts = this.recStart;
+    let recEnds = this.recEnd;
     outer: while (pos < end) {
       const recStart = pos;
       const recNf = nf;
       let newlines = 0;
+      let escaped = false;
       if (buf[pos] === comment) {
         const lf = buf.indexOf(LF, pos);
         if (lf < 0 && !final) break;
@@ -249,6 +253,7 @@ export class CsvTokenizer {
           starts[nf] = s;
           ends[nf] = q;
           flags[nf] = 1 | esc;
+          if (esc !== 0) escaped = true;
           nf++;
           p = q + 1;
           if (p < end) {
@@ -312,18 +317,20 @@ export class CsvTokenizer {
       }
       if (records + 2 > firstField.length) {
         firstField = this.firstField = growI32(firstField, records + 2);
-        this.lines = growI32(this.lines, records + 2);
-        this.recStart = growI32(this.recStart, records + 2);
-        this.recEnd = growI32(this.recEnd, records + 2);
+        lines = this.lines = growI32(lines, records + 2);
+        recStarts = this.recStart = growI32(recStarts, records + 2);
+        recEnds = this.recEnd = growI32(recEnds, records + 2);
       }
       firstField[records] = recNf;
-      this.lines[records] = line;
-      this.recStart[records] = recStart;
-      this.recEnd[records] = pos;
+      lines[records] = line;
+      recStarts[records] = recStart;
+      recEnds[records] = pos;
       records++;
       line += 1 + newlines;
       // Unescape now that the record is complete (never before: an incomplete record is rescanned).
-      for (let k = recNf; k < nf; k++) if (flags[k]! & 2) ends[k] = this.unescape(buf, starts[k]!, ends[k]!);
+      if (escaped) {
+        for (let k = recNf; k < nf; k++) if (flags[k]! & 2) ends[k] = this.unescape(buf, starts[k]!, ends[k]!);
+      }
     }
     firstField[records] = nf;
     this.line = line;

@@ -205,7 +205,8 @@ describe('convert and commit handlers (s3rver + embedded catalog over HTTP; SQS 
     ];
     for (const event of events)
       expect(
-        (await p.convert(sqsEvent([sqsRecord(JSON.stringify(event))]), lambdaContext('floe-convert'))).batchItemFailures,
+        (await p.convert(sqsEvent([sqsRecord(JSON.stringify(event))]), lambdaContext('floe-convert')))
+          .batchItemFailures,
       ).toEqual([]);
     // The head of group fifo.a points at a spilled request that cannot be read yet (transient).
     const head = p.fifo.get('fifo.a')?.[0];
