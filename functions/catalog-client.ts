@@ -6,6 +6,7 @@
 import { type AuthProvider, bearerAuth, clientCredentialsAuth, tokenExchangeAuth } from '../lib/catalog/rest/auth.js';
 import { RestCatalog } from '../lib/catalog/rest/client.js';
 import type { HandlerEnvironment } from './environment.js';
+import { logger as powertoolsLogger } from './observability.js';
 import { refreshSecretOnUnauthorized, type SecretCache } from './secret-cache.js';
 
 /** The auth provider for `env.authType`, reading its secret from `secret`. */
@@ -30,11 +31,18 @@ export function authFromEnvironment(env: HandlerEnvironment, secret: SecretCache
   return refreshSecretOnUnauthorized(auth, secret);
 }
 
-/** A REST catalog client for the handler's environment. */
+type CatalogLogLine = { level: string; message: string; [key: string]: unknown };
+
+/** The catalog client's retries and warnings as Powertools log lines (the client redacts secrets first). */
+function toPowertools({ level, message, ...rest }: CatalogLogLine): void {
+  powertoolsLogger[level === 'warn' ? 'warn' : 'debug'](message, rest);
+}
+
+/** A REST catalog client for the handler's environment (logging through Powertools unless `logger` is given). */
 export function catalogFromEnvironment(
   env: HandlerEnvironment,
   secret: SecretCache,
-  logger?: (line: { level: string; message: string; [key: string]: unknown }) => void,
+  logger: (line: CatalogLogLine) => void = toPowertools,
 ): RestCatalog {
   return new RestCatalog({
     uri: env.catalogUri,

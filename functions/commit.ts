@@ -25,10 +25,7 @@ import { SecretCache } from './secret-cache.js';
 
 const env = readEnvironment('commit');
 const config = ingestConfigFromEnvironment(env);
-const secret = new SecretCache(new SecretsManagerClient({}), env.secretId);
-const catalog = catalogFromEnvironment(env, secret, ({ level, message, ...rest }) =>
-  logger[level === 'warn' ? 'warn' : 'debug'](message, rest),
-);
+const catalog = catalogFromEnvironment(env, new SecretCache(new SecretsManagerClient({}), env.secretId));
 const landingIo = new S3FileIO();
 
 async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {

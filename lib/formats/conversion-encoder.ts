@@ -11,11 +11,13 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type EncoderSettings, inlineEncoder } from '../iceberg/parquet/parquet-encoder.js';
+import { parquetWriteOptions } from '../iceberg/parquet/write-properties.js';
 import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
 import { type WorkerEncoderFactory, workerEncoder } from '../iceberg/parquet/worker-encoder.js';
 
 /**
- * `auto` (a worker when its script is present and the host is not saturated), `worker`, `inline`, or a
+ * `auto` (a worker when its script is present, the host has two cores or more, and the worker is
+ * already running or a core is likely idle), `worker`, `inline`, or a
  * factory of the caller's. Both encoders write the same bytes, so the choice never changes output.
  */
 export type EncoderChoice = 'auto' | 'worker' | 'inline' | EncoderFactory;
@@ -35,6 +37,8 @@ const none = async () => {};
  * event loop only while a file is open, so it never keeps a process alive.
  */
 let shared: WorkerEncoderFactory | undefined;
+/** Whether the shared worker has been started (its start-up, ~0.4 CPU s under tsx, is paid). */
+let warm = false;
 
 /**
  * Whether a second core is likely to have time to encode. Measured on a shared 2-core host: at a
@@ -67,16 +71,36 @@ export function conversionEncoder(
       ? (settings: EncoderSettings) => base(Object.assign({}, settings, { columnDictionary }))
       : base;
   if (typeof choice === 'function') return { factory: tuned(choice), release: none };
-  if (choice === 'inline' || (choice === 'auto' && !(workerScriptPresent() && idleCore()))) {
-    return { factory: tuned(inlineEncoder), release: none };
-  }
+  // A running worker costs only the IPC copy, so `auto` takes it whenever there are two cores
+  // (under contention a second thread also gets the process a second share of the CPUs); a cold
+  // one also costs its start-up, worth it only when a core is likely idle.
+  const useWorker =
+    choice === 'worker' ||
+    (choice === 'auto' && workerScriptPresent() && availableParallelism() >= 2 && (warm || idleCore()));
+  if (!useWorker) return { factory: tuned(inlineEncoder), release: none };
   shared ??= workerEncoder();
+  warm = true;
   return { factory: tuned(shared), release: none };
+}
+
+/**
+ * Starts the shared encoder worker ahead of the first conversion (a Lambda's init phase, `floe dev`
+ * start-up), so its start-up overlaps other work instead of the first file's encoding. Returns
+ * whether a worker was started: not on one core or when its script does not ship.
+ */
+export function warmEncoderWorker(): boolean {
+  if (!workerScriptPresent() || availableParallelism() < 2) return false;
+  shared ??= workerEncoder();
+  // Opening (and at once aborting) a file starts the thread and loads parquet-wasm in it.
+  shared({ rowGroupRows: 1024, options: parquetWriteOptions() }).abort();
+  warm = true;
+  return true;
 }
 
 /** Stops the shared encoder worker (tests, or a host shutting down); the next conversion starts a new one. */
 export async function stopEncoderWorker(): Promise<void> {
   const w = shared;
   shared = undefined;
+  warm = false;
   await w?.terminate();
 }

@@ -32,4 +32,4 @@ export { inferSchema } from './infer.js';
 export { alignToTable, type AlignPolicy, type Alignment, type AlignOptions } from './align.js';
 export { readBatches } from './read-batches.js';
 export { convertFile, rejectedRowsNdjson, type ConvertFileRequest, type ConvertFileResult } from './convert.js';
-export { type EncoderChoice, stopEncoderWorker } from './conversion-encoder.js';
+export { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from './conversion-encoder.js';

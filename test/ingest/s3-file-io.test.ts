@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileNotFoundError } from '../../lib/storage/file-io.js';
+import { fileIOForTable } from '../../lib/storage/resolve.js';
 import { parseS3Uri, S3FileIO } from '../../lib/storage/s3.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
 
@@ -9,6 +10,24 @@ describe('S3FileIO over s3rver', () => {
     s3 = await startS3rver(['warehouse']);
   });
   afterAll(async () => s3?.stop());
+
+  it("a table's FileIO signs with the credentials the catalog vended for its location, not the ambient ones", async () => {
+    const ambient = { ...s3.credentials(), accessKeyId: 'NOT-VENDED', secretAccessKey: 'wrong' };
+    await expect(
+      new S3FileIO({ credentials: ambient }).write('s3://warehouse/v/x', new Uint8Array([1])),
+    ).rejects.toThrow();
+    const loaded = {
+      identifier: { namespace: ['ns'], name: 't' },
+      metadata: { location: 's3://warehouse/v' },
+      credentials: [
+        { ...ambient, prefix: 's3://' },
+        { ...s3.credentials(), prefix: 's3://warehouse/v' },
+      ],
+    } as unknown as Parameters<typeof fileIOForTable>[0];
+    const io = fileIOForTable(loaded, { s3: { credentials: ambient } });
+    await io.write('s3://warehouse/v/x', new Uint8Array([1]));
+    expect([...(await io.read('s3://warehouse/v/x'))]).toEqual([1]);
+  });
 
   it('parses s3 URIs', () => {
     expect(parseS3Uri('s3://b/a/b.txt')).toEqual({ bucket: 'b', key: 'a/b.txt' });

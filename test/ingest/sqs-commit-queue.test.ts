@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CommitRequest,
   decodeCommitMessage,
+  encodeCommitRequest,
   isSpilled,
   loadCommitRequest,
 } from '../../lib/ingest/commit-request.js';
-import { messageGroupId, SqsCommitQueue } from '../../lib/ingest/sqs-commit-queue.js';
+import { messageGroupId, SQS_MAX_BODY_BYTES, SqsCommitQueue } from '../../lib/ingest/sqs-commit-queue.js';
 import { S3FileIO } from '../../lib/storage/s3.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
 
@@ -69,6 +70,34 @@ describe('SqsCommitQueue', () => {
     });
     const loaded = await loadCommitRequest(pointer, io);
     expect(loaded).toEqual(request(200));
+  });
+
+  it("spills at SQS's real limit: a request under 256 KB goes inline, one over it as a pointer", async () => {
+    sqs.reset();
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    const io = new S3FileIO({ credentials: s3.credentials() });
+    const queue = new SqsCommitQueue({
+      sqs: new SQSClient({}),
+      queueUrl: 'q.fifo',
+      spillLocation: 's3://landing/_floe/commit-requests/',
+      spillIo: io,
+    });
+    const size = (n: number) => Buffer.byteLength(encodeCommitRequest(request(n)));
+    let fitting = 1;
+    while (size(fitting * 2) <= SQS_MAX_BODY_BYTES) fitting *= 2;
+    for (let step = fitting / 2; step >= 1; step /= 2) if (size(fitting + step) <= SQS_MAX_BODY_BYTES) fitting += step;
+    let over = fitting + 1;
+    while (size(over) <= 256 * 1024) over += 64;
+    await queue.send(request(fitting));
+    await queue.send(request(over));
+    const [inline, spilled] = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input.MessageBody as string);
+    expect(Buffer.byteLength(inline as string)).toBeLessThan(256 * 1024);
+    expect(isSpilled(decodeCommitMessage(inline as string))).toBe(false);
+    expect(size(fitting)).toBeGreaterThan(SQS_MAX_BODY_BYTES - 1024);
+    expect(size(over)).toBeGreaterThan(256 * 1024);
+    const pointer = decodeCommitMessage(spilled as string);
+    expect(isSpilled(pointer)).toBe(true);
+    expect((await loadCommitRequest(pointer, io)).dataFiles).toHaveLength(over);
   });
 
   it('keeps long group ids within the SQS limit', () => {

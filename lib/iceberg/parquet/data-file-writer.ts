@@ -6,7 +6,9 @@
  *   open per partition, as Java's fanout writer.
  * - A file rolls over at `write.target-file-size-bytes`, decided only at row-group boundaries from
  *   the bytes actually encoded, so the same input always gives the same files.
- * - Names are deterministic: `${dataLocation}/${partitionPath}/${namePrefix}-${partitionHash}-${seq}.parquet`.
+ * - Parquet column names are Iceberg Java's Avro-compatible ones (`Breed Name` → `Breed_x20Name`,
+ *   see parquet-names.ts); the field id on every column stays the key readers match by.
+ * - File names are deterministic: `${dataLocation}/${partitionPath}/${namePrefix}-${partitionHash}-${seq}.parquet`.
  *   A retry of the same ingest (same `namePrefix`) rewrites the same paths, never adds new ones.
  *
  * @example
