@@ -28,7 +28,9 @@ let rows = 0;
 if (kind === 'floe') {
   // The schema a table would have (inferred once from a small prefix is what the CLI does);
   // inference is not part of the timed conversion.
-  const open = () => createReadStream(input) as AsyncIterable<Uint8Array>;
+  // 1 MiB reads, as floe's LocalFileIO.readStream does.
+  const open = () =>
+    createReadStream(input, { highWaterMark: Number(process.env.FLOE_HWM ?? 1 << 20) }) as AsyncIterable<Uint8Array>;
   // FLOE_WARM=1: a warm process (a warm Lambda, `floe dev`): the encoder worker was started
   // before this file arrived, so its start-up is not part of the timed conversion.
   const warmed = process.env.FLOE_WARM === '1' && warmEncoderWorker();

@@ -650,7 +650,8 @@ class VarBinaryBuilder extends ColumnBuilder {
   // per-value grow checks or calls); a value that does not fit ends the run (see the base class).
   override appendCsvColumn(col: CsvColumnRun): number {
     const { buf, starts, ends, flags, firstField, r0, r1, c, emptyIsNull, keepQuotedEmpty } = col;
-    if (this.length + (r1 - r0) + 1 > this.offsets.length) this.offsets = grow(this.offsets, this.length + (r1 - r0) + 1);
+    if (this.length + (r1 - r0) + 1 > this.offsets.length)
+      this.offsets = grow(this.offsets, this.length + (r1 - r0) + 1);
     const offsets = this.offsets;
     let bytes = this.bytes;
     let at = offsets[this.length]!;

@@ -122,7 +122,6 @@ export async function* csvBlocks(
     if (chunk.length === 0) continue;
     pending.push(chunk);
     pendingBytes += chunk.length;
-    // Rescan a carried (incomplete) record only once the new input is at least as long.
     if (pendingBytes >= blockBytes && pendingBytes >= carry.length) {
       const block = drain(false);
       if (block) yield block;

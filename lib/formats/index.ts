@@ -12,7 +12,13 @@
  * ```
  */
 export { BadInputError, type BadInputLocation } from './bad-input-error.js';
-export { detectFormat, compressionFromMagic, type DetectedFormat, type FileFormat, type Compression } from './detect.js';
+export {
+  detectFormat,
+  compressionFromMagic,
+  type DetectedFormat,
+  type FileFormat,
+  type Compression,
+} from './detect.js';
 export {
   FormatOptionsSchema,
   CsvOptionsSchema,

@@ -74,7 +74,8 @@ describe('CSV run loops', () => {
 
   it('keeps records intact across reused block buffers (tiny chunks, carried records, quoted newlines)', async () => {
     const records: string[][] = [];
-    for (let k = 0; k < 300; k++) records.push([`r${k}`, k % 9 === 0 ? `multi\nline ${k}, "q"` : `v${k}`, 'x'.repeat(k % 40)]);
+    for (let k = 0; k < 300; k++)
+      records.push([`r${k}`, k % 9 === 0 ? `multi\nline ${k}, "q"` : `v${k}`, 'x'.repeat(k % 40)]);
     const text = records
       .map((r) => r.map((f) => (/[\n",]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(','))
       .join('\r\n');
@@ -85,7 +86,8 @@ describe('CSV run loops', () => {
       // Read the block before pulling the next: its buffer is reused afterwards.
       for (let r = 0; r < b.records; r++) {
         const rec: string[] = [];
-        for (let f = b.firstField[r]!; f < b.firstField[r + 1]!; f++) rec.push(dec.decode(b.buf.subarray(b.starts[f]!, b.ends[f]!)));
+        for (let f = b.firstField[r]!; f < b.firstField[r + 1]!; f++)
+          rec.push(dec.decode(b.buf.subarray(b.starts[f]!, b.ends[f]!)));
         got.push(rec);
       }
     }

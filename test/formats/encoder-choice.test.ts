@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type EncoderChoice, stopEncoderWorker } from '../../lib/formats/conversion-encoder.js';
+import { availableParallelism } from 'node:os';
+import { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from '../../lib/formats/conversion-encoder.js';
 import { convertFile } from '../../lib/formats/convert.js';
 import { chooseDictionaryColumns } from '../../lib/iceberg/parquet/dictionary-choice.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
@@ -93,6 +94,18 @@ describe('conversion encoder', () => {
     } finally {
       db.close();
     }
+  }, 20_000);
+});
+
+describe('warm encoder worker', () => {
+  it('starts the shared worker ahead of a conversion, and auto then writes the same bytes as inline', async () => {
+    await stopEncoderWorker();
+    expect(warmEncoderWorker()).toBe(availableParallelism() >= 2);
+    const inline = await convert('inline');
+    const auto = await convert('auto');
+    expect(auto.dataFiles.map((f) => readFileSync(f.file_path))).toEqual(
+      inline.dataFiles.map((f) => readFileSync(f.file_path)),
+    );
   }, 20_000);
 });
 
