@@ -44,7 +44,7 @@ export const SUMMARY_BACKFILL_RUN = 'floe.backfill-run';
 /** What converting one object gave. */
 export type ConvertOutcome =
   | { kind: 'converted'; request: CommitRequest }
-  | { kind: 'rejected'; reason: string }
+  | { kind: 'rejected'; reason: string; /** Where its error report was written. */ reportPath?: string }
   | { kind: 'skipped'; reason: string };
 
 export interface BackfillContext {
@@ -86,7 +86,7 @@ export interface BackfillResult extends BackfillProgress {
   runId: string;
   mode: BackfillMode;
   snapshotIds: bigint[];
-  rejections: Array<{ path: string; reason: string }>;
+  rejections: Array<{ path: string; reason: string; reportPath?: string }>;
 }
 
 /** The run id of a plan: stable for the same table, mode and object versions. */
@@ -220,7 +220,7 @@ export async function runBackfill(
             flush(false);
           } else if (outcome.kind === 'rejected') {
             progress.rejected++;
-            rejections.push({ path: object.path, reason: outcome.reason });
+            rejections.push({ path: object.path, reason: outcome.reason, reportPath: outcome.reportPath });
           } else {
             progress.skipped++;
           }

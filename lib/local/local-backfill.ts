@@ -67,7 +67,9 @@ export function localBackfillContext(
           },
         },
       });
-      if (outcome.status === 'rejected') return { kind: 'rejected', reason: outcome.reason };
+      if (outcome.status === 'rejected') {
+        return { kind: 'rejected', reason: outcome.reason, reportPath: outcome.reportPath };
+      }
       if (outcome.status === 'skipped' || !captured) return { kind: 'skipped', reason: outcome.status === 'skipped' ? outcome.reason : 'nothing converted' };
       return { kind: 'converted', request: captured };
     },
