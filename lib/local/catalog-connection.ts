@@ -12,13 +12,12 @@
  * optimistic commit path as the Lambdas.
  */
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
-import { credentialsFor } from '../catalog/rest/credentials.js';
+import { fileIOForTable, isS3Location } from '../storage/resolve.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { bearerAuth } from '../catalog/rest/auth.js';
 import { startCatalogServer } from '../catalog/server/server.js';
 import type { FileIO } from '../storage/file-io.js';
 import { LocalFileIO } from '../storage/local.js';
-import { S3FileIO } from '../storage/s3.js';
 import { ensureFloeHome, type FloeHome, floeHome, readDevState } from './floe-home.js';
 
 export interface CatalogConnection {
@@ -74,13 +73,10 @@ function connection(
     home,
     s3Endpoint,
     ioFor(table) {
-      if (!/^s3[an]?:\/\//.test(table.metadata.location)) return local;
-      const credentials = credentialsFor(table, table.metadata.location);
-      return new S3FileIO({
-        credentials,
-        endpoint: s3Endpoint,
-        forcePathStyle: s3Endpoint !== undefined || credentials?.pathStyleAccess,
-        refresh: async () => credentialsFor({ ...table, credentials: await catalog.loadCredentials(table.identifier) }, table.metadata.location),
+      if (!isS3Location(table.metadata.location)) return local;
+      return fileIOForTable(table, {
+        catalog,
+        s3: { endpoint: s3Endpoint, forcePathStyle: s3Endpoint !== undefined ? true : undefined },
       });
     },
     close,

@@ -5,7 +5,8 @@
  * `storage-credentials`) and refreshes them through the catalog's credentials endpoint before
  * they expire (invariant 7: storage access uses vended credentials).
  */
-import type { Catalog, LoadedTable, StorageCredentials } from '../catalog/catalog.js';
+import type { Catalog, LoadedTable } from '../catalog/catalog.js';
+import { chooseCredentials } from '../catalog/rest/credentials.js';
 import type { FileIO } from './file-io.js';
 import { LocalFileIO } from './local.js';
 import { S3FileIO, type S3FileIOOptions } from './s3.js';
@@ -13,18 +14,6 @@ import { S3FileIO, type S3FileIOOptions } from './s3.js';
 /** True for `s3://`, `s3a://` and `s3n://` locations. */
 export function isS3Location(location: string): boolean {
   return /^s3[an]?:\/\//.test(location);
-}
-
-/** The credentials whose prefix is the longest match for `location`. */
-export function pickCredentials(
-  credentials: readonly StorageCredentials[] | undefined,
-  location: string,
-): StorageCredentials | undefined {
-  let best: StorageCredentials | undefined;
-  for (const c of credentials ?? []) {
-    if (location.startsWith(c.prefix) && (!best || c.prefix.length > best.prefix.length)) best = c;
-  }
-  return best;
 }
 
 /** FileIO for a location with ambient credentials (landing bucket, local directories). */
@@ -42,9 +31,9 @@ export function fileIOForTable(
   const { catalog } = options;
   return new S3FileIO({
     ...options.s3,
-    credentials: pickCredentials(loaded.credentials, location) ?? options.s3?.credentials,
+    credentials: chooseCredentials(loaded.credentials, location) ?? options.s3?.credentials,
     refresh: catalog
-      ? async () => pickCredentials(await catalog.loadCredentials(loaded.identifier), location)
+      ? async () => chooseCredentials(await catalog.loadCredentials(loaded.identifier), location)
       : undefined,
   });
 }
