@@ -11,6 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { warmEncoderWorker } from '../lib/formats/index.js';
 import { type ConvertContext, convertObject } from '../lib/ingest/convert-object.js';
 import { landedObjectsFrom } from '../lib/ingest/landed-event.js';
 import { SqsCommitQueue } from '../lib/ingest/sqs-commit-queue.js';
@@ -23,6 +24,9 @@ import { logger, METRIC, MetricUnit, metrics } from './observability.js';
 import { SecretCache } from './secret-cache.js';
 
 const env = readEnvironment('convert');
+// Start the Parquet encoder thread during the init phase, so the first file's encoding overlaps
+// its parsing instead of waiting for the thread to load parquet-wasm.
+warmEncoderWorker();
 const config = ingestConfigFromEnvironment(env);
 const catalog = catalogFromEnvironment(env, new SecretCache(new SecretsManagerClient({}), env.secretId));
 const landingIo = new S3FileIO();

@@ -6,6 +6,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { toArrowSchema } from '../iceberg/arrow-schema.js';
+import { avroName } from '../iceberg/avro-name.js';
 import type { NestedField, Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
 import { type ColumnBuilder, makeColumnBuilder } from './column-builder.js';
@@ -82,7 +83,7 @@ export interface ColumnMapping {
 
 /**
  * Maps file columns to the target's top-level fields by name (optionally ignoring case), or by
- * field id when `fileIds` has one. A required target field the file lacks rejects the file.
+ * field id when `fileIds` has one (Iceberg spec, "Column Projection"). A required target field the file lacks rejects the file.
  */
 export function mapColumns(
   target: Schema,
@@ -92,6 +93,8 @@ export function mapColumns(
     caseInsensitive?: boolean;
     hiveColumns?: Record<string, string>;
     fileIds?: readonly (number | undefined)[];
+    /** Also match a file column named by the Avro-sanitized form (`zip_x2Dcode`), as Parquet from Java or floe is. */
+    sanitizedNames?: boolean;
   } = {},
 ): ColumnMapping {
   const key = (s: string) => (opts.caseInsensitive ? s.toLowerCase() : s);
@@ -101,6 +104,7 @@ export function mapColumns(
     byName.set(key(f.name), i);
     byId.set(f.id, i);
   });
+  if (opts.sanitizedNames) target.fields.forEach((f, i) => byName.has(key(avroName(f.name))) || byName.set(key(avroName(f.name)), i));
   const used = new Set<number>();
   const fileToTarget = new Int32Array(fileColumns.length).fill(-1);
   const anyIds = opts.fileIds?.some((id) => id !== undefined) ?? false;

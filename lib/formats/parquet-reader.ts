@@ -17,7 +17,8 @@ import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import { fieldIdOf, fromArrowSchema, toArrowSchema } from '../iceberg/arrow-schema.js';
 import { assignFreshIds } from '../iceberg/schema.js';
-import type { Schema } from '../iceberg/types.js';
+import { avroName } from '../iceberg/avro-name.js';
+import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
 import { BatchAssembler, mapColumns } from './batch-assembler.js';
 import type { ReaderContext } from './csv-reader.js';
@@ -103,7 +104,7 @@ export async function* readParquet(source: AsyncIterable<Uint8Array>, ctx: Reade
       target,
       fileFields.map((f) => f.name),
       fileName,
-      { caseInsensitive: options.caseInsensitive, hiveColumns: ctx.hiveColumns, fileIds: fileFields.map((f) => fieldIdOf(f)) },
+      { caseInsensitive: options.caseInsensitive, hiveColumns: ctx.hiveColumns, fileIds: fileFields.map((f) => fieldIdOf(f)), sanitizedNames: true },
     );
     const targetArrow = toArrowSchema(target);
     const sourceOf = new Int32Array(target.fields.length).fill(-1);
@@ -149,7 +150,7 @@ export async function* readParquet(source: AsyncIterable<Uint8Array>, ctx: Reade
           let err: string | null;
           let value: unknown = null;
           if (col) {
-            value = toPlain(col.get(i), col.type);
+            value = toPlain(col.get(i), col.type, target.fields[t]!.type, options.caseInsensitive);
             err = b.appendValue(value);
           } else {
             const constant = constants.get(t);
@@ -193,16 +194,54 @@ function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
   return String(a) === String(b);
 }
 
-/** Arrow JS values to what the column builders take (text for dates, times and decimals). */
-function toPlain(v: unknown, type: arrow.DataType): unknown {
+/**
+ * Arrow JS values to what the column builders take (text for dates, times and decimals). Nested
+ * values are rebuilt against the target type: struct children are matched by field id when the
+ * file has ids, else by name or by its Avro-sanitized form (`zip-code` → `zip_x2Dcode`, as Java
+ * and floe name Parquet columns), and keyed by the target's names for the struct builder.
+ */
+function toPlain(v: unknown, type: arrow.DataType, target: IcebergType, caseInsensitive: boolean): unknown {
   if (v === null || v === undefined) return null;
   if (arrow.DataType.isDate(type)) return new Date(Number(v)).toISOString().slice(0, 10);
   // Arrow JS hands out every timestamp unit as epoch milliseconds (sub-ms digits are lost on this
   // conversion path only; same-typed columns pass through untouched).
   if (arrow.DataType.isTimestamp(type)) return new Date(Number(v)).toISOString();
   if (arrow.DataType.isDecimal(type)) return scaledDecimal(String(v), (type as arrow.Decimal).scale);
-  if (arrow.DataType.isStruct(type) || arrow.DataType.isList(type) || arrow.DataType.isMap(type)) return toJsonLike(v);
-  return v;
+  if (typeof target === 'string') {
+    const nested = arrow.DataType.isStruct(type) || arrow.DataType.isList(type) || arrow.DataType.isMap(type);
+    return nested ? toJsonLike(v) : v;
+  }
+  if (target.type === 'struct' && arrow.DataType.isStruct(type)) {
+    const row = v as Record<string, unknown>;
+    const fileFields = (type as arrow.Struct).children;
+    const out = new Map<string, unknown>();
+    for (const field of target.fields) {
+      const source = matchStructChild(fileFields, field, caseInsensitive);
+      out.set(field.name, source ? toPlain(row[source.name], source.type, field.type, caseInsensitive) : null);
+    }
+    return out;
+  }
+  if (target.type === 'list' && arrow.DataType.isList(type)) {
+    const elementType = (type as arrow.List).children[0]!.type;
+    return [...(v as Iterable<unknown>)].map((x) => toPlain(x, elementType, target.element, caseInsensitive));
+  }
+  if (target.type === 'map' && arrow.DataType.isMap(type)) {
+    const [keyField, valueField] = (type as arrow.Map_).children[0]!.type.children as arrow.Field[];
+    const out = new Map<string, unknown>();
+    for (const [k, x] of v as Iterable<[unknown, unknown]>) {
+      out.set(String(toPlain(k, keyField!.type, target.key, caseInsensitive)), toPlain(x, valueField!.type, target.value, caseInsensitive));
+    }
+    return out;
+  }
+  return toJsonLike(v);
+}
+
+/** The file's struct child for a target field: by field id when the file has ids, else by name. */
+function matchStructChild(fileFields: arrow.Field[], field: NestedField, caseInsensitive: boolean): arrow.Field | undefined {
+  if (fileFields.some((f) => fieldIdOf(f) !== undefined)) return fileFields.find((f) => fieldIdOf(f) === field.id);
+  const key = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
+  const names = [key(field.name), key(avroName(field.name))];
+  return fileFields.find((f) => key(f.name) === names[0]) ?? fileFields.find((f) => key(f.name) === names[1]);
 }
 
 function toJsonLike(v: unknown): unknown {

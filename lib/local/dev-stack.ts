@@ -12,6 +12,7 @@
  * such and not converted again, and the commit step deduplicates again on its own base.
  */
 import type { BadInputError } from '../formats/bad-input-error.js';
+import { warmEncoderWorker } from '../formats/index.js';
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
@@ -76,6 +77,7 @@ export const DEFAULT_COMMIT_WINDOW_MS = 250;
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const home = floeHome(options.dir);
   await ensureFloeHome(home);
+  warmEncoderWorker(); // the encoder thread loads while the catalog starts, not on the first file
   const io = new LocalFileIO();
   const s3 = options.s3 ? s3DevStorage(options.s3) : undefined;
   const server = await startCatalogServer({

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -6,7 +6,10 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectFormat } from '../../lib/formats/detect.js';
 import { inferSchema } from '../../lib/formats/infer.js';
-import { roundTrip, schemaOf } from './roundtrip.js';
+import { convertFile } from '../../lib/formats/convert.js';
+import type { Schema, StructType } from '../../lib/iceberg/types.js';
+import { LocalFileIO } from '../../lib/storage/local.js';
+import { bytesOf, roundTrip, schemaOf } from './roundtrip.js';
 import { openDuckDb, sqlString } from '../support/duckdb.js';
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -88,6 +91,77 @@ describe('Parquet input', () => {
       ]);
       const r = await roundTrip('floe.parquet', bytes, { schema: renamed });
       expect(r.read).toEqual([{ renamed_a: 1, renamed_b: 'x' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Parquet input with nested structs', () => {
+  const nested: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'id', required: false, type: 'long' },
+      {
+        id: 2,
+        name: 'addr',
+        required: false,
+        type: {
+          type: 'struct',
+          fields: [
+            { id: 3, name: 'zip-code', required: false, type: 'string' },
+            { id: 4, name: 'City Name', required: false, type: 'string' },
+            { id: 5, name: 'price', required: false, type: 'decimal(9,2)' },
+          ],
+        },
+      },
+    ],
+  };
+
+  it('maps struct children by field id: floe output with sanitized child names reads back, even renamed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
+    try {
+      const ndjson = '{"id":1,"addr":{"zip-code":"12345","City Name":"Zürich","price":"1.25"}}\n{"id":2,"addr":null}\n';
+      const { dataFiles } = await convertFile({
+        source: bytesOf(ndjson),
+        fileName: 'in.ndjson',
+        schema: nested,
+        spec: { 'spec-id': 0, fields: [] },
+        formatVersion: 2,
+        io: new LocalFileIO(),
+        dataLocation: dir,
+        namePrefix: 'nested',
+      });
+      const bytes = new Uint8Array(await readFile(dataFiles[0]!.file_path));
+      // Java-compatible names on disk: the child `zip-code` is stored as `zip_x2Dcode`.
+      const onDisk = await roundTrip('floe.parquet', bytes, { schema: nested, orderBy: 'id' });
+      expect(onDisk.json).toEqual([
+        { id: '1', addr: { zip_x2Dcode: '12345', City_x20Name: 'Zürich', price: '1.25' } },
+        { id: '2', addr: null },
+      ]);
+      // Same ids, new names: only an id match finds the children.
+      const renamed = structuredClone(nested);
+      const addr = renamed.fields[1]!.type as StructType;
+      addr.fields = addr.fields.map((f) => ({ ...f, name: `new_${f.id}` }));
+      const byId = await roundTrip('floe.parquet', bytes, { schema: renamed, orderBy: 'id' });
+      expect(byId.json[0]).toEqual({ id: '1', addr: { new_3: '12345', new_4: 'Zürich', new_5: '1.25' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('maps struct children by name, or by their sanitized form, when the file has no field ids', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
+    try {
+      const db = await openDuckDb();
+      const path = join(dir, 'plain.parquet');
+      await db.query(
+        `COPY (SELECT 7::BIGINT AS id, {'zip_x2Dcode': '99999', 'City Name': 'Oslo', 'price': 3.5::DECIMAL(9,2)} AS addr) TO ${sqlString(path)} (FORMAT parquet)`,
+      );
+      db.close();
+      const r = await roundTrip('plain.parquet', new Uint8Array(await readFile(path)), { schema: nested });
+      expect(r.json).toEqual([{ id: '7', addr: { zip_x2Dcode: '99999', City_x20Name: 'Oslo', price: '3.50' } }]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
