@@ -37,5 +37,6 @@ export { RowErrorCollector, type RejectedRow, type RowErrorSink } from './row-er
 export { inferSchema } from './infer.js';
 export { alignToTable, type AlignPolicy, type Alignment, type AlignOptions } from './align.js';
 export { readBatches } from './read-batches.js';
+export { peekColumns, type PeekedColumns } from './peek-columns.js';
 export { convertFile, rejectedRowsNdjson, type ConvertFileRequest, type ConvertFileResult } from './convert.js';
 export { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from './conversion-encoder.js';
