@@ -36,8 +36,13 @@ async function enc(label: string, f: (b: WriterPropertiesBuilder) => WriterPrope
   console.log(label, ((performance.now() - t0) / 1000).toFixed(3), 'decode', (dec/1000).toFixed(3), 'bytes', n);
   }
 }
+const ti = performance.now(); await import('parquet-wasm'); console.log('import', performance.now() - ti);
+if (process.env.WARM) { const t1 = performance.now(); const tb = WasmTable.fromIPCStream(batchToIpc(batches[0]!.slice(0, Number(process.env.WARM)))); writeParquet(tb, new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build()); console.log('warm', ((performance.now() - t1) / 1000).toFixed(3)); }
 await enc('default', (b) => b);
 await enc('chunkstats', (b) => b.setStatisticsEnabled(EnabledStatistics.Chunk));
-await enc('nostats', (b) => b.setStatisticsEnabled(EnabledStatistics.None));
-await enc('uncompressed', (b) => b.setCompression(Compression.UNCOMPRESSED));
-await enc('snappy', (b) => b.setCompression(Compression.SNAPPY));
+await enc('chunk+wbs8192', (b) => b.setStatisticsEnabled(EnabledStatistics.Chunk).setWriteBatchSize(8192));
+await enc('default', (b) => b);
+await enc('wbs8192', (b) => b.setWriteBatchSize(8192));
+if (!process.env.SHORT) await enc('nostats', (b) => b.setStatisticsEnabled(EnabledStatistics.None));
+if (!process.env.SHORT) await enc('uncompressed', (b) => b.setCompression(Compression.UNCOMPRESSED));
+if (!process.env.SHORT) await enc('snappy', (b) => b.setCompression(Compression.SNAPPY));

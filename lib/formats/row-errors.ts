@@ -43,10 +43,4 @@ export class RowErrorCollector implements RowErrorSink {
       this.rows.push(row.raw.length > MAX_RAW ? { ...row, raw: row.raw.slice(0, MAX_RAW) } : row);
     } else this.dropped++;
   }
-
-  /** The rejected rows as NDJSON bytes (one object per line), or undefined when there are none. */
-  toNdjson(): Uint8Array | undefined {
-    if (this.rows.length === 0) return undefined;
-    return new TextEncoder().encode(`${this.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  }
 }

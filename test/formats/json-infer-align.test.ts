@@ -85,6 +85,18 @@ describe('alignToTable', () => {
     expect(a.schema.fields.map((f) => f.type)).toEqual(['long', 'string', 'double', 'date']);
   });
 
+  it('evolve widens decimal precision at the same scale, and never narrows it or changes the scale', () => {
+    const money = schemaOf([['amount', 'decimal(9,2)']]);
+    const wider = alignToTable(money, schemaOf([['amount', 'decimal(18,2)']]), 'evolve');
+    expect(wider.promotions.map((p) => [p.from, p.to])).toEqual([['decimal(9,2)', 'decimal(18,2)']]);
+    expect(wider.schema.fields[0]!.type).toBe('decimal(18,2)');
+    for (const other of ['decimal(5,2)', 'decimal(18,4)'] as const) {
+      const kept = alignToTable(money, schemaOf([['amount', other]]), 'evolve');
+      expect(kept.promotions).toEqual([]);
+      expect(kept.schema.fields[0]!.type).toBe('decimal(9,2)');
+    }
+  });
+
   it('strict rejects a new column, ignore-extra drops it, a missing required column rejects the file', () => {
     const file = schemaOf([
       ['id', 'int'],

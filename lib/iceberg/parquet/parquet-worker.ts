@@ -5,7 +5,7 @@
  * out `ack` (one per write, for backpressure), `chunk {bytes}` (transferred), `end`, `error {message}`.
  */
 import { parentPort } from 'node:worker_threads';
-import { type EncoderSettings, IpcStreamEncoder } from './parquet-encoder.js';
+import { type EncoderSettings, IpcParquetStream } from './wasm-stream-encoder.js';
 
 export type ToWorker =
   | { type: 'open'; id: number; settings: EncoderSettings }
@@ -21,12 +21,12 @@ export type FromWorker =
 
 const port = parentPort;
 if (port) {
-  const encoders = new Map<number, IpcStreamEncoder>();
+  const encoders = new Map<number, IpcParquetStream>();
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   const fail = (id: number, error: unknown) =>
     post({ type: 'error', id, message: error instanceof Error ? error.message : String(error) });
 
-  const pump = async (id: number, encoder: IpcStreamEncoder) => {
+  const pump = async (id: number, encoder: IpcParquetStream) => {
     try {
       for await (const chunk of encoder.output) {
         // Transfer when the chunk owns its buffer; copy otherwise.
@@ -48,7 +48,7 @@ if (port) {
     try {
       switch (message.type) {
         case 'open': {
-          const encoder = new IpcStreamEncoder(message.settings);
+          const encoder = new IpcParquetStream(message.settings);
           encoders.set(id, encoder);
           void pump(id, encoder);
           return;
