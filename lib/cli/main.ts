@@ -17,7 +17,10 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
 async function usage(): Promise<string> {
   const lines = ['usage: floe <command> [options]', '', 'commands:'];
   for (const [name, load] of Object.entries(commands)) {
-    const summary = await load().then((m) => m.summary, () => '(unavailable)');
+    const summary = await load().then(
+      (m) => m.summary,
+      () => '(unavailable)',
+    );
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
   return lines.join('\n');

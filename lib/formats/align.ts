@@ -60,14 +60,19 @@ export function alignToTable(
     const existing = tableByName.get(key(col.name));
     if (!existing) {
       if (policy === 'strict') {
-        throw new BadInputError(`column "${col.name}" is not in the table (route schema policy: strict)`, { file, column: col.name });
+        throw new BadInputError(`column "${col.name}" is not in the table (route schema policy: strict)`, {
+          file,
+          column: col.name,
+        });
       }
       if (policy === 'evolve') added.push({ name: col.name, type: col.type });
       continue;
     }
     if (policy === 'evolve' && isPrimitive(col.type) && isPrimitive(existing.type) && col.type !== existing.type) {
       if (canPromote(existing.type, col.type)) {
-        schema = promoteColumn(schema, existing.id, col.type as PrimitiveType, { schemaId: tableSchema['schema-id'] + 1 });
+        schema = promoteColumn(schema, existing.id, col.type as PrimitiveType, {
+          schemaId: tableSchema['schema-id'] + 1,
+        });
         promotions.push({ column: existing.name, fieldId: existing.id, from: existing.type, to: col.type });
       }
     }
@@ -79,7 +84,10 @@ export function alignToTable(
   }
   const newColumns: NestedField[] = [];
   if (added.length > 0) {
-    const r = addColumns(schema, added, lastColumnId, { schemaId: tableSchema['schema-id'] + 1, caseInsensitive: opts.caseInsensitive });
+    const r = addColumns(schema, added, lastColumnId, {
+      schemaId: tableSchema['schema-id'] + 1,
+      caseInsensitive: opts.caseInsensitive,
+    });
     schema = r.schema;
     lastColumnId = r.lastColumnId;
     newColumns.push(...schema.fields.slice(schema.fields.length - added.length));

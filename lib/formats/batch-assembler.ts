@@ -104,7 +104,12 @@ export function mapColumns(
     byName.set(key(f.name), i);
     byId.set(f.id, i);
   });
-  if (opts.sanitizedNames) target.fields.forEach((f, i) => byName.has(key(avroName(f.name))) || byName.set(key(avroName(f.name)), i));
+  if (opts.sanitizedNames) {
+    for (const [i, f] of target.fields.entries()) {
+      const sanitized = key(avroName(f.name));
+      if (!byName.has(sanitized)) byName.set(sanitized, i);
+    }
+  }
   const used = new Set<number>();
   const fileToTarget = new Int32Array(fileColumns.length).fill(-1);
   const anyIds = opts.fileIds?.some((id) => id !== undefined) ?? false;

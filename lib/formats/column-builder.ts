@@ -226,7 +226,7 @@ class BoolBuilder extends ColumnBuilder {
         continue;
       }
       const v = parseBoolean(buf, s, e);
-      if (v !== v) break;
+      if (Number.isNaN(v)) break;
       values[len] = v;
       valid[len++] = 1;
     }
@@ -236,7 +236,7 @@ class BoolBuilder extends ColumnBuilder {
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseBoolean(buf, start, end);
-    if (v !== v) return takeFailure();
+    if (Number.isNaN(v)) return takeFailure();
     this.put(v);
     return null;
   }
@@ -299,7 +299,7 @@ class Int32Builder extends ColumnBuilder {
         continue;
       }
       const v = isInt ? parseSafeInt(buf, s, e, -2147483648, 2147483647, 'an int') : parseDate(buf, s, e);
-      if (v !== v) break;
+      if (Number.isNaN(v)) break;
       values[len] = v;
       valid[len++] = 1;
     }
@@ -312,7 +312,7 @@ class Int32Builder extends ColumnBuilder {
       this.kind === 'int'
         ? parseSafeInt(buf, start, end, -2147483648, 2147483647, 'an int')
         : parseDate(buf, start, end);
-    if (v !== v) return takeFailure();
+    if (Number.isNaN(v)) return takeFailure();
     this.put(v);
     return null;
   }
@@ -390,7 +390,7 @@ class Int64Builder extends ColumnBuilder {
         continue;
       }
       const v = isLong ? parseLong(buf, s, e) : parseTimestamp(buf, s, e, units);
-      if (v !== v) break;
+      if (Number.isNaN(v)) break;
       if (v === BIG) {
         big64[0] = bigResult.value;
         words[2 * len] = big64Words[0]!;
@@ -420,7 +420,7 @@ class Int64Builder extends ColumnBuilder {
           // A wall-clock column given an instant: keep the UTC wall clock (what Spark writes).
         }
     }
-    if (v !== v) return takeFailure();
+    if (Number.isNaN(v)) return takeFailure();
     if (v === BIG) this.putBig(bigResult.value);
     else this.put(v);
     return null;
@@ -480,7 +480,7 @@ function parseTime(buf: Uint8Array, start: number, end: number): number {
   const text = `1970-01-01T${bytesToText(buf, start, end).trim()}`;
   const n = asciiBytes(text);
   const v = parseTimestamp(scratch, 0, n);
-  if (v !== v) return v;
+  if (Number.isNaN(v)) return v;
   if (timestampInfo.hadOffset) {
     parseFailure.reason = 'a time of day has no UTC offset';
     return Number.NaN;
@@ -520,7 +520,7 @@ class FloatBuilder extends ColumnBuilder {
         continue;
       }
       const v = parseDouble(buf, s, e);
-      if (v !== v && parseFailure.reason !== '') break;
+      if (Number.isNaN(v) && parseFailure.reason !== '') break;
       if (single && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) break;
       values[len] = v;
       valid[len++] = 1;
@@ -531,7 +531,7 @@ class FloatBuilder extends ColumnBuilder {
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseDouble(buf, start, end);
-    if (v !== v) {
+    if (Number.isNaN(v)) {
       const r = takeFailure();
       if (r !== null) return r;
     }
@@ -587,7 +587,7 @@ class DecimalBuilder extends ColumnBuilder {
   }
   appendBytes(buf: Uint8Array, start: number, end: number): string | null {
     const v = parseDecimal(buf, start, end, this.precision, this.scale);
-    if (v !== v) return takeFailure();
+    if (Number.isNaN(v)) return takeFailure();
     if (v === BIG) this.putBig(bigResult.value);
     else this.put(v);
     return null;

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import * as arrow from 'apache-arrow';
 import { type EncoderSettings, inlineEncoder } from '../iceberg/parquet/parquet-encoder.js';
 import { parquetWriteOptions } from '../iceberg/parquet/write-properties.js';
 import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
@@ -85,16 +86,76 @@ export function conversionEncoder(
 
 /**
  * Starts the shared encoder worker ahead of the first conversion (a Lambda's init phase, `floe dev`
- * start-up), so its start-up overlaps other work instead of the first file's encoding. Returns
+ * start-up), so its start-up overlaps other work instead of the first file's encoding. It also
+ * encodes (and discards) a small synthetic file of the common column types, so the first real file
+ * finds parquet-wasm's hot paths (zstd, the plain and dictionary encoders) already compiled by
+ * V8's optimizing tier and its memory grown, rather than paying that on the critical path. Returns
  * whether a worker was started: not on one core or when its script does not ship.
  */
 export function warmEncoderWorker(): boolean {
   if (!workerScriptPresent() || availableParallelism() < 2) return false;
   shared ??= workerEncoder();
-  // Opening (and at once aborting) a file starts the thread and loads parquet-wasm in it.
-  shared({ rowGroupRows: 1024, options: parquetWriteOptions() }).abort();
   warm = true;
+  const encoder = shared({
+    rowGroupRows: WARM_UP_ROWS,
+    options: parquetWriteOptions(),
+    columnDictionary: { id: false, qty: true, amount: false, name: false, day: true, at: false },
+  });
+  const drained = (async () => {
+    await encoder.write(warmUpBatch(WARM_UP_ROWS));
+    encoder.finish();
+    for await (const _ of encoder.output) {
+      // discarded: only the work matters
+    }
+  })();
+  // A failed warm-up costs nothing but the warm-up: a real conversion reports its own errors.
+  drained.catch(() => {});
   return true;
+}
+
+/** Rows of the warm-up file: enough calls for V8 to tier parquet-wasm's hot functions up. */
+const WARM_UP_ROWS = 65_536;
+
+/** A deterministic batch of the column types conversions write most (long, int, double, string, bool, date, timestamp). */
+function warmUpBatch(rows: number): arrow.RecordBatch {
+  const id = new BigInt64Array(rows);
+  const qty = new Int32Array(rows);
+  const amount = new Float64Array(rows);
+  const day = new Int32Array(rows);
+  const at = new BigInt64Array(rows);
+  const flags = new Uint8Array(Math.ceil(rows / 8));
+  const offsets = new Int32Array(rows + 1);
+  const text = new Uint8Array(rows * 12);
+  let seed = 7;
+  let end = 0;
+  for (let i = 0; i < rows; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    id[i] = BigInt(i);
+    qty[i] = seed % 1000;
+    amount[i] = seed / 1000;
+    day[i] = 19_700 + (seed % 365);
+    at[i] = BigInt(seed) * 1_000_000n;
+    if (seed & 1) flags[i >> 3]! |= 1 << (i & 7);
+    for (const c of `u_${seed % 100_000}`) text[end++] = c.charCodeAt(0);
+    offsets[i + 1] = end;
+  }
+  const columns: Record<string, arrow.Data> = {
+    id: arrow.makeData({ type: new arrow.Int64(), length: rows, data: id }),
+    qty: arrow.makeData({ type: new arrow.Int32(), length: rows, data: qty }),
+    amount: arrow.makeData({ type: new arrow.Float64(), length: rows, data: amount }),
+    name: arrow.makeData({ type: new arrow.Utf8(), length: rows, valueOffsets: offsets, data: text.subarray(0, end) }),
+    flag: arrow.makeData({ type: new arrow.Bool(), length: rows, data: flags }),
+    day: arrow.makeData({ type: new arrow.DateDay(), length: rows, data: day }),
+    at: arrow.makeData({ type: new arrow.TimestampMicrosecond('UTC'), length: rows, data: at }),
+  };
+  const fields = Object.entries(columns).map(([name, data]) => new arrow.Field(name, data.type, false));
+  const struct = arrow.makeData({
+    type: new arrow.Struct(fields),
+    length: rows,
+    nullCount: 0,
+    children: Object.values(columns),
+  });
+  return new arrow.RecordBatch(new arrow.Schema(fields), struct);
 }
 
 /** Stops the shared encoder worker (tests, or a host shutting down); the next conversion starts a new one. */

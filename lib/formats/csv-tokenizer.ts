@@ -160,7 +160,7 @@ export class CsvTokenizer {
 
   /** Tokenizes complete records of `buf[start..]`; `consumed` says where the carry begins. */
   tokenize(buf: Uint8Array, start: number, final: boolean): CsvBlock & { consumed: number } {
-    const { delimiter, quote, escape, comment } = this.d;
+    const { delimiter, quote, escape: escapeChar, comment } = this.d;
     const maxStop = Math.max(delimiter, LF, CR);
     const end = buf.length;
     const maxLine = this.limits.maxLineBytes;
@@ -228,7 +228,7 @@ export class CsvTokenizer {
             }
             const c = buf[q]!;
             if (c === quote) {
-              if (escape === quote) {
+              if (escapeChar === quote) {
                 if (q + 1 >= end && !final) {
                   nf = recNf;
                   break outer;
@@ -241,7 +241,7 @@ export class CsvTokenizer {
               }
               break;
             }
-            if (c === escape) {
+            if (c === escapeChar) {
               esc = 2;
               q += 2;
               continue;
@@ -353,11 +353,11 @@ export class CsvTokenizer {
 
   /** Removes escape characters in place; returns the new end. */
   private unescape(buf: Uint8Array, s: number, e: number): number {
-    const { quote, escape } = this.d;
+    const { quote, escape: escapeChar } = this.d;
     let w = s;
     for (let r = s; r < e; r++) {
       const c = buf[r]!;
-      if ((c === escape || (escape === quote && c === quote)) && r + 1 < e) {
+      if ((c === escapeChar || (escapeChar === quote && c === quote)) && r + 1 < e) {
         buf[w++] = buf[++r]!;
       } else buf[w++] = c;
     }

@@ -11,7 +11,10 @@ import { BadInputError } from './bad-input-error.js';
 import type { Compression } from './detect.js';
 
 /** Reads the first `n` bytes (or fewer at end of input) and returns them with the whole stream. */
-export async function peek(source: AsyncIterable<Uint8Array>, n = 16): Promise<{ head: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
+export async function peek(
+  source: AsyncIterable<Uint8Array>,
+  n = 16,
+): Promise<{ head: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
   const it = source[Symbol.asyncIterator]();
   const seen: Uint8Array[] = [];
   let have = 0;
@@ -46,7 +49,8 @@ export async function* decompress(
   maxExpandedBytes: number,
 ): AsyncGenerator<Uint8Array> {
   let expanded = 0;
-  const inner = compression === 'none' ? source : compression === 'zstd' ? zstdStream(source) : nodeStream(source, compression);
+  const inner =
+    compression === 'none' ? source : compression === 'zstd' ? zstdStream(source) : nodeStream(source, compression);
   try {
     for await (const chunk of inner) {
       expanded += chunk.length;
@@ -61,7 +65,11 @@ export async function* decompress(
   } catch (e) {
     if (e instanceof BadInputError) throw e;
     if (compression !== 'none' && !isTransient(e)) {
-      throw new BadInputError(`corrupt or truncated ${compression} stream: ${(e as Error).message}`, { file: fileName }, { cause: e });
+      throw new BadInputError(
+        `corrupt or truncated ${compression} stream: ${(e as Error).message}`,
+        { file: fileName },
+        { cause: e },
+      );
     }
     throw e;
   }
@@ -70,7 +78,10 @@ export async function* decompress(
 function isTransient(e: unknown): boolean {
   // Storage errors (network, throttling) are retried by the caller, not reported as bad input.
   const name = (e as { name?: string })?.name ?? '';
-  return /Timeout|Network|Throttl|ECONNRESET|FileNotFound/i.test(name) || /ECONNRESET|ETIMEDOUT/.test(String((e as Error)?.message));
+  return (
+    /Timeout|Network|Throttl|ECONNRESET|FileNotFound/i.test(name) ||
+    /ECONNRESET|ETIMEDOUT/.test(String((e as Error)?.message))
+  );
 }
 
 function nodeStream(source: AsyncIterable<Uint8Array>, compression: 'gzip' | 'bzip2'): AsyncIterable<Uint8Array> {

@@ -38,8 +38,16 @@ const COMPRESSION_BY_EXTENSION: Record<string, Compression> = {
 /** Compression named by magic bytes (RFC 1952 gzip 1f 8b; zstd frame 28 b5 2f fd; bzip2 "BZh"). */
 export function compressionFromMagic(bytes: Uint8Array): Compression | undefined {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return 'gzip';
-  if (bytes.length >= 4 && bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd) return 'zstd';
-  if (bytes.length >= 4 && bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68 && bytes[3]! >= 0x31 && bytes[3]! <= 0x39)
+  if (bytes.length >= 4 && bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd)
+    return 'zstd';
+  if (
+    bytes.length >= 4 &&
+    bytes[0] === 0x42 &&
+    bytes[1] === 0x5a &&
+    bytes[2] === 0x68 &&
+    bytes[3]! >= 0x31 &&
+    bytes[3]! <= 0x39
+  )
     return 'bzip2';
   return undefined;
 }
@@ -59,9 +67,12 @@ export function detectFormat(fileName: string, firstBytes: Uint8Array): Detected
   }
   const format = FORMAT_BY_EXTENSION[ext];
   if (format === undefined) {
-    throw new BadInputError(`unsupported file extension ${ext ? `".${ext}"` : '(none)'}; expected .csv, .tsv, .json, .ndjson, .jsonl or .parquet, optionally with .gz, .zst or .bz2`, {
-      file: fileName,
-    });
+    throw new BadInputError(
+      `unsupported file extension ${ext ? `".${ext}"` : '(none)'}; expected .csv, .tsv, .json, .ndjson, .jsonl or .parquet, optionally with .gz, .zst or .bz2`,
+      {
+        file: fileName,
+      },
+    );
   }
   const magic = compressionFromMagic(firstBytes);
   if (magic !== undefined) compression = magic;

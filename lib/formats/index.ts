@@ -11,32 +11,33 @@
  *   io: tableIo, dataLocation, namePrefix: ingestId, properties, options, onError: 'abort' });
  * ```
  */
+
+export { type Alignment, type AlignOptions, type AlignPolicy, alignToTable } from './align.js';
 export { BadInputError, type BadInputLocation } from './bad-input-error.js';
+export { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from './conversion-encoder.js';
+export { type ConvertFileRequest, type ConvertFileResult, convertFile, rejectedRowsNdjson } from './convert.js';
 export {
-  detectFormat,
+  type Compression,
   compressionFromMagic,
   type DetectedFormat,
+  detectFormat,
   type FileFormat,
-  type Compression,
 } from './detect.js';
+export { inferSchema } from './infer.js';
 export {
-  FormatOptionsSchema,
+  type CsvOptions,
   CsvOptionsSchema,
-  JsonOptionsSchema,
-  LimitsSchema,
-  OnErrorSchema,
-  resolveFormatOptions,
+  type FormatLimits,
   type FormatOptions,
   type FormatOptionsInput,
-  type CsvOptions,
+  FormatOptionsSchema,
   type JsonOptions,
-  type FormatLimits,
+  JsonOptionsSchema,
+  LimitsSchema,
   type OnError,
+  OnErrorSchema,
+  resolveFormatOptions,
 } from './options.js';
-export { RowErrorCollector, type RejectedRow, type RowErrorSink } from './row-errors.js';
-export { inferSchema } from './infer.js';
-export { alignToTable, type AlignPolicy, type Alignment, type AlignOptions } from './align.js';
+export { type PeekedColumns, peekColumns } from './peek-columns.js';
 export { readBatches } from './read-batches.js';
-export { peekColumns, type PeekedColumns } from './peek-columns.js';
-export { convertFile, rejectedRowsNdjson, type ConvertFileRequest, type ConvertFileResult } from './convert.js';
-export { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from './conversion-encoder.js';
+export { type RejectedRow, RowErrorCollector, type RowErrorSink } from './row-errors.js';

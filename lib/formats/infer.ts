@@ -62,7 +62,7 @@ class TextColumnType {
   offsets = 0;
   noOffsets = 0;
 
-  constructor(private readonly decimals: boolean) {
+  constructor(decimals: boolean) {
     if (!decimals) this.mask &= ~DECIMAL;
   }
 
@@ -85,7 +85,7 @@ class TextColumnType {
       if (!digitish || leadingZero) m &= ~(INT | LONG);
       else {
         const v = parseLong(buf, s, e);
-        if (v !== v) {
+        if (Number.isNaN(v)) {
           parseFailure.reason = '';
           m &= ~(INT | LONG);
         } else if (v === BIG || v < -2147483648 || v > 2147483647) m &= ~INT;
@@ -95,10 +95,10 @@ class TextColumnType {
       if (!digitish || leadingZero) m &= ~(DOUBLE | DECIMAL);
       else {
         const v = parseDouble(buf, s, e);
-        if (v !== v || !Number.isFinite(v)) {
+        if (Number.isNaN(v) || !Number.isFinite(v)) {
           parseFailure.reason = '';
           m &= ~(DOUBLE | DECIMAL);
-        } else if (m & DECIMAL) this.decimalShape(buf, s, e) || (m &= ~DECIMAL);
+        } else if (m & DECIMAL && !this.decimalShape(buf, s, e)) m &= ~DECIMAL;
       }
     }
     if (m & (DATE | TS)) {
@@ -106,14 +106,14 @@ class TextColumnType {
       else {
         if (m & DATE) {
           const d = parseDate(buf, s, e);
-          if (d !== d) {
+          if (Number.isNaN(d)) {
             parseFailure.reason = '';
             m &= ~DATE;
           }
         }
         if (m & TS) {
           const t = parseTimestamp(buf, s, e);
-          if (t !== t) {
+          if (Number.isNaN(t)) {
             parseFailure.reason = '';
             m &= ~TS;
           } else if (timestampInfo.hadOffset) this.offsets++;

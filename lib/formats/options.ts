@@ -36,9 +36,17 @@ export const JsonOptionsSchema = z.object({
 /** Caps that bound the work done on one landed file (gzip bombs, runaway lines). */
 export const LimitsSchema = z.object({
   /** Bytes after decompression; default 10 GiB. */
-  maxExpandedBytes: z.number().int().positive().default(10 * 1024 ** 3),
+  maxExpandedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 ** 3),
   /** Bytes in one line (CSV record or NDJSON record); default 16 MiB. */
-  maxLineBytes: z.number().int().positive().default(16 * 1024 ** 2),
+  maxLineBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 ** 2),
 });
 
 /** All reader options (route config `format:` block). */

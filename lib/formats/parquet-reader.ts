@@ -6,18 +6,17 @@
  * A column whose Arrow type already equals the target's is passed through without copying;
  * others (int→long, float→double, anything→string, …) go through the column builders.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { openAsBlob } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import { fieldIdOf, fromArrowSchema, toArrowSchema } from '../iceberg/arrow-schema.js';
-import { assignFreshIds } from '../iceberg/schema.js';
 import { avroName } from '../iceberg/avro-name.js';
+import { assignFreshIds } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
 import { BatchAssembler, mapColumns } from './batch-assembler.js';
@@ -46,9 +45,13 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
       const headBuf = Buffer.alloc(Math.min(4, size));
       await fh.read(headBuf, 0, headBuf.length, 0);
       if (size < 12 || headBuf.toString('latin1') !== 'PAR1' || tail.subarray(4).toString('latin1') !== 'PAR1') {
-        throw new BadInputError('not a Parquet file: missing PAR1 magic at the start or end (truncated or corrupt footer)', { file: fileName });
+        throw new BadInputError(
+          'not a Parquet file: missing PAR1 magic at the start or end (truncated or corrupt footer)',
+          { file: fileName },
+        );
       }
-      if (tail.readUInt32LE(0) > size - 12) throw new BadInputError('corrupt Parquet footer: footer length beyond the file', { file: fileName });
+      if (tail.readUInt32LE(0) > size - 12)
+        throw new BadInputError('corrupt Parquet footer: footer length beyond the file', { file: fileName });
     } finally {
       await fh.close();
     }
@@ -56,7 +59,11 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
     try {
       file = await ParquetFile.fromFile(await openAsBlob(path));
     } catch (e) {
-      throw new BadInputError(`corrupt Parquet footer: ${String((e as Error)?.message ?? e)}`, { file: fileName }, { cause: e });
+      throw new BadInputError(
+        `corrupt Parquet footer: ${String((e as Error)?.message ?? e)}`,
+        { file: fileName },
+        { cause: e },
+      );
     }
     const rowGroups = file.metadata().numRowGroups();
     let schema: arrow.Schema;
@@ -74,7 +81,11 @@ async function readRowGroup(file: ParquetFile, index: number, fileName: string, 
     const wasm = await file.read({ rowGroups: [index], ...(limit === undefined ? {} : { limit }) });
     return arrow.tableFromIPC(wasm.intoIPCStream());
   } catch (e) {
-    throw new BadInputError(`corrupt Parquet data in row group ${index}: ${String((e as Error)?.message ?? e)}`, { file: fileName }, { cause: e });
+    throw new BadInputError(
+      `corrupt Parquet data in row group ${index}: ${String((e as Error)?.message ?? e)}`,
+      { file: fileName },
+      { cause: e },
+    );
   }
 }
 
@@ -95,7 +106,10 @@ export async function parquetFileSchema(source: AsyncIterable<Uint8Array>, fileN
 }
 
 /** Streams a Parquet file as record batches of `ctx.target`. */
-export async function* readParquet(source: AsyncIterable<Uint8Array>, ctx: ReaderContext): AsyncGenerator<arrow.RecordBatch> {
+export async function* readParquet(
+  source: AsyncIterable<Uint8Array>,
+  ctx: ReaderContext,
+): AsyncGenerator<arrow.RecordBatch> {
   const { fileName, target, options, rowErrors } = ctx;
   const s = await spool(source, fileName);
   try {
@@ -104,7 +118,12 @@ export async function* readParquet(source: AsyncIterable<Uint8Array>, ctx: Reade
       target,
       fileFields.map((f) => f.name),
       fileName,
-      { caseInsensitive: options.caseInsensitive, hiveColumns: ctx.hiveColumns, fileIds: fileFields.map((f) => fieldIdOf(f)), sanitizedNames: true },
+      {
+        caseInsensitive: options.caseInsensitive,
+        hiveColumns: ctx.hiveColumns,
+        fileIds: fileFields.map((f) => fieldIdOf(f)),
+        sanitizedNames: true,
+      },
     );
     const targetArrow = toArrowSchema(target);
     const sourceOf = new Int32Array(target.fields.length).fill(-1);
@@ -125,19 +144,35 @@ export async function* readParquet(source: AsyncIterable<Uint8Array>, ctx: Reade
       // Pass-through when every column exists with an identical type.
       const direct = target.fields.every((_, t) => {
         const c = sourceOf[t]!;
-        return c >= 0 && sameType(fileFields[c]!.type, targetArrow.fields[t]!.type) && (fileFields[c]!.nullable || true);
+        return (
+          c >= 0 && sameType(fileFields[c]!.type, targetArrow.fields[t]!.type) && (fileFields[c]!.nullable || true)
+        );
       });
       if (direct) {
         const children = target.fields.map((_, t) => {
           const data = batch.getChildAt(sourceOf[t]!)!.data;
-          return data.length === 1 ? data[0]!.clone(targetArrow.fields[t]!.type) : concatData(batch.getChildAt(sourceOf[t]!)!, targetArrow.fields[t]!.type);
+          return data.length === 1
+            ? data[0]!.clone(targetArrow.fields[t]!.type)
+            : concatData(batch.getChildAt(sourceOf[t]!)!, targetArrow.fields[t]!.type);
         });
         for (let t = 0; t < target.fields.length; t++) {
           if (target.fields[t]!.required && children[t]!.nullCount > 0) {
-            rowErrors.reject({ file: fileName, line: base + 1, column: target.fields[t]!.name, value: '', reason: 'null in a required column', raw: '' });
+            rowErrors.reject({
+              file: fileName,
+              line: base + 1,
+              column: target.fields[t]!.name,
+              value: '',
+              reason: 'null in a required column',
+              raw: '',
+            });
           }
         }
-        const data = arrow.makeData({ type: new arrow.Struct(targetArrow.fields), length: batch.numRows, nullCount: 0, children });
+        const data = arrow.makeData({
+          type: new arrow.Struct(targetArrow.fields),
+          length: batch.numRows,
+          nullCount: 0,
+          children,
+        });
         return new arrow.RecordBatch(targetArrow, data);
       }
       const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
@@ -229,7 +264,10 @@ function toPlain(v: unknown, type: arrow.DataType, target: IcebergType, caseInse
     const [keyField, valueField] = (type as arrow.Map_).children[0]!.type.children as arrow.Field[];
     const out = new Map<string, unknown>();
     for (const [k, x] of v as Iterable<[unknown, unknown]>) {
-      out.set(String(toPlain(k, keyField!.type, target.key, caseInsensitive)), toPlain(x, valueField!.type, target.value, caseInsensitive));
+      out.set(
+        String(toPlain(k, keyField!.type, target.key, caseInsensitive)),
+        toPlain(x, valueField!.type, target.value, caseInsensitive),
+      );
     }
     return out;
   }
@@ -237,7 +275,11 @@ function toPlain(v: unknown, type: arrow.DataType, target: IcebergType, caseInse
 }
 
 /** The file's struct child for a target field: by field id when the file has ids, else by name. */
-function matchStructChild(fileFields: arrow.Field[], field: NestedField, caseInsensitive: boolean): arrow.Field | undefined {
+function matchStructChild(
+  fileFields: arrow.Field[],
+  field: NestedField,
+  caseInsensitive: boolean,
+): arrow.Field | undefined {
   if (fileFields.some((f) => fieldIdOf(f) !== undefined)) return fileFields.find((f) => fieldIdOf(f) === field.id);
   const key = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
   const names = [key(field.name), key(avroName(field.name))];

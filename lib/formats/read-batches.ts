@@ -5,7 +5,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Schema } from '../iceberg/types.js';
-import { readCsv, type ReaderContext } from './csv-reader.js';
+import { type ReaderContext, readCsv } from './csv-reader.js';
 import { decompress, peek } from './decompress.js';
 import { detectFormat } from './detect.js';
 import { readJson } from './json-reader.js';

@@ -32,7 +32,14 @@ function trimEnd(buf: Uint8Array, start: number, end: number): number {
 }
 
 /** Parses a base-10 integer in [min, max] (both within ±2^53). */
-export function parseSafeInt(buf: Uint8Array, start: number, end: number, min: number, max: number, what: string): number {
+export function parseSafeInt(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  min: number,
+  max: number,
+  what: string,
+): number {
   start = trimStart(buf, start, end);
   end = trimEnd(buf, start, end);
   let i = start;
@@ -81,7 +88,10 @@ export function parseLong(buf: Uint8Array, start: number, end: number): number {
   return BIG;
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 const FLOAT_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)$/i;
 
 /**
@@ -153,7 +163,8 @@ let dateEnd = 0;
 
 function parseDateAt(buf: Uint8Array, start: number, end: number): number {
   // YYYY-MM-DD (ISO-8601 calendar date; 4-digit years).
-  if (end - start < 10 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d) return fail('not an ISO-8601 date (YYYY-MM-DD)');
+  if (end - start < 10 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d)
+    return fail('not an ISO-8601 date (YYYY-MM-DD)');
   const y = digitsAt(buf, start, 4);
   const m = digitsAt(buf, start + 5, 2);
   const d = digitsAt(buf, start + 8, 2);
@@ -260,9 +271,22 @@ export function parseBoolean(buf: Uint8Array, start: number, end: number): numbe
   if (n === 1) {
     if (c === 0x74 || c === 0x79 || buf[start] === 0x31) return 1;
     if (c === 0x66 || c === 0x6e || buf[start] === 0x30) return 0;
-  } else if (n === 4 && c === 0x74 && (buf[start + 1]! | 0x20) === 0x72 && (buf[start + 2]! | 0x20) === 0x75 && (buf[start + 3]! | 0x20) === 0x65) {
+  } else if (
+    n === 4 &&
+    c === 0x74 &&
+    (buf[start + 1]! | 0x20) === 0x72 &&
+    (buf[start + 2]! | 0x20) === 0x75 &&
+    (buf[start + 3]! | 0x20) === 0x65
+  ) {
     return 1;
-  } else if (n === 5 && c === 0x66 && (buf[start + 1]! | 0x20) === 0x61 && (buf[start + 2]! | 0x20) === 0x6c && (buf[start + 3]! | 0x20) === 0x73 && (buf[start + 4]! | 0x20) === 0x65) {
+  } else if (
+    n === 5 &&
+    c === 0x66 &&
+    (buf[start + 1]! | 0x20) === 0x61 &&
+    (buf[start + 2]! | 0x20) === 0x6c &&
+    (buf[start + 3]! | 0x20) === 0x73 &&
+    (buf[start + 4]! | 0x20) === 0x65
+  ) {
     return 0;
   } else {
     const t = bytesToText(buf, start, end).toLowerCase();
@@ -329,7 +353,7 @@ export function parseDecimal(buf: Uint8Array, start: number, end: number, precis
       }
     }
   }
-  const total = (big !== undefined ? big.toString().length : v === 0 ? 0 : String(v).length);
+  const total = big !== undefined ? big.toString().length : v === 0 ? 0 : String(v).length;
   if (total > precision) return fail(`out of range for decimal(${precision},${scale})`);
   void significant;
   void intDigits;

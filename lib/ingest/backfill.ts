@@ -44,7 +44,7 @@ export const SUMMARY_BACKFILL_RUN = 'floe.backfill-run';
 /** What converting one object gave. */
 export type ConvertOutcome =
   | { kind: 'converted'; request: CommitRequest }
-  | { kind: 'rejected'; reason: string; /** Where its error report was written. */ reportPath?: string }
+  | { kind: 'rejected'; reason: string /** Where its error report was written. */; reportPath?: string }
   | { kind: 'skipped'; reason: string };
 
 export interface BackfillContext {

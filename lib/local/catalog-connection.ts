@@ -12,12 +12,12 @@
  * optimistic commit path as the Lambdas.
  */
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
-import { fileIOForTable, isS3Location } from '../storage/resolve.js';
-import { RestCatalog } from '../catalog/rest/client.js';
 import { bearerAuth } from '../catalog/rest/auth.js';
+import { RestCatalog } from '../catalog/rest/client.js';
 import { startCatalogServer } from '../catalog/server/server.js';
 import type { FileIO } from '../storage/file-io.js';
 import { LocalFileIO } from '../storage/local.js';
+import { fileIOForTable, isS3Location } from '../storage/resolve.js';
 import { ensureFloeHome, type FloeHome, floeHome, readDevState } from './floe-home.js';
 
 export interface CatalogConnection {
@@ -53,7 +53,12 @@ export async function connectCatalog(options: ConnectOptions): Promise<CatalogCo
   const dev = await readDevState(home);
   if (dev) return connection(client(dev.catalogUri), dev.catalogUri, 'dev', home, dev.s3Endpoint, async () => {});
   await ensureFloeHome(home);
-  const server = await startCatalogServer({ warehouse: home.warehouse, io: new LocalFileIO(), port: 0, host: '127.0.0.1' });
+  const server = await startCatalogServer({
+    warehouse: home.warehouse,
+    io: new LocalFileIO(),
+    port: 0,
+    host: '127.0.0.1',
+  });
   return connection(client(server.url), server.url, 'embedded', home, undefined, () => server.close());
 }
 

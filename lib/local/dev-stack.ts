@@ -11,11 +11,12 @@
  * looked up in the table's snapshot summaries first: files already committed are reported as
  * such and not converted again, and the commit step deduplicates again on its own base.
  */
-import type { BadInputError } from '../formats/bad-input-error.js';
-import { warmEncoderWorker } from '../formats/index.js';
+
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
+import type { BadInputError } from '../formats/bad-input-error.js';
+import { warmEncoderWorker } from '../formats/index.js';
 import { type CommitBatchResult, commitBatch } from '../ingest/commit-batch.js';
 import { commitGroupOf } from '../ingest/commit-queue.js';
 import type { CommitRequest } from '../ingest/commit-request.js';

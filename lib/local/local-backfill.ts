@@ -6,16 +6,21 @@
  */
 import { resolve } from 'node:path';
 import { formatIdentifier, type TableIdentifier } from '../catalog/catalog.js';
-import { type BackfillContext, type BackfillMode, backfillConvertConfig, type ConvertOutcome } from '../ingest/backfill.js';
+import {
+  type BackfillContext,
+  type BackfillMode,
+  backfillConvertConfig,
+  type ConvertOutcome,
+} from '../ingest/backfill.js';
 import type { BackfillObject } from '../ingest/backfill-plan.js';
 import type { CommitRequest } from '../ingest/commit-request.js';
 import { type IngestConfig, parseIngestConfig } from '../ingest/config.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { ingestId } from '../ingest/ingest-id.js';
+import type { LandedObject } from '../ingest/landed-event.js';
+import { LocalFileIO } from '../storage/local.js';
 import type { CatalogConnection } from './catalog-connection.js';
 import { localObjectName, localObjectPath } from './local-objects.js';
-import { LocalFileIO } from '../storage/local.js';
-import type { LandedObject } from '../ingest/landed-event.js';
 
 /** A config that routes every key to `table`, keeping the given config's defaults. */
 export function singleTableConfig(table: TableIdentifier, base?: IngestConfig): IngestConfig {
@@ -27,7 +32,13 @@ export function singleTableConfig(table: TableIdentifier, base?: IngestConfig): 
 /** The landed object for a planned local file. */
 export function landedObjectOf(object: BackfillObject, landingRoot: string, sourceRoot: string): LandedObject {
   const { bucket, key } = localObjectName(object.path, landingRoot, sourceRoot);
-  return { bucket, key, size: object.size, etag: object.etag, eventTime: Math.round(object.lastModifiedMs ?? Date.now()) };
+  return {
+    bucket,
+    key,
+    size: object.size,
+    etag: object.etag,
+    eventTime: Math.round(object.lastModifiedMs ?? Date.now()),
+  };
 }
 
 /**
@@ -70,7 +81,8 @@ export function localBackfillContext(
       if (outcome.status === 'rejected') {
         return { kind: 'rejected', reason: outcome.reason, reportPath: outcome.reportPath };
       }
-      if (outcome.status === 'skipped' || !captured) return { kind: 'skipped', reason: outcome.status === 'skipped' ? outcome.reason : 'nothing converted' };
+      if (outcome.status === 'skipped' || !captured)
+        return { kind: 'skipped', reason: outcome.status === 'skipped' ? outcome.reason : 'nothing converted' };
       return { kind: 'converted', request: captured };
     },
   };

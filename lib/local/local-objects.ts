@@ -39,7 +39,13 @@ export function localLandedObject(
   base?: string,
 ): LandedObject {
   const { bucket, key } = localObjectName(path, landingRoot, base);
-  return { bucket, key, size: info.size, etag: localEtag(info.size, info.mtimeMs), eventTime: Math.round(info.mtimeMs) };
+  return {
+    bucket,
+    key,
+    size: info.size,
+    etag: localEtag(info.size, info.mtimeMs),
+    eventTime: Math.round(info.mtimeMs),
+  };
 }
 
 /** Where a local landed object's bytes are. */

@@ -40,7 +40,11 @@ function plain(value: unknown): unknown {
  * Reads rows projected onto the table schema's top-level columns (by field id, then by name).
  * `limit` stops early.
  */
-export function readParquetRows(bytes: Uint8Array, schema: Schema, limit = Number.POSITIVE_INFINITY): Record<string, unknown>[] {
+export function readParquetRows(
+  bytes: Uint8Array,
+  schema: Schema,
+  limit = Number.POSITIVE_INFINITY,
+): Record<string, unknown>[] {
   const table = readParquetTable(bytes);
   const byId = new Map<number, number>();
   const byName = new Map<string, number>();
@@ -71,7 +75,14 @@ export function readParquetRows(bytes: Uint8Array, schema: Schema, limit = Numbe
  */
 function temporal(type: unknown, value: unknown): unknown {
   if (typeof type !== 'string' || value === null) return value;
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'bigint'
+          ? Number(value)
+          : undefined;
   if (ms === undefined || !Number.isFinite(ms)) return value;
   if (type === 'date') return new Date(ms).toISOString().slice(0, 10);
   if (type === 'timestamptz' || type === 'timestamptz_ns') return new Date(ms).toISOString();

@@ -3,10 +3,11 @@
  * partition value (the predicate's value is put through the partition field's transform and
  * compared with each file's partition tuple, spec: Scan Planning), then to filter the rows read.
  */
+
+import { BIG, bigResult, FAIL, parseDate, parseTimestamp } from '../formats/scalar-parse.js';
 import { applyTransform, parseTransform } from '../iceberg/partition.js';
 import { isPrimitive, parsePrimitive } from '../iceberg/schema.js';
 import type { Literal, PartitionSpec, PrimitiveType, Schema } from '../iceberg/types.js';
-import { bigResult, BIG, FAIL, parseDate, parseTimestamp } from '../formats/scalar-parse.js';
 import { cellText } from './tabular-output.js';
 
 /** One `col=value` predicate, resolved against the table schema. */
@@ -33,7 +34,8 @@ export function parsePredicates(where: string[], schema: Schema): EqualityPredic
     const text = clause.slice(eq + 1);
     const field = schema.fields.find((f) => f.name === column);
     if (!field) throw new ScanFilterError(`--where "${clause}": no column "${column}" in the table`);
-    if (!isPrimitive(field.type)) throw new ScanFilterError(`--where "${clause}": "${column}" is not a primitive column`);
+    if (!isPrimitive(field.type))
+      throw new ScanFilterError(`--where "${clause}": "${column}" is not a primitive column`);
     return { column, fieldId: field.id, type: field.type, text, literal: parseLiteral(field.type, text) };
   });
 }
@@ -89,7 +91,11 @@ function sameLiteral(a: Literal, b: Literal): boolean {
  * Whether a data file may hold rows matching every predicate, judged by its partition tuple.
  * Fields whose transform floe cannot evaluate, or predicates that did not parse, never prune.
  */
-export function mayMatchPartition(partition: Literal[], spec: PartitionSpec | undefined, predicates: EqualityPredicate[]): boolean {
+export function mayMatchPartition(
+  partition: Literal[],
+  spec: PartitionSpec | undefined,
+  predicates: EqualityPredicate[],
+): boolean {
   if (!spec) return true;
   for (const predicate of predicates) {
     if (predicate.literal === undefined) continue;
@@ -130,7 +136,8 @@ export function rowMatches(row: Record<string, unknown>, predicates: EqualityPre
       if (kind === 'date') return ms === Number(p.literal) * 86_400_000;
       return BigInt(ms) * 1000n === BigInt(p.literal as bigint) / (kind.endsWith('_ns') ? 1000n : 1n);
     }
-    if (typeof value === 'number' && kind(p.type) === 'date') return value === Number(p.literal) * 86_400_000 || value === p.literal;
+    if (typeof value === 'number' && kind(p.type) === 'date')
+      return value === Number(p.literal) * 86_400_000 || value === p.literal;
     return sameLiteral(value as Literal, p.literal);
   });
 }

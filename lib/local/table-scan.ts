@@ -38,7 +38,9 @@ export async function scanTable(io: FileIO, metadata: TableMetadata, options: Sc
   const snapshotId = options.snapshotId ?? metadata['current-snapshot-id'];
   const snapshot = metadata.snapshots.find((s) => s['snapshot-id'] === snapshotId);
   const schema =
-    metadata.schemas.find((s) => s['schema-id'] === (options.snapshotId !== undefined ? snapshot?.['schema-id'] : undefined)) ??
+    metadata.schemas.find(
+      (s) => s['schema-id'] === (options.snapshotId !== undefined ? snapshot?.['schema-id'] : undefined),
+    ) ??
     metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']) ??
     metadata.schemas[metadata.schemas.length - 1];
   if (!schema) throw new UnsupportedScanError('table metadata has no schema');
@@ -71,7 +73,11 @@ export async function scanTable(io: FileIO, metadata: TableMetadata, options: Sc
       throw new UnsupportedScanError(`${file.file_path} is ${file.file_format}; floe scan reads Parquet`);
     }
     read++;
-    const fileRows = readParquetRows(await io.read(resolve(file.file_path)), schema, predicates.length > 0 ? undefined : limit - rows.length);
+    const fileRows = readParquetRows(
+      await io.read(resolve(file.file_path)),
+      schema,
+      predicates.length > 0 ? undefined : limit - rows.length,
+    );
     for (const row of fileRows) {
       if (rows.length >= limit) break;
       if (rowMatches(row, predicates)) rows.push(row);

@@ -20,8 +20,12 @@ describe('floe ingest', () => {
     const dry = await run(process.execPath, [BIN, 'ingest', 'a.csv', '--table', 'n.t', '--dry-run', '--json'], { cwd });
     expect(JSON.parse(dry.stdout)).toMatchObject({ table: 'n.t', tableExists: false, rows: 2, rejectedRows: 0 });
     expect(JSON.parse(dry.stdout).schema.fields.map((f: { name: string }) => f.name)).toEqual(['id', 'name']);
-    const first = JSON.parse((await run(process.execPath, [BIN, 'ingest', 'a.csv', '--table', 'n.t', '--json'], { cwd })).stdout);
-    const second = JSON.parse((await run(process.execPath, [BIN, 'ingest', 'a.csv', '--table', 'n.t', '--json'], { cwd })).stdout);
+    const first = JSON.parse(
+      (await run(process.execPath, [BIN, 'ingest', 'a.csv', '--table', 'n.t', '--json'], { cwd })).stdout,
+    );
+    const second = JSON.parse(
+      (await run(process.execPath, [BIN, 'ingest', 'a.csv', '--table', 'n.t', '--json'], { cwd })).stdout,
+    );
     expect(first).toMatchObject({ committed: 1, rows: 2, snapshots: 1 });
     expect(second).toMatchObject({ committed: 0, skipped: 1, snapshots: 0 });
     const scan = await run(process.execPath, [BIN, 'scan', 'n.t', '--csv'], { cwd });
@@ -36,13 +40,20 @@ describe('floe ingest', () => {
     await writeFile(join(cwd, 'more.csv'), 'id,name,extra\n2,y,true\n');
     await writeFile(join(cwd, 'bad.csv'), 'id,name\n3,z\nfour,w\n');
     // Act: a dry run of a file with a new column and of a file with a bad value.
-    const dry = await run(process.execPath, [BIN, 'ingest', 'more.csv', 'bad.csv', '--table', 'n.t', '--dry-run', '--json'], { cwd }).then(
+    const dry = await run(
+      process.execPath,
+      [BIN, 'ingest', 'more.csv', 'bad.csv', '--table', 'n.t', '--dry-run', '--json'],
+      { cwd },
+    ).then(
       () => undefined,
       (error: { code: number; stdout: string }) => error,
     );
     // Assess: exit 1; the first file evolves the table, the second names line 3, column id.
     expect(dry?.code).toBe(1);
-    const [more, bad] = (dry?.stdout ?? '').trim().split('\n').map((l) => JSON.parse(l));
+    const [more, bad] = (dry?.stdout ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(more).toMatchObject({ tableExists: true, evolves: true, rows: 1 });
     expect(more.schema.fields.map((f: { name: string }) => f.name)).toEqual(['id', 'name', 'extra']);
     expect(bad.error).toMatchObject({ line: 3, column: 'id', value: 'four' });

@@ -1,21 +1,23 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReadStream } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { convertFile } from '../../lib/formats/convert.js';
 import { detectFormat } from '../../lib/formats/detect.js';
 import { inferSchema } from '../../lib/formats/infer.js';
-import { convertFile } from '../../lib/formats/convert.js';
 import type { Schema, StructType } from '../../lib/iceberg/types.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
-import { bytesOf, roundTrip, schemaOf } from './roundtrip.js';
 import { openDuckDb, sqlString } from '../support/duckdb.js';
+import { bytesOf, roundTrip, schemaOf } from './roundtrip.js';
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
 // 'a,b\n1,x\n2,y\n' compressed by the zstd and bzip2 command-line tools.
 const ZSTD = hex('28b52ffd0458610000612c620a312c780a322c790a2e9f2146');
-const BZIP2 = hex('425a6839314159265359bcc728450000045980001000043000300000602000310c0823419a8e0422178bb9229c28485e63942280');
+const BZIP2 = hex(
+  '425a6839314159265359bcc728450000045980001000043000300000602000310c0823419a8e0422178bb9229c28485e63942280',
+);
 const expected = [
   { a: 1, b: 'x' },
   { a: 2, b: 'y' },
@@ -25,7 +27,10 @@ describe('compression', () => {
   it('detects format by extension and compression by extension and magic bytes', () => {
     expect(detectFormat('x/y/file.csv.gz', gzipSync('a'))).toEqual({ format: 'csv', compression: 'gzip' });
     expect(detectFormat('file.csv', gzipSync('a'))).toEqual({ format: 'csv', compression: 'gzip' }); // mislabeled
-    expect(detectFormat('file.csv.gz', new TextEncoder().encode('a,b'))).toEqual({ format: 'csv', compression: 'none' });
+    expect(detectFormat('file.csv.gz', new TextEncoder().encode('a,b'))).toEqual({
+      format: 'csv',
+      compression: 'none',
+    });
     expect(detectFormat('f.jsonl.zst', ZSTD)).toEqual({ format: 'json', compression: 'zstd' });
     expect(detectFormat('f.TSV.bz2', BZIP2)).toEqual({ format: 'tsv', compression: 'bzip2' });
     expect(() => detectFormat('f.gz', new Uint8Array())).toThrow(/unsupported file extension ".gz"/);
@@ -75,14 +80,21 @@ describe('Parquet input', () => {
 
   it('maps columns by field id when present (a renamed column still lines up)', async () => {
     // floe's own output carries field ids: convert a CSV, then read that Parquet with a renamed target.
-    const first = await roundTrip('t.csv', 'a,b\n1,x\n2,y\n', { schema: schemaOf([['a', 'int'], ['b', 'string']]) });
+    const first = await roundTrip('t.csv', 'a,b\n1,x\n2,y\n', {
+      schema: schemaOf([
+        ['a', 'int'],
+        ['b', 'string'],
+      ]),
+    });
     expect(first.dataFiles).toHaveLength(1);
     const dir = await mkdtemp(join(tmpdir(), 'floe-pq-'));
     try {
       const db = await openDuckDb();
       const path = join(dir, 'floe.parquet');
       // Rewrite keeping field ids: DuckDB's FIELD_IDS option names the ids explicitly.
-      await db.query(`COPY (SELECT 1::INTEGER AS a, 'x' AS b) TO ${sqlString(path)} (FORMAT parquet, FIELD_IDS {a: 1, b: 2})`);
+      await db.query(
+        `COPY (SELECT 1::INTEGER AS a, 'x' AS b) TO ${sqlString(path)} (FORMAT parquet, FIELD_IDS {a: 1, b: 2})`,
+      );
       db.close();
       const bytes = new Uint8Array(await (await import('node:fs/promises')).readFile(path));
       const renamed = schemaOf([

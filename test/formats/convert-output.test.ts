@@ -76,7 +76,9 @@ describe('convertFile output', () => {
   it('skip_file rejects like abort and leaves no data files behind', async () => {
     await inTempDir(async (dir) => {
       const bad = `${csv}a,notanint\n`;
-      await expect(convertFile(request(dir, bad, { onError: 'skip_file', options: { batchRows: 100 } }))).rejects.toMatchObject({
+      await expect(
+        convertFile(request(dir, bad, { onError: 'skip_file', options: { batchRows: 100 } })),
+      ).rejects.toMatchObject({
         name: 'BadInputError',
         line: 2002,
         column: 'n',
@@ -90,8 +92,14 @@ describe('convertFile output', () => {
     await inTempDir(async (dir) => {
       const r = await convertFile(request(dir, 'k,n\na,1\nb,x\n', { onError: 'continue' }));
       expect(r.rows).toBe(1);
-      const lines = new TextDecoder().decode(rejectedRowsNdjson(r.rejected)).trim().split('\n').map((l) => JSON.parse(l));
-      expect(lines).toEqual([{ file: 'in.csv', line: 3, column: 'n', value: 'x', reason: expect.stringMatching(/not an int/), raw: 'b,x' }]);
+      const lines = new TextDecoder()
+        .decode(rejectedRowsNdjson(r.rejected))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines).toEqual([
+        { file: 'in.csv', line: 3, column: 'n', value: 'x', reason: expect.stringMatching(/not an int/), raw: 'b,x' },
+      ]);
     });
   });
 });

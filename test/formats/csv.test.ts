@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bytesOf, roundTrip, schemaOf } from './roundtrip.js';
 import { readBatches } from '../../lib/formats/read-batches.js';
 import { RowErrorCollector } from '../../lib/formats/row-errors.js';
 import type { Schema } from '../../lib/iceberg/types.js';
+import { bytesOf, roundTrip, schemaOf } from './roundtrip.js';
 
 async function readAll(name: string, text: string, schema: Schema, options = {}) {
   const out: Record<string, unknown>[] = [];
@@ -29,11 +29,24 @@ describe('CSV round trip through Parquet, read back with DuckDB', () => {
     ]);
     const r = await roundTrip('t.csv', csv, { schema, orderBy: 'id' });
     expect(r.rows).toBe(2);
-    expect(r.json[0]).toMatchObject({ id: 1, amount: '12.30', name: 'héllo 世界 🎉', big: '9223372036854775807', day: '2024-02-29', ok: true });
+    expect(r.json[0]).toMatchObject({
+      id: 1,
+      amount: '12.30',
+      name: 'héllo 世界 🎉',
+      big: '9223372036854775807',
+      day: '2024-02-29',
+      ok: true,
+    });
     expect(r.read[0]!.at).toEqual(expect.anything());
     expect(String(r.json[0]!.at)).toMatch(/^2024-03-01 08:00:00(\+00)?/);
     expect(String(r.json[1]!.at)).toMatch(/^2024-03-01 23:59:59\.123456/);
-    expect(r.json[1]).toMatchObject({ amount: '-0.05', name: 'quoted, with "quotes"', big: '-9223372036854775808', day: '1970-01-01', ok: false });
+    expect(r.json[1]).toMatchObject({
+      amount: '-0.05',
+      name: 'quoted, with "quotes"',
+      big: '-9223372036854775808',
+      day: '1970-01-01',
+      ok: false,
+    });
   });
 
   it('tells nulls from empty strings: unquoted empty and markers are null, quoted "" is an empty string', async () => {
@@ -43,7 +56,11 @@ describe('CSV round trip through Parquet, read back with DuckDB', () => {
       ['b', 'string'],
       ['n', 'int'],
     ]);
-    const r = await roundTrip('t.csv', csv, { schema, options: { csv: { nullMarkers: ['', 'NULL'] } }, orderBy: 'a NULLS LAST' });
+    const r = await roundTrip('t.csv', csv, {
+      schema,
+      options: { csv: { nullMarkers: ['', 'NULL'] } },
+      orderBy: 'a NULLS LAST',
+    });
     expect(r.read).toEqual([
       { a: 'x', b: '', n: 1 },
       { a: null, b: null, n: null },
@@ -52,9 +69,17 @@ describe('CSV round trip through Parquet, read back with DuckDB', () => {
 
   it('reads BOM, CRLF, multi-line quoted fields, comments, skipped title lines and a custom delimiter/escape', async () => {
     const csv = '\ufeffReport title\r\nid;text\r\n# a comment\r\n1;"line one\r\nline two"\r\n2;"say \\"hi\\";"\r\n';
-    const rows = await readAll('t.csv', csv, schemaOf([['id', 'int'], ['text', 'string']]), {
-      csv: { delimiter: ';', escape: '\\', comment: '#', skipLines: 1 },
-    });
+    const rows = await readAll(
+      't.csv',
+      csv,
+      schemaOf([
+        ['id', 'int'],
+        ['text', 'string'],
+      ]),
+      {
+        csv: { delimiter: ';', escape: '\\', comment: '#', skipLines: 1 },
+      },
+    );
     expect(rows).toEqual([
       { id: 1, text: 'line one\r\nline two' },
       { id: 2, text: 'say "hi";' },
@@ -62,9 +87,24 @@ describe('CSV round trip through Parquet, read back with DuckDB', () => {
   });
 
   it('reads TSV and files without a header (columns by position)', async () => {
-    const tsv = await readAll('t.tsv', 'a\tb\n1\tx y\n', schemaOf([['a', 'int'], ['b', 'string']]));
+    const tsv = await readAll(
+      't.tsv',
+      'a\tb\n1\tx y\n',
+      schemaOf([
+        ['a', 'int'],
+        ['b', 'string'],
+      ]),
+    );
     expect(tsv).toEqual([{ a: 1, b: 'x y' }]);
-    const headerless = await readAll('t.csv', '7,seven\n8,eight', schemaOf([['n', 'int'], ['w', 'string']]), { csv: { header: false } });
+    const headerless = await readAll(
+      't.csv',
+      '7,seven\n8,eight',
+      schemaOf([
+        ['n', 'int'],
+        ['w', 'string'],
+      ]),
+      { csv: { header: false } },
+    );
     expect(headerless).toEqual([
       { n: 7, w: 'seven' },
       { n: 8, w: 'eight' },
@@ -77,13 +117,24 @@ describe('CSV round trip through Parquet, read back with DuckDB', () => {
       ['extra', 'string'],
       ['dt', 'date'],
     ]);
-    const r = await roundTrip('dt=2024-05-01/t.csv', 'ID\n5\n', { schema, options: { caseInsensitive: true }, hiveColumns: { dt: '2024-05-01' } });
+    const r = await roundTrip('dt=2024-05-01/t.csv', 'ID\n5\n', {
+      schema,
+      options: { caseInsensitive: true },
+      hiveColumns: { dt: '2024-05-01' },
+    });
     expect(r.json).toEqual([{ id: 5, extra: null, dt: '2024-05-01' }]);
   });
 
   it('on_error continue keeps good rows and reports bad ones with line, column, value and reason', async () => {
     const csv = 'id,n\n1,10\n2,abc\n3,99999999999\n4,40\n5\n';
-    const r = await roundTrip('t.csv', csv, { schema: schemaOf([['id', 'int'], ['n', 'int']]), onError: 'continue', orderBy: 'id' });
+    const r = await roundTrip('t.csv', csv, {
+      schema: schemaOf([
+        ['id', 'int'],
+        ['n', 'int'],
+      ]),
+      onError: 'continue',
+      orderBy: 'id',
+    });
     expect(r.read.map((x) => x.id)).toEqual([1, 4]);
     expect(r.rejected.map((x) => [x.line, x.column, x.value])).toEqual([
       [3, 'n', 'abc'],

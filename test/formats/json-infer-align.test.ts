@@ -18,7 +18,12 @@ describe('JSON round trip', () => {
       ['at', 'timestamptz'],
       ['_raw', 'string'],
     ]);
-    expect(r.read[0]).toMatchObject({ id: 1, big: 9007199254740993n, user: { name: 'Zoë', tags: ['a', 'b'] }, items: [{ sku: 'x', qty: 2 }] });
+    expect(r.read[0]).toMatchObject({
+      id: 1,
+      big: 9007199254740993n,
+      user: { name: 'Zoë', tags: ['a', 'b'] },
+      items: [{ sku: 'x', qty: 2 }],
+    });
     expect(String(r.json[0]!.at)).toMatch(/^2023-12-31 23:00:00/);
     expect(JSON.parse(String(r.read[0]!._raw))).toMatchObject({ id: 1 });
     expect(r.read[1]).toMatchObject({ id: 2, big: null, user: { name: null, tags: [] }, items: [] });
@@ -54,7 +59,17 @@ describe('inference', () => {
       'true,3000000000,1.5e3,12.50,2024-01-01,2024-01-01 10:00:00,2024-01-01T10:00:00Z,02134,\n' +
       'FALSE,1,2,3.125,2024-12-31,2024-01-01T10:00:00.5,2024-01-01T10:00:00-05:00,10001,\n';
     const plain = await inferSchema(() => bytesOf(csv), 't.csv');
-    expect(plain.fields.map((f) => f.type)).toEqual(['boolean', 'long', 'double', 'double', 'date', 'timestamp', 'timestamptz', 'string', 'string']);
+    expect(plain.fields.map((f) => f.type)).toEqual([
+      'boolean',
+      'long',
+      'double',
+      'double',
+      'date',
+      'timestamp',
+      'timestamptz',
+      'string',
+      'string',
+    ]);
     const dec = await inferSchema(() => bytesOf(csv), 't.csv', { inferDecimals: true, normalizeColumnNames: true });
     expect(dec.fields[3]!.type).toBe('decimal(5,3)');
     expect(dec.fields[8]!.name).toBe('empty_col');
@@ -102,15 +117,25 @@ describe('alignToTable', () => {
       ['id', 'int'],
       ['other', 'string'],
     ]);
-    expect(() => alignToTable(table, file, 'strict', { fileName: 'f.csv' })).toThrow(/column "other" is not in the table/);
+    expect(() => alignToTable(table, file, 'strict', { fileName: 'f.csv' })).toThrow(
+      /column "other" is not in the table/,
+    );
     const ignored = alignToTable(table, file, 'ignore-extra');
     expect(ignored.evolved).toBe(false);
     expect(ignored.schema).toBe(table);
-    expect(() => alignToTable(table, schemaOf([['name', 'string']]), 'evolve', { fileName: 'f.csv' })).toThrow(/missing required column "id"/);
+    expect(() => alignToTable(table, schemaOf([['name', 'string']]), 'evolve', { fileName: 'f.csv' })).toThrow(
+      /missing required column "id"/,
+    );
   });
 
   it('does not narrow or change types outside the allowed widenings (values then become row errors)', () => {
-    const a = alignToTable(table, schemaOf([['id', 'string']]).fields.concat(schemaOf([['x', 'int']]).fields.map((f) => ({ ...f, id: 9, name: 'price', type: 'string' }))), 'evolve');
+    const a = alignToTable(
+      table,
+      schemaOf([['id', 'string']]).fields.concat(
+        schemaOf([['x', 'int']]).fields.map((f) => ({ ...f, id: 9, name: 'price', type: 'string' })),
+      ),
+      'evolve',
+    );
     expect(a.promotions).toEqual([]);
     expect(a.schema.fields.map((f) => f.type)).toEqual(['int', 'string', 'float']);
   });

@@ -16,7 +16,12 @@ const idName = schemaOf([
   ['name', 'string'],
 ]);
 
-async function drain(source: AsyncIterable<Uint8Array>, name: string, schema: Schema, options: FormatOptionsInput = {}): Promise<BadInputError> {
+async function drain(
+  source: AsyncIterable<Uint8Array>,
+  name: string,
+  schema: Schema,
+  options: FormatOptionsInput = {},
+): Promise<BadInputError> {
   try {
     for await (const _ of readBatches(source, name, schema, options, new RowErrorCollector('abort'))) void _;
   } catch (e) {
@@ -26,7 +31,11 @@ async function drain(source: AsyncIterable<Uint8Array>, name: string, schema: Sc
   throw new Error(`${name} was accepted`);
 }
 
-async function fixture(name: string, schema: Schema = idName, options: FormatOptionsInput = {}): Promise<BadInputError> {
+async function fixture(
+  name: string,
+  schema: Schema = idName,
+  options: FormatOptionsInput = {},
+): Promise<BadInputError> {
   return drain(bytesOf(await readFile(join(dir, name)), 64), name, schema, options);
 }
 
@@ -37,7 +46,17 @@ describe('malformed corpus: every file is a BadInputError naming file, line, col
     ['invalid-utf8.csv', idName, {}, 2, 'name', /invalid UTF-8/],
     ['header-only.csv', idName, {}, 2, undefined, /header only/],
     ['duplicate-columns.csv', idName, { caseInsensitive: true }, 1, 'ID', /duplicate column name/],
-    ['out-of-range.csv', schemaOf([['id', 'int'], ['n', 'int']]), {}, 2, 'n', /out of range for an int/],
+    [
+      'out-of-range.csv',
+      schemaOf([
+        ['id', 'int'],
+        ['n', 'int'],
+      ]),
+      {},
+      2,
+      'n',
+      /out of range for an int/,
+    ],
     ['out-of-range.ndjson', schemaOf([['n', 'double']]), {}, 1, 'n', /out of range for a double/],
     ['deeply-nested.json', schemaOf([['a', 'string']]), {}, 1, undefined, /nested deeper than 64/],
   ] as const)('%s', async (name, schema, options, line, column, reason) => {
@@ -63,7 +82,9 @@ describe('malformed corpus: every file is a BadInputError naming file, line, col
   it('a gzip bomb is stopped by the expanded-bytes cap', async () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61), { level: 9 });
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    const e = await drain(bytesOf(bomb, 65536), 'bomb.csv.gz', idName, { limits: { maxExpandedBytes: 8 * 1024 * 1024 } });
+    const e = await drain(bytesOf(bomb, 65536), 'bomb.csv.gz', idName, {
+      limits: { maxExpandedBytes: 8 * 1024 * 1024 },
+    });
     expect(e.reason).toMatch(/expanded size exceeds the 8388608-byte limit/);
   });
 

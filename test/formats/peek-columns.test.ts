@@ -20,7 +20,9 @@ describe('peekColumns', () => {
   });
 
   it('lists JSON keys of the first records and says whether that was the whole file', async () => {
-    const peeked = await peekColumns(() => bytesOf('{"a":1}\n{"b":{"c":2}}\n'), 'x.ndjson', { json: { rawColumn: 'raw' } });
+    const peeked = await peekColumns(() => bytesOf('{"a":1}\n{"b":{"c":2}}\n'), 'x.ndjson', {
+      json: { rawColumn: 'raw' },
+    });
     expect(peeked).toEqual({ format: 'json', names: ['a', 'b', 'raw'], complete: true });
   });
 

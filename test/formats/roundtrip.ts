@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertFile, type ConvertFileResult } from '../../lib/formats/convert.js';
+import { type ConvertFileResult, convertFile } from '../../lib/formats/convert.js';
 import { inferSchema } from '../../lib/formats/infer.js';
 import type { FormatOptionsInput, OnError } from '../../lib/formats/options.js';
 import type { Schema } from '../../lib/iceberg/types.js';
@@ -36,7 +36,13 @@ export interface RoundTrip extends ConvertFileResult {
 export async function roundTrip(
   fileName: string,
   data: string | Uint8Array,
-  opts: { schema?: Schema; options?: FormatOptionsInput; onError?: OnError; hiveColumns?: Record<string, string>; orderBy?: string } = {},
+  opts: {
+    schema?: Schema;
+    options?: FormatOptionsInput;
+    onError?: OnError;
+    hiveColumns?: Record<string, string>;
+    orderBy?: string;
+  } = {},
 ): Promise<RoundTrip & { schema: Schema }> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-formats-'));
   try {

@@ -19,7 +19,8 @@ describe('LocalFifoQueue', () => {
         concurrentInGroup++;
         maxConcurrentInGroup = Math.max(maxConcurrentInGroup, concurrentInGroup);
         await new Promise((r) => setTimeout(r, 5));
-        (seen[group] ??= []).push(batch.map((m) => m.n));
+        seen[group] ??= [];
+        seen[group].push(batch.map((m) => m.n));
         concurrentInGroup--;
       },
     });

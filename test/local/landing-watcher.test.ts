@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LandedFile, LandingWatcher, isIgnoredName } from '../../lib/local/landing-watcher.js';
+import { isIgnoredName, type LandedFile, LandingWatcher } from '../../lib/local/landing-watcher.js';
 
 const dirs: string[] = [];
 const watchers: LandingWatcher[] = [];

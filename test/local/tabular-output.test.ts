@@ -8,7 +8,9 @@ const rows = [
 
 describe('formatRows', () => {
   it('writes NDJSON with exact 64-bit integers', () => {
-    expect(formatRows(rows, ['id', 'name'], 'json')).toBe('{"id":9007199254740993,"name":"a,\\"b\\""}\n{"id":2,"name":null}');
+    expect(formatRows(rows, ['id', 'name'], 'json')).toBe(
+      '{"id":9007199254740993,"name":"a,\\"b\\""}\n{"id":2,"name":null}',
+    );
   });
   it('writes RFC 4180 CSV', () => {
     expect(formatRows(rows, ['id', 'name', 'raw'], 'csv')).toBe('id,name,raw\n9007199254740993,"a,""b""",01ff\n2,,');

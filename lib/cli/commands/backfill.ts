@@ -8,14 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseIdentifier } from '../../catalog/catalog.js';
+import { stringifyJson } from '../../iceberg/json.js';
 import { type BackfillMode, type BackfillProgress, runBackfill } from '../../ingest/backfill.js';
 import { planBackfill } from '../../ingest/backfill-plan.js';
 import { loadIngestConfig } from '../../ingest/config.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
-import { localBackfillContext } from '../../local/local-backfill.js';
 import { isIgnoredName } from '../../local/landing-watcher.js';
-import { stringifyJson } from '../../iceberg/json.js';
+import { localBackfillContext } from '../../local/local-backfill.js';
 import { LocalFileIO } from '../../storage/local.js';
 
 export const summary = 'backfill a directory (or a manifest of paths) into a table, append or replace-partitions';
@@ -65,14 +65,19 @@ export async function run(args: string[]): Promise<number> {
 
   const plan = await planBackfill(new LocalFileIO(), isDir ? { prefix: `${source}/` } : { manifest: source }, {
     maxChunkFiles: chunkFiles,
-    filter: (path) => !path.slice(sourceRoot.length).split('/').some((part) => part !== '' && isIgnoredName(part)),
+    filter: (path) =>
+      !path
+        .slice(sourceRoot.length)
+        .split('/')
+        .some((part) => part !== '' && isIgnoredName(part)),
   });
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   const tty = process.stdout.isTTY && !values.json;
   const bar = tty
     ? new cliProgress.SingleBar(
         {
-          format: '{bar} {percentage}% | {value}/{total} files | {mb}/{totalMb} MB | {rows} rows | {snapshots} snapshots | ETA {eta_formatted}',
+          format:
+            '{bar} {percentage}% | {value}/{total} files | {mb}/{totalMb} MB | {rows} rows | {snapshots} snapshots | ETA {eta_formatted}',
           hideCursor: true,
         },
         cliProgress.Presets.shades_classic,
@@ -88,7 +93,21 @@ export async function run(args: string[]): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
-    bar?.start(plan.files, 0, payload({ files: plan.files, filesDone: 0, bytes: plan.bytes, bytesDone: 0, rows: 0, skipped: 0, rejected: 0, committed: 0, snapshots: 0 }));
+    bar?.start(
+      plan.files,
+      0,
+      payload({
+        files: plan.files,
+        filesDone: 0,
+        bytes: plan.bytes,
+        bytesDone: 0,
+        rows: 0,
+        skipped: 0,
+        rejected: 0,
+        committed: 0,
+        snapshots: 0,
+      }),
+    );
     const started = Date.now();
     const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config, mode), {
       mode,

@@ -41,7 +41,8 @@ export async function run(args: string[]): Promise<number> {
   }
   reports.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   if (values.json) {
-    if (reports.length > 0) console.log(formatRows(reports as unknown as Record<string, unknown>[], REPORT_KEYS, 'json'));
+    if (reports.length > 0)
+      console.log(formatRows(reports as unknown as Record<string, unknown>[], REPORT_KEYS, 'json'));
     return 0;
   }
   if (reports.length === 0) {

@@ -57,7 +57,16 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-const TABLE_COLUMNS = ['current', 'snapshot_id', 'committed_at', 'operation', 'added_files', 'added_rows', 'deleted_files', 'sources'];
+const TABLE_COLUMNS = [
+  'current',
+  'snapshot_id',
+  'committed_at',
+  'operation',
+  'added_files',
+  'added_rows',
+  'deleted_files',
+  'sources',
+];
 const JSON_COLUMNS = [
   'snapshot_id',
   'parent_id',

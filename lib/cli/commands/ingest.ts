@@ -55,7 +55,14 @@ export async function run(args: string[]): Promise<number> {
 
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   try {
-    if (values['dry-run']) return await dryRun(files.map((f) => f.path), connection, table, config, values.json);
+    if (values['dry-run'])
+      return await dryRun(
+        files.map((f) => f.path),
+        connection,
+        table,
+        config,
+        values.json,
+      );
     const chunks = chunkObjects(files, { maxChunkFiles: 1 });
     const plan = { source: 'files', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), chunks };
     const sourceRoot = dirname(files[0]?.path ?? process.cwd());
@@ -73,7 +80,10 @@ export async function run(args: string[]): Promise<number> {
     }
     for (const r of result.rejections) {
       const report = r.reportPath ? await readFile(r.reportPath, 'utf8').catch(() => undefined) : undefined;
-      if (values.json) console.log(stringifyJson({ rejected: r.path, reportPath: r.reportPath, report: report && JSON.parse(report) }));
+      if (values.json)
+        console.log(
+          stringifyJson({ rejected: r.path, reportPath: r.reportPath, report: report && JSON.parse(report) }),
+        );
       else console.log(`  ✘ ${r.path}: ${r.reason}${report ? `\n${report}` : ''}`);
     }
     return result.rejected > 0 ? 1 : 0;
@@ -104,13 +114,22 @@ async function dryRun(
       console.log(stringifyJson({ file: path, ...outcome }));
       continue;
     }
-    const state = outcome.tableExists ? (outcome.evolves ? 'evolves the table' : 'fits the table') : 'creates the table';
+    const state = outcome.tableExists
+      ? outcome.evolves
+        ? 'evolves the table'
+        : 'fits the table'
+      : 'creates the table';
     console.log(`${path} → ${outcome.table} (${state}): ${outcome.rows} rows, ${outcome.rejectedRows} rejected`);
-    for (const f of outcome.schema.fields) console.log(`  ${f.name}: ${String(f.type)}${f.required ? ' (required)' : ''}`);
+    for (const f of outcome.schema.fields)
+      console.log(`  ${f.name}: ${String(f.type)}${f.required ? ' (required)' : ''}`);
     if (outcome.error) {
       const { line, column, value, reason } = outcome.error;
-      const where = [line === undefined ? '' : `line ${line}`, column === undefined ? '' : `column ${column}`].filter(Boolean).join(', ');
-      console.log(`  ✘ ${where ? `${where}: ` : ''}${reason}${value === undefined ? '' : ` (value ${JSON.stringify(value)})`}`);
+      const where = [line === undefined ? '' : `line ${line}`, column === undefined ? '' : `column ${column}`]
+        .filter(Boolean)
+        .join(', ');
+      console.log(
+        `  ✘ ${where ? `${where}: ` : ''}${reason}${value === undefined ? '' : ` (value ${JSON.stringify(value)})`}`,
+      );
     }
   }
   return failed > 0 ? 1 : 0;

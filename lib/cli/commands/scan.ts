@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { parseIdentifier } from '../../catalog/catalog.js';
-import type { OutputFormat } from '../../local/tabular-output.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
 import { scanTable } from '../../local/table-scan.js';
+import type { OutputFormat } from '../../local/tabular-output.js';
 import { formatRows } from '../../local/tabular-output.js';
 
 export const summary = 'print the rows of a table (partition pruning, then Parquet)';
