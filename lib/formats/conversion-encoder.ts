@@ -12,9 +12,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { type EncoderSettings, inlineEncoder } from '../iceberg/parquet/parquet-encoder.js';
-import { parquetWriteOptions } from '../iceberg/parquet/write-properties.js';
 import type { EncoderFactory } from '../iceberg/parquet/parquet-file-writer.js';
 import { type WorkerEncoderFactory, workerEncoder } from '../iceberg/parquet/worker-encoder.js';
+import { parquetWriteOptions } from '../iceberg/parquet/write-properties.js';
 
 /**
  * `auto` (a worker when its script is present, the host has two cores or more, and the worker is

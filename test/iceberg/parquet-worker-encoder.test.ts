@@ -1,10 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFileWriter } from '../../lib/iceberg/parquet/data-file-writer.js';
+import { compressionRatioSample, sampleCompressionRatio } from '../../lib/iceberg/parquet/parquet-encoder.js';
 import type { EncoderFactory } from '../../lib/iceberg/parquet/parquet-file-writer.js';
-import { workerEncoder } from '../../lib/iceberg/parquet/worker-encoder.js';
+import { bundledWorkerSource, workerEncoder } from '../../lib/iceberg/parquet/worker-encoder.js';
+import { parquetWriteOptions } from '../../lib/iceberg/parquet/write-properties.js';
 import type { DataFile, Schema } from '../../lib/iceberg/types.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { openDuckDb, sqlString } from '../support/duckdb.js';
@@ -82,5 +85,38 @@ describe('workerEncoder', () => {
     const left: string[] = [];
     for await (const f of new LocalFileIO().list(join(root, 'abort'))) left.push(f.path);
     expect(left).toEqual([]);
+  });
+});
+
+describe('worker start-up', () => {
+  it('runs the worker from a plain-JS bundle of only the wasm-side modules (no tsx, no apache-arrow in the worker)', () => {
+    const source = bundledWorkerSource();
+    expect(source).toBeTypeOf('string');
+    expect(source).toContain('transformParquetStream');
+    expect(source).not.toMatch(/apache-arrow|tsx|hyparquet/);
+    // parquet-wasm is required by its installed path, so its .wasm loads from its own directory.
+    expect(source).toMatch(/require\(".*parquet-wasm[^"]*\.js"\)/);
+  });
+});
+
+describe('compressionRatioSample', () => {
+  const settings = { rowGroupRows: 10_000, options: parquetWriteOptions() };
+  it('gives the ratio sampleCompressionRatio gives, from a copy taken when called', () => {
+    const batch = makeBatch(schema, rows.slice(0, 3000));
+    const expected = sampleCompressionRatio(batch, settings);
+    const later = compressionRatioSample(batch, settings);
+    // Overwrite the batch's buffers (as a builder reusing them would) before the ratio is computed.
+    const ids = batch.getChildAt(0)!.data[0]!.values as BigInt64Array;
+    ids.fill(0n);
+    const names = batch.getChildAt(1)!.data[0]!.values as Uint8Array;
+    names.fill(97);
+    expect(expected).toBeGreaterThan(0);
+    expect(later()).toBe(expected);
+    expect(later()).toBe(expected);
+    expect(sampleCompressionRatio(batch, settings)).not.toBe(expected);
+  });
+  it('is 1 for a batch without bytes', () => {
+    const empty = new arrow.RecordBatch({ a: arrow.makeData({ type: new arrow.Int32(), length: 0 }) });
+    expect(compressionRatioSample(empty, settings)()).toBe(1);
   });
 });

@@ -27,7 +27,7 @@ import { isPrimitive, parsePrimitive } from '../schema.js';
 import type { DataFile, Literal, NestedField, PartitionSpec, PrimitiveType, Schema } from '../types.js';
 import { arrowByteSize } from './arrow-size.js';
 import { isValid, valueReader } from './arrow-values.js';
-import { type EncoderSettings, inlineEncoder, sampleCompressionRatio } from './parquet-encoder.js';
+import { compressionRatioSample, type EncoderSettings, inlineEncoder } from './parquet-encoder.js';
 import { type EncoderFactory, ParquetFileWriter, type WrittenParquetFile } from './parquet-file-writer.js';
 import { gatherRows } from './row-gather.js';
 import { type MetricsMode, metricsModes, type ParquetWriteOptions, parquetWriteOptions } from './write-properties.js';
@@ -71,8 +71,11 @@ export class DataFileWriter {
   private readonly done: DataFile[] = [];
   private readonly location: string;
   private rowGroupRows = 0;
-  /** Encoded bytes per Arrow byte: sampled from the first batch, then learned from closed files. */
-  private ratio = 1;
+  /**
+   * Encoded bytes per Arrow byte: sampled from the first batch (encoded only when first needed,
+   * see `compressionRatioSample`), then learned from closed files.
+   */
+  private ratio: () => number = () => 1;
   private closedBytes = 0;
   private closedArrowBytes = 0;
   private state: 'open' | 'closed' | 'aborted' = 'open';
@@ -98,7 +101,7 @@ export class DataFileWriter {
     }
     if (this.rowGroupRows === 0) {
       this.rowGroupRows = this.chooseRowGroupRows(batch);
-      this.ratio = sampleCompressionRatio(batch, this.encoderSettings());
+      this.ratio = compressionRatioSample(batch, this.encoderSettings());
     }
     for (const { values, key, rows } of this.split(batch)) {
       await this.route(key, values, rows ? gatherRows(batch, rows) : batch);
@@ -153,7 +156,7 @@ export class DataFileWriter {
    * the same rows.
    */
   private readonly full = (file: ParquetFileWriter): boolean => {
-    const estimate = file.arrowBytes * this.ratio;
+    const estimate = file.arrowBytes * this.ratio();
     return estimate + estimate / file.groupsCut > this.options.targetFileSizeBytes;
   };
 
@@ -182,7 +185,8 @@ export class DataFileWriter {
     const written = await file.close();
     this.closedBytes += written.fileSizeInBytes;
     this.closedArrowBytes += file.arrowBytes;
-    this.ratio = this.closedBytes / Math.max(1, this.closedArrowBytes);
+    const learned = this.closedBytes / Math.max(1, this.closedArrowBytes);
+    this.ratio = () => learned;
     this.done.push(this.dataFile(written, partition.values));
   }
 

@@ -43,13 +43,31 @@ const SAMPLE_ROWS = 8192;
  * (footer and magic excluded). Deterministic, so file rolling based on it is too.
  */
 export function sampleCompressionRatio(batch: arrow.RecordBatch, settings: EncoderSettings): number {
+  return compressionRatioSample(batch, settings)();
+}
+
+/**
+ * `sampleCompressionRatio` in two steps: the sample is copied out of `batch` now (so the batch's
+ * buffers may be reused), the encoding happens when the returned function is first called. A
+ * writer needs the ratio only to decide a roll at a row-group boundary, so a file of one row group
+ * never pays the sample's encoding, and a worker-encoded file does not wait for it at its start.
+ */
+export function compressionRatioSample(batch: arrow.RecordBatch, settings: EncoderSettings): () => number {
   const sample = batch.numRows > SAMPLE_ROWS ? batch.slice(0, SAMPLE_ROWS) : batch;
   const arrowBytes = arrowByteSize(sample.data);
-  if (arrowBytes === 0) return 1;
-  const table = WasmTable.fromIPCStream(batchToIpc(sample));
-  const bytes = writeParquet(table, writerProperties(settings));
-  const dataBytes = bytes.length - footerLength(bytes) - 4;
-  return Math.max(dataBytes, 1) / arrowBytes;
+  if (arrowBytes === 0) return () => 1;
+  let ipc: Uint8Array | undefined = batchToIpc(sample);
+  let ratio: number | undefined;
+  return () => {
+    if (ratio === undefined && ipc) {
+      const table = WasmTable.fromIPCStream(ipc);
+      const bytes = writeParquet(table, writerProperties(settings));
+      const dataBytes = bytes.length - footerLength(bytes) - 4;
+      ratio = Math.max(dataBytes, 1) / arrowBytes;
+      ipc = undefined;
+    }
+    return ratio ?? 1;
+  };
 }
 
 /** An encoder that runs parquet-wasm on the calling thread. */

@@ -90,9 +90,13 @@ export class ParquetFileWriter {
     while (offset < batch.numRows) {
       const take = Math.min(batch.numRows - offset, rowGroupRows - this.rowsInGroup);
       const piece = take === batch.numRows ? batch : batch.slice(offset, offset + take);
+      // Hand the piece to the encoder first: a worker encoder starts on it while the metrics are
+      // gathered here (the first batch reaches the worker sooner).
+      const written = Promise.race([this.encoder.write(piece), this.sinkFailure]);
+      written.catch(() => {}); // observed by the await below
       this.metrics.add(piece);
       this.arrowBytes += arrowByteSize(piece.data);
-      await Promise.race([this.encoder.write(piece), this.sinkFailure]);
+      await written;
       offset += take;
       this.rows += take;
       this.rowsInGroup += take;
