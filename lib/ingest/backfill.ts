@@ -69,6 +69,21 @@ export interface BackfillOptions {
   signal?: AbortSignal;
 }
 
+/** The progress of a plan before any file is done. */
+export function startingProgress(plan: Pick<BackfillPlan, 'files' | 'bytes'>): BackfillProgress {
+  return {
+    files: plan.files,
+    filesDone: 0,
+    bytes: plan.bytes,
+    bytesDone: 0,
+    rows: 0,
+    skipped: 0,
+    rejected: 0,
+    committed: 0,
+    snapshots: 0,
+  };
+}
+
 export interface BackfillProgress {
   files: number;
   filesDone: number;
@@ -151,17 +166,7 @@ export async function runBackfill(
       ? committedIngestIds(base?.metadata ?? emptyMetadataLike(), Number.POSITIVE_INFINITY)
       : runLedger(base?.metadata, runId).ids;
 
-  const progress: BackfillProgress = {
-    files: plan.files,
-    filesDone: 0,
-    bytes: plan.bytes,
-    bytesDone: 0,
-    rows: 0,
-    skipped: 0,
-    rejected: 0,
-    committed: 0,
-    snapshots: 0,
-  };
+  const progress = startingProgress(plan);
   const snapshotIds: bigint[] = [];
   const rejections: BackfillResult['rejections'] = [];
   const report = () => options.onProgress?.({ ...progress });

@@ -16,8 +16,9 @@
  * await watcher.close();
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { walkFiles } from '../storage/local.js';
 
 /** A landed file, ready to ingest. */
 export interface LandedFile {
@@ -85,7 +86,7 @@ export class LandingWatcher {
 
   /** Walks the landing tree and schedules a stability check for every file not yet reported. */
   async scan(): Promise<void> {
-    for await (const path of walk(this.#options.root)) {
+    for await (const path of walkFiles(this.#options.root, isIgnoredName)) {
       if (this.#closed) return;
       this.#schedule(path);
     }
@@ -129,21 +130,5 @@ export class LandingWatcher {
     // Not stable yet (or first sight): look again after `stableMs`.
     const timer = setTimeout(() => void this.#check(path, key, version), this.#options.stableMs);
     this.#checks.set(key, timer);
-  }
-}
-
-async function* walk(dir: string): AsyncIterable<string> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (isIgnoredName(entry.name)) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else if (entry.isFile()) yield full;
   }
 }

@@ -96,7 +96,7 @@ export class LocalFileIO implements FileIO {
     // Walk from the deepest existing directory at or above the prefix.
     const root = localPrefix.endsWith('/') ? localPrefix.slice(0, -1) : dirname(localPrefix);
     const uriPrefix = prefix.slice(0, prefix.length - localPrefix.length);
-    for await (const file of walk(root)) {
+    for await (const file of walkFiles(root)) {
       if (file.startsWith(localPrefix)) {
         const s = await stat(file);
         yield { path: uriPrefix + file, size: s.size, lastModified: s.mtime, etag: `${s.size}-${s.mtimeMs}` };
@@ -105,7 +105,11 @@ export class LocalFileIO implements FileIO {
   }
 }
 
-async function* walk(dir: string): AsyncIterable<string> {
+/**
+ * Yields the files below `dir` in lexical order, skipping temporary files and any entry (file or
+ * folder) whose name `skip` rejects.
+ */
+export async function* walkFiles(dir: string, skip: (name: string) => boolean = () => false): AsyncIterable<string> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -114,8 +118,9 @@ async function* walk(dir: string): AsyncIterable<string> {
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
+    if (skip(entry.name)) continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
+    if (entry.isDirectory()) yield* walkFiles(full, skip);
     else if (entry.isFile() && !entry.name.endsWith('.tmp')) yield full;
   }
 }

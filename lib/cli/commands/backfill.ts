@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
-import { type BackfillMode, type BackfillProgress, runBackfill } from '../../ingest/backfill.js';
+import { type BackfillMode, type BackfillProgress, runBackfill, startingProgress } from '../../ingest/backfill.js';
 import { planBackfill } from '../../ingest/backfill-plan.js';
 import { loadIngestConfig } from '../../ingest/config.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
@@ -93,21 +93,7 @@ export async function run(args: string[]): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   try {
-    bar?.start(
-      plan.files,
-      0,
-      payload({
-        files: plan.files,
-        filesDone: 0,
-        bytes: plan.bytes,
-        bytesDone: 0,
-        rows: 0,
-        skipped: 0,
-        rejected: 0,
-        committed: 0,
-        snapshots: 0,
-      }),
-    );
+    bar?.start(plan.files, 0, payload(startingProgress(plan)));
     const started = Date.now();
     const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config, mode), {
       mode,
