@@ -36,9 +36,8 @@ async function generate(root: string, count: number, first = 0, days = 4, tag = 
   }
 }
 
-// The issue asks for 2,000 files; on the shared two-core CI that takes ~50 s, so the default run
-// uses 500 (FLOE_BACKFILL_TEST_FILES=2000 runs the full size; bench:backfill always does).
-const FILES = Number(process.env.FLOE_BACKFILL_TEST_FILES ?? 500);
+// 2,000 files, as the issue asks (~12 s on two idle cores); FLOE_BACKFILL_TEST_FILES shrinks it for an edit loop.
+const FILES = Number(process.env.FLOE_BACKFILL_TEST_FILES ?? 2000);
 const partitionedByDay = parseIngestConfig({ defaults: { auto_create: { partition_spec: [{ column: 'day' }] } } });
 
 async function backfill(source: string, table: string, mode: 'append' | 'replace-partitions', signalAfter?: number) {
@@ -86,7 +85,7 @@ describe('backfill (append)', () => {
     const third = await backfill(source, 'hist.events', 'append');
     expect(third.result.committed).toBe(0);
     expect(third.result.snapshots).toBe(0);
-  });
+  }, 300_000);
 });
 
 describe('backfill (replace-partitions)', () => {
