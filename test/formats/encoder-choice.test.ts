@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { availableParallelism } from 'node:os';
 import { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from '../../lib/formats/conversion-encoder.js';
 import { convertFile } from '../../lib/formats/convert.js';
 import { chooseDictionaryColumns } from '../../lib/iceberg/parquet/dictionary-choice.js';
