@@ -10,6 +10,7 @@
  */
 import { BadInputError } from './bad-input-error.js';
 import type { CsvOptions, FormatLimits } from './options.js';
+import { recordBlocks } from './record-blocks.js';
 
 /** The records of one block; fields index into `buf`. */
 export interface CsvBlock {
@@ -79,56 +80,8 @@ export async function* csvBlocks(
   blockBytes = 1 << 20,
 ): AsyncGenerator<CsvBlock> {
   const t = new CsvTokenizer(dialect, limits, fileName);
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let carry: Uint8Array = new Uint8Array(0);
-  let first = true;
-  // Two block buffers, reused: a block is fully consumed before the next is drained, and the
-  // carry (in one buffer) is copied into the other. Fewer fresh ArrayBuffers = less GC.
-  const pool: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
-  let carryPool = -1;
-  const drain = (final: boolean): CsvBlock | undefined => {
-    let buf: Uint8Array;
-    if (carry.length === 0 && pending.length === 1) {
-      buf = pending[0]!;
-      carryPool = -1;
-    } else {
-      const k = carryPool === 0 ? 1 : 0;
-      const need = carry.length + pendingBytes;
-      if (pool[k]!.length < need) pool[k] = new Uint8Array(Math.max(need, blockBytes + (blockBytes >> 1)));
-      buf = pool[k]!.subarray(0, need);
-      carryPool = k;
-      buf.set(carry, 0);
-      let at = carry.length;
-      for (const p of pending) {
-        buf.set(p, at);
-        at += p.length;
-      }
-    }
-    pending = [];
-    pendingBytes = 0;
-    let start = 0;
-    if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // UTF-8 BOM
-    if (first && buf.length < 3 && !final) {
-      carry = buf;
-      return undefined;
-    }
-    first = false;
-    const block = t.tokenize(buf, start, final);
-    carry = block.consumed < buf.length ? buf.subarray(block.consumed) : new Uint8Array(0);
-    return block.records > 0 ? block : undefined;
-  };
-  for await (const chunk of source) {
-    if (chunk.length === 0) continue;
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= blockBytes && pendingBytes >= carry.length) {
-      const block = drain(false);
-      if (block) yield block;
-    }
-  }
-  const block = drain(true);
-  if (block) yield block;
+  // A block is fully consumed before the next is drained, so its buffer can be reused.
+  yield* recordBlocks(source, (buf, start, final) => t.tokenize(buf, start, final), { blockBytes, reuseBuffers: true });
 }
 
 /** The tokenizer state that survives between blocks (line numbers, lines still to skip). */

@@ -7,6 +7,7 @@
  */
 import { BadInputError } from './bad-input-error.js';
 import { JsonNumber, type JsonObject, type JsonValue } from './json-value.js';
+import { recordBlocks } from './record-blocks.js';
 
 export interface JsonBlock {
   buf: Uint8Array;
@@ -28,38 +29,7 @@ export async function* jsonBlocks(
   blockBytes = 1 << 20,
 ): AsyncGenerator<JsonBlock> {
   const s = new JsonSplitter(fileName, limits.maxLineBytes, maxDepth);
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let carry = new Uint8Array(0);
-  let first = true;
-  const drain = (final: boolean): JsonBlock | undefined => {
-    const buf = new Uint8Array(carry.length + pendingBytes);
-    buf.set(carry, 0);
-    let at = carry.length;
-    for (const p of pending) {
-      buf.set(p, at);
-      at += p.length;
-    }
-    pending = [];
-    pendingBytes = 0;
-    let start = 0;
-    if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-    first = false;
-    const r = s.split(buf, start, final);
-    carry = buf.subarray(r.consumed);
-    return r.records > 0 ? r : undefined;
-  };
-  for await (const chunk of source) {
-    if (chunk.length === 0) continue;
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= blockBytes && pendingBytes >= carry.length) {
-      const b = drain(false);
-      if (b) yield b;
-    }
-  }
-  const b = drain(true);
-  if (b) yield b;
+  yield* recordBlocks(source, (buf, start, final) => s.split(buf, start, final), { blockBytes });
   s.finish();
 }
 
