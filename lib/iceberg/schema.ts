@@ -5,31 +5,32 @@
  */
 import type { IcebergType, ListType, MapType, NestedField, PrimitiveType, Schema, StructType } from './types.js';
 
+/** Primitive types whose name is the whole type (no parameters). */
+const SIMPLE_KINDS = [
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'timestamp_ns',
+  'timestamptz_ns',
+  'string',
+  'uuid',
+  'binary',
+  'unknown',
+  'variant',
+] as const;
+const SIMPLE: ReadonlySet<string> = new Set(SIMPLE_KINDS);
+
 /** A primitive type in structured form; `decimal` and `fixed` carry their parameters. */
 export type ParsedPrimitive =
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'fixed'; length: number }
-  | {
-      kind:
-        | 'boolean'
-        | 'int'
-        | 'long'
-        | 'float'
-        | 'double'
-        | 'date'
-        | 'time'
-        | 'timestamp'
-        | 'timestamptz'
-        | 'timestamp_ns'
-        | 'timestamptz_ns'
-        | 'string'
-        | 'uuid'
-        | 'binary'
-        | 'unknown'
-        | 'variant'
-        | 'geometry'
-        | 'geography';
-    };
+  | { kind: (typeof SIMPLE_KINDS)[number] | 'geometry' | 'geography' };
 
 /** Raised for a type string that is not an Iceberg primitive. */
 export class InvalidTypeError extends Error {
@@ -47,29 +48,10 @@ export class SchemaEvolutionError extends Error {
   override name = 'SchemaEvolutionError';
 }
 
-const SIMPLE = new Set([
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'date',
-  'time',
-  'timestamp',
-  'timestamptz',
-  'timestamp_ns',
-  'timestamptz_ns',
-  'string',
-  'uuid',
-  'binary',
-  'unknown',
-  'variant',
-]);
-
 /** Parses a primitive type string (`"decimal(9, 2)"`, `"fixed[16]"`, `"long"`) into structured form. */
 export function parsePrimitive(type: PrimitiveType): ParsedPrimitive {
   const text = String(type).trim();
-  if (SIMPLE.has(text)) return { kind: text as 'int' };
+  if (SIMPLE.has(text)) return { kind: text as (typeof SIMPLE_KINDS)[number] };
   const decimal = /^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(text);
   if (decimal) return { kind: 'decimal', precision: Number(decimal[1]), scale: Number(decimal[2]) };
   const fixed = /^fixed\s*\[\s*(\d+)\s*\]$/.exec(text);
