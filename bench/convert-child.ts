@@ -5,9 +5,9 @@
 import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { warmEncoderWorker } from '../lib/formats/conversion-encoder.js';
-import { convertFile } from '../lib/formats/convert.js';
 import { inferSchema } from '../lib/formats/infer.js';
+import { warmEncoderWorker } from '../lib/ingest/conversion-encoder.js';
+import { convertFile } from '../lib/ingest/convert-file.js';
 import { LocalFileIO } from '../lib/storage/local.js';
 
 const [kind, input, threads] = process.argv.slice(2) as [string, string, string];

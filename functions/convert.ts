@@ -11,10 +11,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { warmEncoderWorker } from '../lib/formats/index.js';
+import { warmEncoderWorker } from '../lib/ingest/conversion-encoder.js';
 import { type ConvertContext, convertObject } from '../lib/ingest/convert-object.js';
 import { landedObjectsFrom } from '../lib/ingest/landed-event.js';
-import { SqsCommitQueue } from '../lib/ingest/sqs-commit-queue.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
@@ -22,6 +21,7 @@ import { readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
 import { SecretCache } from './secret-cache.js';
+import { SqsCommitQueue } from './sqs-commit-queue.js';
 
 const env = readEnvironment('convert');
 // Start the Parquet encoder thread during the init phase, so the first file's encoding overlaps

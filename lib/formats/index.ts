@@ -1,21 +1,18 @@
 /**
  * `lib/formats`: landed files (CSV, TSV, JSON, Parquet; plain, gzip, zstd or bzip2) to Arrow
- * record batches aligned to an Iceberg schema, and on to Parquet data files.
+ * record batches aligned to an Iceberg schema. Writing Parquet data files is `lib/ingest/convert-file.ts`.
  *
  * @example
  * ```ts
  * const detected = detectFormat(key, firstBytes);
  * const fileSchema = await inferSchema(() => io.readStream(key), key, options);
  * const { schema } = alignToTable(table.schema, fileSchema, 'evolve', { caseInsensitive: true });
- * const { dataFiles, rejected } = await convertFile({ source: io.readStream(key), fileName: key, schema, spec, formatVersion: 2,
- *   io: tableIo, dataLocation, namePrefix: ingestId, properties, options, onError: 'abort' });
+ * for await (const batch of readBatches(io.readStream(key), key, schema, options, rowErrors)) use(batch);
  * ```
  */
 
 export { type Alignment, type AlignOptions, type AlignPolicy, alignToTable } from './align.js';
 export { BadInputError, type BadInputLocation } from './bad-input-error.js';
-export { type EncoderChoice, stopEncoderWorker, warmEncoderWorker } from './conversion-encoder.js';
-export { type ConvertFileRequest, type ConvertFileResult, convertFile, rejectedRowsNdjson } from './convert.js';
 export {
   type Compression,
   compressionFromMagic,

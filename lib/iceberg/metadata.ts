@@ -10,7 +10,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from './file-io.js';
 import { parseJson, stringifyJson, toBigInt } from './json.js';
 import { parsePrimitive } from './schema.js';
 import type {

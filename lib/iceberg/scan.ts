@@ -8,9 +8,9 @@
  * const rows = entries.reduce((n, e) => n + e.data_file.record_count, 0);
  */
 
-import type { FileIO } from '../storage/file-io.js';
 import { readManifest } from './avro/manifest.js';
 import { readManifestList } from './avro/manifest-list.js';
+import type { FileIO } from './file-io.js';
 import {
   type Literal,
   type ManifestEntry,

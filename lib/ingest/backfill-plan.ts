@@ -11,7 +11,7 @@
  * const plan = await planBackfill(io, { prefix: 's3://landing/sales/orders/' }, { maxChunkFiles: 50 });
  * for (const chunk of plan.chunks) await convertChunk(chunk);
  */
-import type { FileInfo, FileIO } from '../storage/file-io.js';
+import type { FileInfo, FileIO } from '../iceberg/file-io.js';
 
 /** One object to backfill, as listed. `etag` feeds the ingest id (it must match live ingestion's). */
 export interface BackfillObject {

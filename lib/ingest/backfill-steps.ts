@@ -18,7 +18,7 @@
 import { HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
-import { type FileIO, FileNotFoundError } from '../storage/file-io.js';
+import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 import { parseS3Uri } from '../storage/s3.js';
 import {
   BackfillCommitError,

@@ -18,11 +18,11 @@
 import { createHash } from 'node:crypto';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { commitWithRetry } from '../catalog/commit-driver.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { ancestorsOf, currentSnapshot } from '../iceberg/metadata.js';
 import { liveDataFiles } from '../iceberg/scan.js';
 import { newSnapshotId, partitionKey, replacePartitions } from '../iceberg/snapshot/index.js';
 import type { DataFile, TableMetadata } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
 import type { BackfillObject, BackfillPlan } from './backfill-plan.js';
 import { commitBatch } from './commit-batch.js';
 import type { CommitRequest } from './commit-request.js';

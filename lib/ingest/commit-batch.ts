@@ -19,9 +19,9 @@ import { randomUUID } from 'node:crypto';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
 import { type CommitOptions, commitWithRetry, type RetryInfo } from '../catalog/commit-driver.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { mergeAppend, newSnapshotId } from '../iceberg/snapshot/index.js';
 import type { DataFile } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
 import type { CommitRequest } from './commit-request.js';
 import { committedIngestIds, encodeSummaryList, SUMMARY_INGEST_IDS, SUMMARY_SOURCE_KEYS } from './ingest-ledger.js';
 

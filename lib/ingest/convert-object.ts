@@ -28,19 +28,14 @@
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
 import { BadInputError } from '../formats/bad-input-error.js';
-import {
-  alignToTable,
-  type ConvertFileResult,
-  convertFile,
-  inferSchema,
-  rejectedRowsNdjson,
-} from '../formats/index.js';
+import { alignToTable, inferSchema } from '../formats/index.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { currentSchema, defaultSpec } from '../iceberg/metadata.js';
 import type { NestedField, PartitionSpec, Schema } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { CommitRequest } from './commit-request.js';
 import type { IngestConfig, RouteSettings } from './config.js';
+import { type ConvertFileResult, convertFile, rejectedRowsNdjson } from './convert-file.js';
 import { dataFileNamePrefix } from './data-file-names.js';
 import { writeErrorReport } from './error-report.js';
 import { peekFileColumns } from './file-columns.js';

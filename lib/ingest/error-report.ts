@@ -12,7 +12,7 @@
  *  "rejectedRows":[…],"rejectedRowCount":1,"at":"2026-11-25T22:00:00.000Z"}
  */
 import type { RejectedRow } from '../formats/row-errors.js';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 
 /** How many rejected rows a report embeds (the NDJSON file holds them all). */
 export const REPORT_ROW_SAMPLE = 20;

@@ -15,7 +15,7 @@ import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import { bearerAuth } from '../catalog/rest/auth.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { startCatalogServer } from '../catalog/server/server.js';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { LocalFileIO } from '../storage/local.js';
 import { fileIOForTable, isS3Location } from '../storage/resolve.js';
 import { ensureFloeHome, type FloeHome, floeHome, readDevState } from './floe-home.js';

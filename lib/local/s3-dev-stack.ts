@@ -15,8 +15,8 @@
  */
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import type { VendOption } from '../catalog/server/routes.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import type { LandedObject } from '../ingest/landed-event.js';
-import type { FileIO } from '../storage/file-io.js';
 import { fileIOForTable } from '../storage/resolve.js';
 import { S3FileIO } from '../storage/s3.js';
 

@@ -2,7 +2,7 @@
  * Picks the `FileIO` for a location: `s3://…` goes to S3 (an S3-compatible endpoint such as
  * MinIO or s3rver when `--s3-endpoint` is given), anything else is the local file system.
  */
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { LocalFileIO } from '../storage/local.js';
 import { S3FileIO } from '../storage/s3.js';
 

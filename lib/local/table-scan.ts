@@ -5,9 +5,10 @@
  * id. Delete files are not applied: floe only ever writes data files, and tables with deletes
  * from other engines are refused rather than shown wrong.
  */
+
+import type { FileIO } from '../iceberg/file-io.js';
 import { snapshotFiles } from '../iceberg/scan.js';
 import type { TableMetadata } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
 import { readParquetRows } from './parquet-rows.js';
 import { mayMatchPartition, parsePredicates, rowMatches } from './scan-filter.js';
 

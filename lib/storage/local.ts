@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type FileInfo, type FileIO, FileNotFoundError } from './file-io.js';
+import { type FileInfo, type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 
 /** Converts a `file:` URI or plain path to a local path. */
 export function toLocalPath(path: string): string {

@@ -7,7 +7,7 @@
  */
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import { chooseCredentials } from '../catalog/rest/credentials.js';
-import type { FileIO } from './file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { LocalFileIO } from './local.js';
 import { S3FileIO, type S3FileIOOptions } from './s3.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ConvertFileRequest, convertFile, rejectedRowsNdjson } from '../../lib/formats/index.js';
+import { type ConvertFileRequest, convertFile, rejectedRowsNdjson } from '../../lib/ingest/convert-file.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { openDuckDb, sqlString } from '../support/duckdb.js';
 import { bytesOf, schemaOf } from './roundtrip.js';

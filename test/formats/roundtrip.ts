@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConvertFileResult, convertFile } from '../../lib/formats/convert.js';
 import { inferSchema } from '../../lib/formats/infer.js';
 import type { FormatOptionsInput, OnError } from '../../lib/formats/options.js';
 import type { Schema } from '../../lib/iceberg/types.js';
+import { type ConvertFileResult, convertFile } from '../../lib/ingest/convert-file.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { openDuckDb, type Row, sqlString } from '../support/duckdb.js';
 

@@ -6,8 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog, TableIdentifier } from '../../lib/catalog/catalog.js';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
 import { openDuckDb, type Row, sqlString } from '../support/duckdb.js';
 
 /** Runs `select` over the table's live data files as `t` (e.g. `select src, count(*) n from t group by src`). */

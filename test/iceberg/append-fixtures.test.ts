@@ -11,12 +11,12 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toArrowSchema } from '../../lib/iceberg/arrow-schema.js';
 import { readManifest, readManifestListFile } from '../../lib/iceberg/avro/index.js';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { DataFileWriter } from '../../lib/iceberg/parquet/data-file-writer.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
-import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import type { DataFile, ManifestFile, Schema, TableMetadata } from '../../lib/iceberg/types.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
+import { openLocalTable } from '../../lib/local/table-paths.js';
 import { commitToLocalTable, readTableWithIcebird } from '../support/icebird.js';
 
 const tablesDir = join(import.meta.dirname, '../fixtures/tables');

@@ -8,17 +8,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inspectTable } from '../../lib/iceberg/inspect.js';
 import { currentSchema, specById } from '../../lib/iceberg/metadata.js';
 import { partitionPath } from '../../lib/iceberg/partition.js';
 import { snapshotFiles } from '../../lib/iceberg/scan.js';
+import { inspectTable } from '../../lib/local/inspect.js';
 import {
   findCurrentMetadata,
   MetadataNotFoundError,
   metadataVersion,
   openLocalTable,
   resolveTablePath,
-} from '../../lib/iceberg/table-paths.js';
+} from '../../lib/local/table-paths.js';
 import { CONSISTENT_TABLES } from './consistent-tables.js';
 
 const TABLES = resolve('test/fixtures/tables');

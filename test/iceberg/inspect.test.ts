@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run, summary } from '../../lib/cli/commands/inspect.js';
-import { type InspectReport, InspectSnapshotNotFoundError, inspectTable } from '../../lib/iceberg/inspect.js';
 import { parseJson } from '../../lib/iceberg/json.js';
+import { type InspectReport, InspectSnapshotNotFoundError, inspectTable } from '../../lib/local/inspect.js';
 
 const TABLES = 'test/fixtures/tables';
 

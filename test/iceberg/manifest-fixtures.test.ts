@@ -6,9 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest, readManifestListFile } from '../../lib/iceberg/avro/index.js';
-import { type LocalTable, openLocalTable } from '../../lib/iceberg/table-paths.js';
+import { FileNotFoundError } from '../../lib/iceberg/file-io.js';
 import { ManifestEntryStatus } from '../../lib/iceberg/types.js';
-import { FileNotFoundError } from '../../lib/storage/file-io.js';
+import { type LocalTable, openLocalTable } from '../../lib/local/table-paths.js';
 import { fixtureTableIo } from '../support/icebird.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures');

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { liveDataFiles, snapshotFiles } from '../../lib/iceberg/scan.js';
-import { openLocalTable } from '../../lib/iceberg/table-paths.js';
+import { openLocalTable } from '../../lib/local/table-paths.js';
 import { fixtureTableIo } from '../support/icebird.js';
 import { CONSISTENT_TABLES } from './consistent-tables.js';
 

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readManifestListFile } from '../../lib/iceberg/avro/index.js';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { applyUpdates, checkRequirements, newTableMetadata } from '../../lib/iceberg/metadata-builder.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, newSnapshotId, SnapshotProducerError } from '../../lib/iceberg/snapshot/index.js';
-import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import type { DataFile } from '../../lib/iceberg/types.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
+import { openLocalTable } from '../../lib/local/table-paths.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floe-producer-'));

@@ -11,8 +11,8 @@ import { readManifest, readManifestList } from '../../lib/iceberg/avro/index.js'
 import { applyUpdates, newTableMetadata } from '../../lib/iceberg/metadata-builder.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { fastAppend, newSnapshotId, replacePartitions } from '../../lib/iceberg/snapshot/index.js';
-import { openLocalTable } from '../../lib/iceberg/table-paths.js';
 import { type DataFile, ManifestEntryStatus, type TableMetadata } from '../../lib/iceberg/types.js';
+import { openLocalTable } from '../../lib/local/table-paths.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { commitToLocalTable, readTableWithIcebird } from '../support/icebird.js';
 

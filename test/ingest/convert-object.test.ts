@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedTable } from '../../lib/catalog/catalog.js';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { currentSchema } from '../../lib/iceberg/metadata.js';
 import { commitBatch } from '../../lib/ingest/commit-batch.js';
 import type { CommitRequest } from '../../lib/ingest/commit-request.js';
@@ -11,7 +12,6 @@ import { defaultIngestConfig, parseIngestConfig } from '../../lib/ingest/config.
 import { type ConvertContext, type ConvertOutcome, convertObject } from '../../lib/ingest/convert-object.js';
 import { dataFileShapeHash } from '../../lib/ingest/data-file-names.js';
 import { commitSchema, nextSchemaId } from '../../lib/ingest/table-setup.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { readTableWithIcebird } from '../support/icebird.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileNotFoundError } from '../../lib/storage/file-io.js';
+import { FileNotFoundError } from '../../lib/iceberg/file-io.js';
 import { fileIOForTable } from '../../lib/storage/resolve.js';
 import { parseS3Uri, S3FileIO } from '../../lib/storage/s3.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';

@@ -1,6 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageGroupId, SQS_MAX_BODY_BYTES, SqsCommitQueue } from '../../functions/sqs-commit-queue.js';
 import {
   type CommitRequest,
   decodeCommitMessage,
@@ -8,7 +9,6 @@ import {
   isSpilled,
   loadCommitRequest,
 } from '../../lib/ingest/commit-request.js';
-import { messageGroupId, SQS_MAX_BODY_BYTES, SqsCommitQueue } from '../../lib/ingest/sqs-commit-queue.js';
 import { S3FileIO } from '../../lib/storage/s3.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
 

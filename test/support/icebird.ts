@@ -14,17 +14,17 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { icebergRead } from 'icebird';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { parseJson } from '../../lib/iceberg/json.js';
 import { decodeMetadataBytes, serializeTableMetadata } from '../../lib/iceberg/metadata.js';
 import { applyUpdates, checkRequirements } from '../../lib/iceberg/metadata-builder.js';
+import type { PendingFile, TableChange, TableMetadata } from '../../lib/iceberg/types.js';
 import {
   findCurrentMetadata,
   type LocalTable,
   LocalTableFileIO,
   metadataVersion,
-} from '../../lib/iceberg/table-paths.js';
-import type { PendingFile, TableChange, TableMetadata } from '../../lib/iceberg/types.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
+} from '../../lib/local/table-paths.js';
 
 export interface IcebirdReadOptions {
   /** Extra path prefixes (as written in the metadata) → local directories. The table location maps to the table dir already. */

@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FileIO } from '../../iceberg/file-io.js';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
-import type { FileIO } from '../../storage/file-io.js';
 import { TOKEN_EXCHANGE_GRANT } from '../rest/auth.js';
 import { FaultInjector } from './faults.js';
 import { dispatch, type RouteContext, SERVER_ENDPOINTS, type VendOption } from './routes.js';

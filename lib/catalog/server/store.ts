@@ -10,11 +10,11 @@
  * mutex; a multi-table transaction takes the tables' locks in a fixed order.
  */
 import { randomUUID } from 'node:crypto';
+import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
 import { readTableMetadata, serializeTableMetadata } from '../../iceberg/metadata.js';
 import { applyUpdates, checkRequirements } from '../../iceberg/metadata-builder.js';
 import type { TableChange, TableMetadata } from '../../iceberg/types.js';
-import { type FileIO, FileNotFoundError } from '../../storage/file-io.js';
 import type { TableIdentifier } from '../catalog.js';
 import { ServerError } from './server-error.js';
 

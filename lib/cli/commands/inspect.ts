@@ -3,8 +3,8 @@
  * version, schema, partition specs, snapshots and the live data files of a snapshot.
  */
 import { parseArgs } from 'node:util';
-import { describeSchema, type InspectReport, inspectTable } from '../../iceberg/inspect.js';
 import { stringifyJson } from '../../iceberg/json.js';
+import { describeSchema, type InspectReport, inspectTable } from '../../local/inspect.js';
 
 export const summary = 'show an Iceberg table on local disk: schema, specs, snapshots, live files';
 

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../file-io.js';
 import { applyTransform, partitionPath, type ResolvedPartitionField, resolvePartitionFields } from '../partition.js';
 import { isPrimitive, parsePrimitive } from '../schema.js';
 import type { DataFile, Literal, NestedField, PartitionSpec, PrimitiveType, Schema } from '../types.js';

@@ -5,7 +5,7 @@
  * data, sizes and counts from the footer, which is parsed from the tail of the written bytes.
  */
 import type * as arrow from 'apache-arrow';
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../file-io.js';
 import type { StructType } from '../types.js';
 import { arrowByteSize } from './arrow-size.js';
 import { type ColumnMetrics, ColumnMetricsCollector } from './column-metrics.js';

@@ -6,9 +6,9 @@
  * manifests through `io` but never write; the caller writes `files` before committing.
  */
 
-import type { FileIO } from '../../storage/file-io.js';
 import { readManifest, writeManifest } from '../avro/manifest.js';
 import { writeManifestList } from '../avro/manifest-list.js';
+import type { FileIO } from '../file-io.js';
 import { snapshotManifests } from '../scan.js';
 import {
   type DataFile,

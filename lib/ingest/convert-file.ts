@@ -9,14 +9,14 @@
  * plus the open row groups.
  */
 import type * as arrow from 'apache-arrow';
+import { type FormatOptionsInput, type OnError, resolveFormatOptions } from '../formats/options.js';
+import { readBatches } from '../formats/read-batches.js';
+import { type RejectedRow, RowErrorCollector } from '../formats/row-errors.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
 import { chooseDictionaryColumns } from '../iceberg/parquet/dictionary-choice.js';
 import type { DataFile, PartitionSpec, Schema } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
 import { type ConversionEncoder, conversionEncoder, type EncoderChoice } from './conversion-encoder.js';
-import { type FormatOptionsInput, type OnError, resolveFormatOptions } from './options.js';
-import { readBatches } from './read-batches.js';
-import { type RejectedRow, RowErrorCollector } from './row-errors.js';
 
 export interface ConvertFileRequest {
   /** The landed object's bytes as stored (compressed or not). */

@@ -10,10 +10,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import type { FileInfo, FileIO } from '../storage/file-io.js';
+import type { FileInfo, FileIO } from '../iceberg/file-io.js';
+import { readTableMetadata } from '../iceberg/metadata.js';
+import type { TableMetadata } from '../iceberg/types.js';
 import { LocalFileIO, toLocalPath } from '../storage/local.js';
-import { readTableMetadata } from './metadata.js';
-import type { TableMetadata } from './types.js';
 
 /** Raised when no metadata file can be found for a table directory. */
 export class MetadataNotFoundError extends Error {

@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { FileIO } from '../storage/file-io.js';
-import { type CommitQueue, commitGroupOf } from './commit-queue.js';
-import { type CommitRequest, encodeCommitRequest, type SpilledCommitRequest } from './commit-request.js';
+import type { FileIO } from '../lib/iceberg/file-io.js';
+import { type CommitQueue, commitGroupOf } from '../lib/ingest/commit-queue.js';
+import { type CommitRequest, encodeCommitRequest, type SpilledCommitRequest } from '../lib/ingest/commit-request.js';
 
 /** SQS's limit is 256 KiB for the body plus attributes; keep headroom. */
 export const SQS_MAX_BODY_BYTES = 250 * 1024;

@@ -8,11 +8,11 @@
  * report.files?.totals.records; // rows in the current snapshot
  */
 import { existsSync } from 'node:fs';
-import { currentSchema, currentSnapshot, schemaById, snapshotById, specById } from './metadata.js';
-import { partitionToHuman, resolvePartitionFields } from './partition.js';
-import { snapshotFiles } from './scan.js';
+import { currentSchema, currentSnapshot, schemaById, snapshotById, specById } from '../iceberg/metadata.js';
+import { partitionToHuman, resolvePartitionFields } from '../iceberg/partition.js';
+import { snapshotFiles } from '../iceberg/scan.js';
+import type { ManifestEntry, NestedField, Schema, TableMetadata } from '../iceberg/types.js';
 import { type LocalTableFileIO, openLocalTable } from './table-paths.js';
-import type { ManifestEntry, NestedField, Schema, TableMetadata } from './types.js';
 
 /** Raised when the snapshot asked for is not in the table. */
 export class InspectSnapshotNotFoundError extends Error {
