@@ -10,6 +10,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BackfillStepsContext } from '../lib/ingest/backfill-steps.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
+import { s3ObjectVersions } from '../lib/storage/s3-versions.js';
 import { catalogFromEnvironment } from './catalog-client.js';
 import { EnvironmentError, readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
@@ -34,7 +35,7 @@ export function backfillContextFromEnvironment(env: NodeJS.ProcessEnv = process.
     errorsLocation: (bucket) => `s3://${bucket}/${settings.errorsPrefix}`,
     reservedPrefixes: [settings.errorsPrefix, settings.spillPrefix, backfillPrefix, '_floe/'],
     maxFileBytes: settings.maxFileBytes,
-    s3: new S3Client({}),
+    versions: s3ObjectVersions(new S3Client({})),
     // Set by the stack to a share of Step Functions' 256 KiB input limit (CommitBatch takes chunksPerCommit results).
     inlineResultBytes: inlineResultBytesFrom(env.FLOE_BACKFILL_INLINE_BYTES),
     log: (level, message, fields) => logger[level](message, fields),

@@ -3,26 +3,15 @@
  * HTTP (Dremio, Polaris, floe's embedded server); the embedded server is itself backed by a
  * directory or bucket.
  */
+import type { StorageCredentials } from '../iceberg/storage-credentials.js';
 import type { PartitionSpec, Schema, SortOrder, TableChange, TableMetadata } from '../iceberg/types.js';
+
+export type { StorageCredentials } from '../iceberg/storage-credentials.js';
 
 /** A table identifier: one or more namespace levels plus a table name. */
 export interface TableIdentifier {
   namespace: string[];
   name: string;
-}
-
-/** Storage credentials a catalog vends for one table (REST `storage-credentials`/`config`). */
-export interface StorageCredentials {
-  /** The location prefix they apply to (longest match wins). */
-  prefix: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  region?: string;
-  endpoint?: string;
-  pathStyleAccess?: boolean;
-  /** Epoch milliseconds; refresh before this. */
-  expiresAtMs?: number;
 }
 
 /** A loaded table: its metadata and what is needed to read and write its files. */

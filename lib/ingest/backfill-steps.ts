@@ -15,11 +15,11 @@
  *   replace-partitions: one overwrite snapshot tagged with the run id), so a retried or
  *   concurrent child never applies a file twice.
  */
-import { HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
 import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 import { parseS3Uri } from '../storage/s3.js';
+import type { ObjectVersions } from '../storage/s3-versions.js';
 import {
   BackfillCommitError,
   type BackfillMode,
@@ -170,8 +170,8 @@ export interface BackfillStepsContext {
   /** Landing-bucket key prefixes that belong to floe: never planned, never routed. */
   reservedPrefixes: string[];
   maxFileBytes?: number;
-  /** For ListObjectVersions (version ids, so ingest ids match live ones on a versioned bucket). */
-  s3?: S3Client;
+  /** Version ids (so ingest ids match live ones on a versioned bucket): `s3ObjectVersions` in lib/storage. */
+  versions?: ObjectVersions;
   /** Objects converted at once within a chunk. @default 4 */
   concurrency?: number;
   /** @default DEFAULT_INLINE_RESULT_BYTES */
@@ -270,76 +270,6 @@ function isReserved(path: string, reserved: readonly string[]): boolean {
 }
 
 /**
- * Lists the latest versions under an `s3://` prefix with their version ids (ListObjectVersions).
- * `unsupported` when the store does not implement it (s3rver, some S3-compatible servers: the
- * plain listing's ETags then identify the objects, as they do in such a store's events);
- * `denied` when the role lacks `s3:ListBucketVersions` (then each object is HEADed instead).
- */
-async function listLatestVersions(
-  s3: S3Client,
-  prefix: string,
-): Promise<BackfillS3Object[] | 'unsupported' | 'denied'> {
-  const { bucket, key } = parseS3Uri(prefix);
-  const objects: BackfillS3Object[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  try {
-    do {
-      const page = await s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: key,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionIdMarker,
-        }),
-      );
-      for (const version of page.Versions ?? []) {
-        if (!version.IsLatest || version.Key === undefined) continue;
-        objects.push({
-          path: `s3://${bucket}/${version.Key}`,
-          size: version.Size ?? 0,
-          etag: version.ETag,
-          // An unversioned bucket lists version "null"; its events carry no version id.
-          versionId: version.VersionId && version.VersionId !== 'null' ? version.VersionId : undefined,
-          lastModifiedMs: version.LastModified?.getTime(),
-        });
-      }
-      // A key whose latest version is a delete marker is gone: its older versions are not listed as latest.
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker !== undefined);
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'MethodNotAllowed' || name === 'NotImplemented') return 'unsupported';
-    if (name === 'AccessDenied') return 'denied';
-    throw error;
-  }
-  return objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/** HEAD requests at once when filling in version ids. */
-const HEAD_CONCURRENCY = 16;
-
-/**
- * Fills in each object's current version id (HeadObject), for listings that lack it: live events
- * of a versioned bucket carry the version id, and the ingest id must match theirs (invariant 1).
- */
-async function withVersionIds(s3: S3Client, objects: BackfillS3Object[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < objects.length; i = next++) {
-      const object = objects[i] as BackfillS3Object;
-      const { bucket, key } = parseS3Uri(object.path);
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      if (head.VersionId && head.VersionId !== 'null') object.versionId = head.VersionId;
-      // The HEAD's ETag belongs to the same version as its version id.
-      if (head.ETag) object.etag = head.ETag;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, objects.length) }, worker));
-}
-
-/**
  * Plan: lists the source (or reads the key manifest), chunks it, and writes the chunk manifest
  * as a JSON array to `<backfillLocation><backfillId>/chunks.json` for the Distributed Map.
  */
@@ -349,7 +279,7 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
   const limits = { maxChunkFiles: request.maxChunkFiles, maxChunkBytes: request.maxChunkBytes };
   let chunks: BackfillManifestChunk[];
   let source: string;
-  const versions = request.source && ctx.s3 ? await listLatestVersions(ctx.s3, request.source) : 'unsupported';
+  const versions = request.source && ctx.versions ? await ctx.versions.listLatest(request.source) : 'unsupported';
   if (Array.isArray(versions)) {
     source = request.source as string;
     chunks = chunkObjects(
@@ -365,13 +295,10 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
     source = plan.source;
     chunks = plan.chunks;
     // A key manifest, or a role without s3:ListBucketVersions: ask each object for its version.
-    if (ctx.s3 && (versions === 'denied' || request.manifest)) {
+    if (ctx.versions && (versions === 'denied' || request.manifest)) {
       if (versions === 'denied')
         ctx.log?.('warn', 'no s3:ListBucketVersions; reading version ids with HeadObject', { source });
-      await withVersionIds(
-        ctx.s3,
-        chunks.flatMap((c) => c.objects),
-      );
+      await ctx.versions.fillVersionIds(chunks.flatMap((c) => c.objects));
     }
   }
   const objects = chunks.flatMap((c) => c.objects);

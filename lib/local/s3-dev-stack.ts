@@ -14,7 +14,7 @@
  * table already holds.
  */
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
-import type { VendOption } from '../catalog/server/routes.js';
+import type { VendOption } from '../catalog/server/server.js';
 import type { FileIO } from '../iceberg/file-io.js';
 import type { LandedObject } from '../ingest/landed-event.js';
 import { fileIOForTable } from '../storage/resolve.js';

@@ -5,9 +5,9 @@
  * `storage-credentials`) and refreshes them through the catalog's credentials endpoint before
  * they expire (invariant 7: storage access uses vended credentials).
  */
-import type { Catalog, LoadedTable } from '../catalog/catalog.js';
-import { chooseCredentials } from '../catalog/rest/credentials.js';
+
 import type { FileIO } from '../iceberg/file-io.js';
+import { chooseCredentials, type StorageCredentials } from '../iceberg/storage-credentials.js';
 import { LocalFileIO } from './local.js';
 import { S3FileIO, type S3FileIOOptions } from './s3.js';
 
@@ -21,10 +21,17 @@ export function fileIOForLocation(location: string, s3Options: S3FileIOOptions =
   return isS3Location(location) ? new S3FileIO(s3Options) : new LocalFileIO();
 }
 
+/** What `fileIOForTable` needs of a loaded table (structurally, a catalog's `LoadedTable`). */
+export interface TableStorage<Id> {
+  identifier: Id;
+  metadata: { location: string };
+  credentials?: StorageCredentials[];
+}
+
 /** FileIO for a loaded table's files, with its vended credentials kept fresh. */
-export function fileIOForTable(
-  loaded: LoadedTable,
-  options: { catalog?: Pick<Catalog, 'loadCredentials'>; s3?: S3FileIOOptions } = {},
+export function fileIOForTable<Id>(
+  loaded: TableStorage<Id>,
+  options: { catalog?: { loadCredentials(id: Id): Promise<StorageCredentials[]> }; s3?: S3FileIOOptions } = {},
 ): FileIO {
   const location = loaded.metadata.location;
   if (!isS3Location(location)) return new LocalFileIO();

@@ -24,6 +24,7 @@ import {
 } from '../../lib/ingest/backfill-steps.js';
 import { ingestId } from '../../lib/ingest/ingest-id.js';
 import { landedObjectsFrom } from '../../lib/ingest/landed-event.js';
+import { s3ObjectVersions } from '../../lib/storage/s3-versions.js';
 import { s3EventNotification, sqsEvent, sqsRecord } from '../ingest/events.js';
 import {
   deliverCommitBatch,
@@ -300,7 +301,7 @@ describe('backfill handlers in state-machine order (s3rver + embedded catalog ov
     backfillLocation: 's3://landing/_floe/backfill/',
     errorsLocation: () => 's3://landing/_floe/errors/',
     reservedPrefixes,
-    s3,
+    versions: s3ObjectVersions(s3),
   });
   const manifestOf = async (planned: BackfillPlanSummary) =>
     JSON.parse(

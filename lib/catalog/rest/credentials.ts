@@ -6,7 +6,11 @@
  * the credentials endpoint (`RestCatalog.loadCredentials`) before `s3.session-token-expires-at-ms`.
  * With nothing vended, ambient credentials apply.
  */
-import type { LoadedTable, StorageCredentials } from '../catalog.js';
+import { chooseCredentials, type StorageCredentials } from '../../iceberg/storage-credentials.js';
+import type { LoadedTable } from '../catalog.js';
+
+export { chooseCredentials } from '../../iceberg/storage-credentials.js';
+
 import { registerSecret } from '../errors.js';
 
 /** One `StorageCredential` of the REST spec. */
@@ -49,18 +53,6 @@ export function parseVendedCredentials(
   const fallback = config ? credentialsFromConfig(location, config) : undefined;
   if (fallback && !out.some((c) => c.prefix === fallback.prefix)) out.push(fallback);
   return out.length > 0 ? out : undefined;
-}
-
-/** Picks the credentials whose prefix is the longest match for `path`; undefined means ambient. */
-export function chooseCredentials(
-  credentials: readonly StorageCredentials[] | undefined,
-  path: string,
-): StorageCredentials | undefined {
-  let best: StorageCredentials | undefined;
-  for (const c of credentials ?? []) {
-    if (path.startsWith(c.prefix) && (!best || c.prefix.length > best.prefix.length)) best = c;
-  }
-  return best;
 }
 
 /** The vended credentials of a loaded table that apply to `path` (undefined: use ambient). */

@@ -20,6 +20,8 @@ import { dispatch, type RouteContext, SERVER_ENDPOINTS, type VendOption } from '
 import { ServerError } from './server-error.js';
 import { CatalogStore } from './store.js';
 
+export type { VendOption } from './routes.js';
+
 export interface CatalogServerOptions {
   /** Warehouse root: a local directory or `s3://bucket/prefix`. */
   warehouse: string;
