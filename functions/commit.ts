@@ -15,6 +15,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { commitBatch } from '../lib/ingest/commit-batch.js';
 import { type CommitRequest, decodeCommitMessage, loadCommitRequest } from '../lib/ingest/commit-request.js';
 import { settingsForTable } from '../lib/ingest/config.js';
+import { errorKind } from '../lib/ingest/error-kind.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
@@ -38,7 +39,7 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
       requests.push(request);
       messageOf.set(request, record.messageId);
     } catch (error) {
-      if ((error as Error).name === 'InvalidCommitRequestError' || (error as Error).name === 'DataFileCodecError') {
+      if (errorKind(error) === 'bad-request') {
         logger.error('dropping a message that is not a commit request', {
           messageId: record.messageId,
           error: error as Error,

@@ -49,8 +49,19 @@ export async function* decompress(
   maxExpandedBytes: number,
 ): AsyncGenerator<Uint8Array> {
   let expanded = 0;
+  // A fault of the source (storage unreachable, the object gone) is the caller's to retry; only
+  // a fault of the decompressor itself means the bytes are corrupt.
+  let sourceFault: { error: unknown } | undefined;
+  const guarded = (async function* () {
+    try {
+      yield* source;
+    } catch (error) {
+      sourceFault = { error };
+      throw error;
+    }
+  })();
   const inner =
-    compression === 'none' ? source : compression === 'zstd' ? zstdStream(source) : nodeStream(source, compression);
+    compression === 'none' ? guarded : compression === 'zstd' ? zstdStream(guarded) : nodeStream(guarded, compression);
   try {
     for await (const chunk of inner) {
       expanded += chunk.length;
@@ -63,8 +74,8 @@ export async function* decompress(
       yield chunk;
     }
   } catch (e) {
-    if (e instanceof BadInputError) throw e;
-    if (compression !== 'none' && !isTransient(e)) {
+    if (e instanceof BadInputError || sourceFault) throw e;
+    if (compression !== 'none') {
       throw new BadInputError(
         `corrupt or truncated ${compression} stream: ${(e as Error).message}`,
         { file: fileName },
@@ -73,15 +84,6 @@ export async function* decompress(
     }
     throw e;
   }
-}
-
-function isTransient(e: unknown): boolean {
-  // Storage errors (network, throttling) are retried by the caller, not reported as bad input.
-  const name = (e as { name?: string })?.name ?? '';
-  return (
-    /Timeout|Network|Throttl|ECONNRESET|FileNotFound/i.test(name) ||
-    /ECONNRESET|ETIMEDOUT/.test(String((e as Error)?.message))
-  );
 }
 
 function nodeStream(source: AsyncIterable<Uint8Array>, compression: 'gzip' | 'bzip2'): AsyncIterable<Uint8Array> {

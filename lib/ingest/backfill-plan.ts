@@ -46,6 +46,11 @@ export interface ChunkLimits {
 
 export type BackfillSource = { prefix: string } | { manifest: string };
 
+/** Raised for a backfill execution input or payload that does not have the contract's shape. */
+export class BackfillInputError extends Error {
+  override name = 'BackfillInputError';
+}
+
 /** Raised when a manifest of keys names an object that does not exist or cannot be read. */
 export class BackfillPlanError extends Error {
   override name = 'BackfillPlanError';

@@ -17,6 +17,7 @@
  */
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
+import { CommitConflictError, CommitStateUnknownError } from '../catalog/errors.js';
 import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 import { parseS3Uri } from '../storage/s3.js';
 import type { ObjectVersions } from '../storage/s3-versions.js';
@@ -29,10 +30,17 @@ import {
   commitReplace,
   runLedger,
 } from './backfill.js';
-import { type BackfillChunk, type BackfillObject, chunkObjects, planBackfill } from './backfill-plan.js';
+import {
+  type BackfillChunk,
+  BackfillInputError,
+  type BackfillObject,
+  chunkObjects,
+  planBackfill,
+} from './backfill-plan.js';
 import { type CommitRequest, decodeCommitRequest, encodeCommitRequest } from './commit-request.js';
 import { type IngestConfig, settingsForTable } from './config.js';
 import { convertObject } from './convert-object.js';
+import { isRetryable, TransientError } from './error-kind.js';
 import { ingestId } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
@@ -179,41 +187,20 @@ export interface BackfillStepsContext {
   log?: (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
 }
 
-/** Raised for an execution input or payload that does not have the contract's shape. */
-export class BackfillInputError extends Error {
-  override name = 'BackfillInputError';
-}
+export { BackfillInputError } from './backfill-plan.js';
 
 /**
- * A fault that trying again may fix (S3 or catalog unreachable, throttling). Its name is one of
- * the state machine's retried errors (`RETRYABLE_HANDLER_ERRORS`), so Step Functions retries the
- * step with backoff instead of failing the child at once.
+ * Gives an unexpected error the name Step Functions retries (`TransientError`), keeping the
+ * original as `cause`. Catalog conflicts and unknown outcomes keep their own (also retried)
+ * names; errors that retrying cannot fix ({@link errorKind} not `transient`) stay as they are.
  */
-export class BackfillTransientError extends Error {
-  override name = 'TransientError';
-}
-
-/** Names the state machine retries as they are. */
-const RETRIED_AS_IS = new Set(['CommitConflictError', 'CommitStateUnknownError', 'TransientError']);
-
-/** Deterministic failures: retrying cannot help, so they are not renamed. */
-const DETERMINISTIC = new Set([
-  'BackfillInputError',
-  'BackfillPlanError',
-  'InvalidCommitRequestError',
-  'DataFileCodecError',
-  'ConfigError',
-]);
-
-/** Gives an unexpected error the retried name, keeping the original as `cause`. */
 export function asRetryable(error: unknown): unknown {
   // A failed batch commit is as retryable as the catalog error behind it.
   if (error instanceof BackfillCommitError && error.cause !== undefined) return asRetryable(error.cause);
+  if (!isRetryable(error) || error instanceof TransientError) return error;
+  if (error instanceof CommitConflictError || error instanceof CommitStateUnknownError) return error;
   const name = (error as Error)?.name;
-  if (RETRIED_AS_IS.has(name) || DETERMINISTIC.has(name)) return error;
-  return new BackfillTransientError(`${name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`, {
-    cause: error,
-  });
+  return new TransientError(`${name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
 /** Validates the execution input. */
@@ -429,7 +416,7 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
         }
       } catch (error) {
         // Listed at plan time, gone now: nothing to retry, and nothing to convert.
-        if (error instanceof FileNotFoundError || (error as Error).name === 'NoSuchKey') {
+        if (error instanceof FileNotFoundError) {
           reject({ path: object.path, reason: 'object no longer exists (deleted after the plan was made)' });
         } else throw error;
       }

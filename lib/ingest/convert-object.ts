@@ -37,13 +37,14 @@ import type { CommitRequest } from './commit-request.js';
 import type { IngestConfig, RouteSettings } from './config.js';
 import { type ConvertFileResult, convertFile, rejectedRowsNdjson } from './convert-file.js';
 import { dataFileNamePrefix } from './data-file-names.js';
+import { isBadInput } from './error-kind.js';
 import { writeErrorReport } from './error-report.js';
 import { peekFileColumns } from './file-columns.js';
 import { ingestId as ingestIdOf } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
-import { RouteError, routeObject } from './route.js';
-import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId, TableMissingError } from './table-setup.js';
+import { routeObject } from './route.js';
+import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId } from './table-setup.js';
 
 /** Raised when other writers keep changing the schema faster than a file can be aligned (transient: retried). */
 export class SchemaRaceError extends Error {
@@ -251,7 +252,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       request,
     };
   } catch (error) {
-    if (!isDeterministic(error)) throw error;
+    if (!isBadInput(error)) throw error;
     const bad = error as Error & Partial<Pick<BadInputError, 'line' | 'column' | 'value' | 'reason'>>;
     const reportPath = await writeErrorReport(context.landingIo, context.errorsLocation(object.bucket), {
       object: context.objectUri(object),
@@ -415,7 +416,7 @@ async function writeDataFiles(
     }
     return { result, schema, spec, passes: source.onePass ? 1 : 2 };
   } catch (error) {
-    if (!isDeterministic(error)) throw error;
+    if (!isBadInput(error)) throw error;
     await deleteAll(deferred);
     if (error instanceof BadInputError && error.column !== undefined && widenable.has(String(error.column)))
       return undefined;
@@ -430,11 +431,4 @@ async function archiveObject(context: ConvertContext, object: LandedObject, uri:
     `${context.archiveLocation(object.bucket)}${object.key}`,
     context.landingIo.readStream(uri),
   );
-}
-
-/** Errors that retrying the same bytes cannot fix (invariant 4). */
-function isDeterministic(error: unknown): boolean {
-  if (error instanceof BadInputError || error instanceof RouteError || error instanceof TableMissingError) return true;
-  const name = (error as Error)?.name;
-  return name === 'SchemaEvolutionError' || name === 'SchemaMismatchError' || name === 'MissingObjectVersionError';
 }
