@@ -1,8 +1,11 @@
 /**
  * `floe` command-line entry point. Each command lives in its own module under `commands/`,
- * exporting `run(args): Promise<number>` (the exit code) and a one-line `summary`.
+ * exporting `run(args): Promise<number>` (the exit code); its one-line summary is in
+ * `summaries.ts` so that `floe --help` loads no command module (start-up, issue 16).
  */
-const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number>; summary: string }>> = {
+import { SUMMARIES } from './summaries.js';
+
+const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number>; summary?: string }>> = {
   dev: () => import('./commands/dev.js'),
   inspect: () => import('./commands/inspect.js'),
   ingest: () => import('./commands/ingest.js'),
@@ -17,10 +20,12 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
 async function usage(): Promise<string> {
   const lines = ['usage: floe <command> [options]', '', 'commands:'];
   for (const [name, load] of Object.entries(commands)) {
-    const summary = await load().then(
-      (m) => m.summary,
-      () => '(unavailable)',
-    );
+    const summary =
+      (SUMMARIES as Record<string, string>)[name] ??
+      (await load().then(
+        (m) => m.summary ?? '',
+        () => '(unavailable)',
+      ));
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
   return lines.join('\n');

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
-import { run, summary } from '../../lib/cli/commands/catalog.js';
+import { run } from '../../lib/cli/commands/catalog.js';
+import { SUMMARIES } from '../../lib/cli/summaries.js';
 
 describe('floe catalog', () => {
   it('validates its arguments before serving', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      expect(summary).toContain('catalog serve');
+      expect(SUMMARIES.catalog).toContain('catalog serve');
       expect(await run(['frobnicate'])).toBe(2);
       expect(await run(['serve'])).toBe(2);
       expect(errors.mock.calls.at(-1)?.[0]).toContain('--dir is required');

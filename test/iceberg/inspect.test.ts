@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run, summary } from '../../lib/cli/commands/inspect.js';
+import { run } from '../../lib/cli/commands/inspect.js';
+import { SUMMARIES } from '../../lib/cli/summaries.js';
 import { parseJson } from '../../lib/iceberg/json.js';
 import { type InspectReport, InspectSnapshotNotFoundError, inspectTable } from '../../lib/local/inspect.js';
 
@@ -86,7 +87,7 @@ describe('inspect command', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('prints a readable text report', async () => {
-    expect(summary).toMatch(/Iceberg table/);
+    expect(SUMMARIES.inspect).toMatch(/Iceberg table/);
     expect(await run([`${TABLES}/polars-iceberg-table`])).toBe(0);
     const text = out.join('\n');
     expect(text).toContain('format     v1');

@@ -18,8 +18,6 @@ import { isIgnoredName } from '../../local/landing-watcher.js';
 import { localBackfillContext } from '../../local/local-backfill.js';
 import { LocalFileIO } from '../../storage/local.js';
 
-export const summary = 'backfill a directory (or a manifest of paths) into a table, append or replace-partitions';
-
 const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions]
        [--concurrency 4] [--files-per-snapshot 500] [--chunk-files 50] [--json]
        [--catalog URI | --dir .floe] [--config FILE]

@@ -7,8 +7,6 @@ import { parseArgs } from 'node:util';
 import { startCatalogServer } from '../../catalog/server/server.js';
 import { LocalFileIO } from '../../storage/local.js';
 
-export const summary = 'run the embedded Iceberg REST catalog (catalog serve --port 8181 --dir <warehouse>)';
-
 const usage = `usage: floe catalog serve [--port 8181] [--host 127.0.0.1] --dir <warehouse> [--auth none|token] [--token-ttl 3600] [--prefix <p>]
 
   --dir        warehouse directory (created when missing); catalog state lives in <dir>/_catalog

@@ -11,8 +11,6 @@ import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../
 import { findConfigFile } from '../../local/config-file.js';
 import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 
-export const summary = 'run floe locally: embedded catalog + watched landing directory (npm start)';
-
 const usage = `usage: floe dev [--port 8181] [--dir ./.floe] [--config floe.config.json] [--demo]
                 [--s3-endpoint URL [--landing-bucket landing] [--warehouse-bucket warehouse]]
 

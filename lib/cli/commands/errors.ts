@@ -7,8 +7,6 @@ import { floeHome, readDevState } from '../../local/floe-home.js';
 import { storageFor } from '../../local/storage-location.js';
 import { formatRows } from '../../local/tabular-output.js';
 
-export const summary = 'list the error reports of files that could not be ingested';
-
 const usage = `usage: floe errors [--dir .floe] [--json]
 
 Lists <dir>/errors/**/*.error.json (or the errors location of the running \`floe dev\`).`;

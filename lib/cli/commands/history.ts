@@ -10,8 +10,6 @@ import { connectCatalog } from '../../local/catalog-connection.js';
 import { snapshotSources } from '../../local/snapshot-sources.js';
 import { formatRows } from '../../local/tabular-output.js';
 
-export const summary = 'list the snapshots of a table and the files each one ingested';
-
 const usage = `usage: floe history <namespace.table> [--limit N] [--json] [--catalog URI | --dir .floe]`;
 
 export async function run(args: string[]): Promise<number> {

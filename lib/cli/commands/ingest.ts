@@ -17,8 +17,6 @@ import { findConfigFile } from '../../local/config-file.js';
 import { localBackfillContext } from '../../local/local-backfill.js';
 import { localEtag } from '../../local/local-objects.js';
 
-export const summary = 'ingest local files into a table (same convert and commit path as the Lambdas)';
-
 const usage = `usage: floe ingest <file...> --table ns.t [--dry-run] [--json] [--catalog URI | --dir .floe] [--config FILE]
 
 --dry-run shows each file's schema (inferred, or aligned to the existing table), its row count and

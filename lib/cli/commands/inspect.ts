@@ -6,8 +6,6 @@ import { parseArgs } from 'node:util';
 import { stringifyJson } from '../../iceberg/json.js';
 import { describeSchema, type InspectReport, inspectTable } from '../../local/inspect.js';
 
-export const summary = 'show an Iceberg table on local disk: schema, specs, snapshots, live files';
-
 const USAGE = `usage: floe inspect <table-dir | metadata.json> [--snapshot ID] [--json]
 
   --snapshot ID  list the files of this snapshot instead of the current one

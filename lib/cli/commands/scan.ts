@@ -10,8 +10,6 @@ import { scanTable } from '../../local/table-scan.js';
 import type { OutputFormat } from '../../local/tabular-output.js';
 import { formatRows } from '../../local/tabular-output.js';
 
-export const summary = 'print the rows of a table (partition pruning, then Parquet)';
-
 const usage = `usage: floe scan <namespace.table> [--limit N] [--where col=value]... [--snapshot ID] [--json|--csv]
        [--catalog URI | --dir .floe]
 

@@ -7,8 +7,6 @@ import { formatIdentifier } from '../../catalog/catalog.js';
 import { connectCatalog, listAllTables } from '../../local/catalog-connection.js';
 import { formatRows } from '../../local/tabular-output.js';
 
-export const summary = 'list the tables of the catalog';
-
 const usage = `usage: floe tables [--catalog URI | --dir .floe] [--json]`;
 
 export async function run(args: string[]): Promise<number> {
