@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { SUMMARY_INGEST_IDS } from '../../lib/ingest/ingest-ledger.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
+import { runLocalIngest } from '../../lib/ingest/dry-run.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { readTableWithIcebird } from '../support/icebird.js';
 

@@ -11,7 +11,7 @@ import { stringifyJson } from '../../iceberg/json.js';
 import { runBackfill } from '../../ingest/backfill.js';
 import { chunkObjects } from '../../ingest/backfill-plan.js';
 import { type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
-import { runLocalIngest } from '../../ingest/local-ingest.js';
+import { runLocalIngest } from '../../ingest/dry-run.js';
 import { type CatalogConnection, connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { localBackfillContext } from '../../local/local-backfill.js';
