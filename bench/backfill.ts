@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseIdentifier } from '../lib/catalog/catalog.js';
 import { runBackfill } from '../lib/ingest/backfill.js';
-import { planBackfill } from '../lib/ingest/backfill-plan.js';
 import { connectCatalog } from '../lib/local/catalog-connection.js';
-import { localBackfillContext } from '../lib/local/local-backfill.js';
-import { LocalFileIO } from '../lib/storage/local.js';
+import { localBackfillContext, planLocalBackfill } from '../lib/local/local-backfill.js';
 
 const FILES = Number(process.env.FILES ?? 2000);
 const dir = await mkdtemp(join(tmpdir(), 'floe-bench-backfill-'));
@@ -26,11 +24,10 @@ for (let i = 0; i < FILES; i++) {
   await writeFile(join(source, `f${String(i).padStart(5, '0')}.csv`), `${lines.join('\n')}\n`);
 }
 const connection = await connectCatalog({ dir: join(dir, '.floe') });
-const io = new LocalFileIO();
 console.log(`backfill of ${FILES} CSV files (20 rows each)`);
 console.log('impl                      files/s    MB/s  snapshots  seconds');
 for (const concurrency of [1, 2, 4]) {
-  const plan = await planBackfill(io, { prefix: `${source}/` }, { maxChunkFiles: 50 });
+  const plan = await planLocalBackfill({ prefix: `${source}/` }, { maxChunkFiles: 50 });
   const started = performance.now();
   const result = await runBackfill(
     plan,
@@ -52,7 +49,7 @@ const db = await instance.connect();
 const started = performance.now();
 await db.run(`COPY (SELECT * FROM read_csv('${source}/*.csv')) TO '${join(dir, 'peer.parquet')}' (FORMAT parquet)`);
 const s = (performance.now() - started) / 1000;
-const plan = await planBackfill(io, { prefix: `${source}/` });
+const plan = await planLocalBackfill({ prefix: `${source}/` });
 console.log(
   `duckdb read_csv → 1 file  ${(FILES / s).toFixed(0).padStart(7)} ${(plan.bytes / 1e6 / s).toFixed(2).padStart(7)} ${'-'.padStart(10)} ${s.toFixed(1).padStart(8)}`,
 );

@@ -1,50 +1,24 @@
 /**
- * `runLocalIngest`: the convert and commit path on local files, for `floe ingest <file…>` (and
- * tests, benchmarks). Same `convertObject` and `commitBatch` as the Lambdas; the commit queue is
- * an in-memory list committed at the end in batches. `dryRun` infers or aligns the schema,
- * counts rows and collects errors, and writes nothing (no table, no data files, no report).
+ * `dryRunObject`: what ingesting one object would do, writing nothing (no table, no data files,
+ * no report): `floe ingest --dry-run`. The same routing, schema inference, alignment and
+ * conversion as `convertObject`, with the Parquet output discarded.
  *
  * @example
- * const result = await runLocalIngest({ files: ['orders.csv'], table: 'sales.orders', catalog });
- * result.files[0].status // 'enqueued' → committed in result.commits[0]
+ * const outcome = await dryRunObject(object, () => io.readStream(path), config, catalog);
+ * outcome.status === 'dry-run' && outcome.rows // rows the file would add
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, relative, resolve } from 'node:path';
-import type { Catalog, TableIdentifier } from '../catalog/catalog.js';
-import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
-import { BadInputError } from '../formats/bad-input-error.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { formatIdentifier } from '../catalog/catalog.js';
 import { alignToTable, inferSchema } from '../formats/index.js';
 import type { FileInfo, FileIO } from '../iceberg/file-io.js';
 import { currentSchema, defaultSpec } from '../iceberg/metadata.js';
 import type { Schema } from '../iceberg/types.js';
-import { LocalFileIO } from '../storage/local.js';
-import { fileIOForTable } from '../storage/resolve.js';
-import { type CommitBatchResult, commitBatch } from './commit-batch.js';
-import type { CommitRequest } from './commit-request.js';
-import { defaultIngestConfig, type IngestConfig, settingsForTable } from './config.js';
+import type { IngestConfig } from './config.js';
 import { convertFile } from './convert-file.js';
-import { type ConvertOutcome, convertObject } from './convert-object.js';
+import { isBadInput } from './error-kind.js';
 import type { LandedObject } from './landed-event.js';
 import { RouteError, routeObject } from './route.js';
 import { loadTableIfExists, partitionSpecFor } from './table-setup.js';
-
-export interface LocalIngestOptions {
-  /** Local file paths. */
-  files: string[];
-  catalog: Catalog;
-  /** Send every file to this table (`ns.table`); otherwise route by `config` on paths relative to `root`. */
-  table?: string | TableIdentifier;
-  config?: IngestConfig;
-  /** Base of relative keys for routing and of error reports. @default process.cwd() */
-  root?: string;
-  /** Error reports go to `<errorsDir>/<key>.error.json`. @default `<root>/_floe/errors/` */
-  errorsDir?: string;
-  dryRun?: boolean;
-  /** Requests per commit (one snapshot each). @default 100 */
-  commitBatchSize?: number;
-}
 
 export interface DryRunOutcome {
   status: 'dry-run';
@@ -60,84 +34,13 @@ export interface DryRunOutcome {
   error?: { reason: string; line?: number; column?: string | number; value?: string };
 }
 
-export interface LocalIngestResult {
-  files: Array<ConvertOutcome | DryRunOutcome>;
-  commits: CommitBatchResult['tables'];
-  /** Files whose requests were committed (or already were). */
-  committed: number;
-  rejected: number;
-}
-
-/** Runs convert and commit for local files (see the module doc). */
-export async function runLocalIngest(options: LocalIngestOptions): Promise<LocalIngestResult> {
-  const root = resolve(options.root ?? process.cwd());
-  const errorsDir = resolve(options.errorsDir ?? `${root}/_floe/errors/`);
-  const forced = typeof options.table === 'string' ? parseIdentifier(options.table) : options.table;
-  const base = options.config ?? defaultIngestConfig();
-  const config: IngestConfig = forced
-    ? {
-        landingPrefix: '',
-        defaults: base.defaults,
-        routes: [{ match: '**', table: forced, settings: settingsForTable(base, forced) }],
-      }
-    : base;
-  const landingIo = new LocalFileIO();
-  const pending: CommitRequest[] = [];
-  const outcomes: LocalIngestResult['files'] = [];
-
-  for (const file of options.files) {
-    const path = resolve(file);
-    const key = forced ? basename(path) : relative(root, path).split('\\').join('/');
-    const info = await stat(path);
-    const object: LandedObject = {
-      bucket: 'local',
-      key,
-      size: info.size,
-      etag: await contentHash(path),
-      eventTime: info.mtimeMs,
-    };
-    if (options.dryRun) {
-      outcomes.push(await dryRun(object, path, config, options.catalog));
-      continue;
-    }
-    outcomes.push(
-      await convertObject(object, {
-        catalog: options.catalog,
-        config,
-        landingIo,
-        objectUri: () => path,
-        errorsLocation: () => `${errorsDir}/`,
-        archiveLocation: () => `${root}/_floe/archive/`,
-        reservedPrefixes: ['_floe/'],
-        tableIo: (table) => fileIOForTable(table, { catalog: options.catalog }),
-        queue: { send: async (request) => void pending.push(request) },
-      }),
-    );
-  }
-
-  const commits: CommitBatchResult['tables'] = [];
-  let committed = 0;
-  const size = options.commitBatchSize ?? 100;
-  for (let i = 0; i < pending.length; i += size) {
-    const result = await commitBatch(pending.slice(i, i + size), {
-      catalog: options.catalog,
-      tableIo: (table) => fileIOForTable(table, { catalog: options.catalog }),
-      dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
-    });
-    commits.push(...result.tables);
-    committed += result.requests.filter((r) => r.status !== 'failed').length;
-    const failed = result.tables.find((t) => t.outcome === 'failed');
-    if (failed) throw failed.error;
-  }
-  return { files: outcomes, commits, committed, rejected: outcomes.filter((o) => o.status === 'rejected').length };
-}
-
-async function dryRun(
+/** Routes, infers, aligns and converts `object` (bytes from `open`) as an ingest would, writing nothing. */
+export async function dryRunObject(
   object: LandedObject,
-  path: string,
+  open: () => AsyncIterable<Uint8Array>,
   config: IngestConfig,
   catalog: Catalog,
-): Promise<ConvertOutcome | DryRunOutcome> {
+): Promise<DryRunOutcome | { status: 'skipped'; key: string; reason: string }> {
   let routed: ReturnType<typeof routeObject>;
   try {
     routed = routeObject(object.key, object.size, config, { reservedPrefixes: ['_floe/'] });
@@ -158,7 +61,6 @@ async function dryRun(
   }
   if (routed.kind === 'skip') return { status: 'skipped', key: object.key, reason: routed.reason };
   const table = formatIdentifier(routed.table);
-  const open = () => new LocalFileIO().readStream(path);
   const options = routed.settings.format;
   const outcome: DryRunOutcome = {
     status: 'dry-run',
@@ -202,17 +104,11 @@ async function dryRun(
     outcome.rows = result.rows;
     outcome.rejectedRows = result.rejected.length + result.rejectedDropped;
   } catch (error) {
-    if (!(error instanceof BadInputError)) throw error;
-    outcome.error = { reason: error.reason, line: error.line, column: error.column, value: error.value };
+    if (!isBadInput(error)) throw error;
+    const bad = error as Error & { reason?: string; line?: number; column?: string | number; value?: string };
+    outcome.error = { reason: bad.reason ?? bad.message, line: bad.line, column: bad.column, value: bad.value };
   }
   return outcome;
-}
-
-/** SHA-256 of the file: a local file has no ETag, and its content is what makes it "the same file". */
-async function contentHash(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** A FileIO that accepts writes and keeps nothing (dry runs). */

@@ -30,7 +30,7 @@ import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
-import { LandingWatcher } from './landing-watcher.js';
+import { type LandedFile, LandingWatcher } from './landing-watcher.js';
 import { localLandedObject, localObjectPath } from './local-objects.js';
 import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
 
@@ -139,13 +139,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
   // Conversions run a few at a time; each file's work is one promise in `inFlight`.
   const concurrency = options.concurrency ?? 2;
-  const waiting: LandedObject[] = [];
+  // Each waiting task ingests one file (a local file is hashed first: its identity is its content).
+  const waiting: Array<() => Promise<void>> = [];
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   const pump = () => {
     while (!stopping && inFlight.size < concurrency && waiting.length > 0) {
-      const object = waiting.shift() as LandedObject;
-      const work = ingestFile(object).finally(() => {
+      const task = waiting.shift() as () => Promise<void>;
+      const work = task().finally(() => {
         inFlight.delete(work);
         pump();
       });
@@ -189,7 +190,20 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   };
 
   const enqueue = (object: LandedObject) => {
-    waiting.push(object);
+    waiting.push(() => ingestFile(object));
+    pump();
+  };
+  const enqueueLocal = (file: LandedFile) => {
+    waiting.push(async () => {
+      let object: LandedObject;
+      try {
+        object = await localLandedObject(file.path, file, home.landing);
+      } catch (error) {
+        options.onEvent({ kind: 'failed', key: file.key, error });
+        return;
+      }
+      await ingestFile(object);
+    });
     pump();
   };
   const watcher = s3
@@ -197,7 +211,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     : new LandingWatcher({
         root: home.landing,
         stableMs: options.stableMs,
-        onFile: (file) => enqueue(localLandedObject(file.path, file, home.landing)),
+        onFile: enqueueLocal,
       });
   await watcher.start();
   await writeDevState(home, {

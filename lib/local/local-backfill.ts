@@ -2,7 +2,8 @@
  * The local adapters of the backfill use case: objects are local files, conversion is the
  * shared `convertObject` (its commit request captured rather than queued, since the backfill
  * commits in its own batches), and ingest ids are derived exactly as `floe dev` derives them
- * (local-objects.ts), so backfilling files the dev stack already ingested adds nothing.
+ * (local-objects.ts: the path and a hash of the bytes), so backfilling files the dev stack
+ * already ingested adds nothing. `floe ingest <file…>` and `floe backfill <dir>` both run here.
  */
 import { resolve } from 'node:path';
 import { formatIdentifier, type TableIdentifier } from '../catalog/catalog.js';
@@ -12,21 +13,58 @@ import {
   backfillConvertConfig,
   type ConvertOutcome,
 } from '../ingest/backfill.js';
-import type { BackfillObject } from '../ingest/backfill-plan.js';
+import {
+  type BackfillObject,
+  type BackfillPlan,
+  type BackfillSource,
+  type ChunkLimits,
+  chunkObjects,
+  planBackfill,
+} from '../ingest/backfill-plan.js';
 import type { CommitRequest } from '../ingest/commit-request.js';
-import { type IngestConfig, parseIngestConfig } from '../ingest/config.js';
+import { type IngestConfig, parseIngestConfig, settingsForTable } from '../ingest/config.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { ingestId } from '../ingest/ingest-id.js';
 import type { LandedObject } from '../ingest/landed-event.js';
 import { LocalFileIO } from '../storage/local.js';
 import type { CatalogConnection } from './catalog-connection.js';
-import { localObjectName, localObjectPath } from './local-objects.js';
+import { localObjectName, localObjectPath, withContentVersions } from './local-objects.js';
 
-/** A config that routes every key to `table`, keeping the given config's defaults. */
+/**
+ * Plans a local backfill of a directory (`{ prefix: '/abs/dir/' }`) or a manifest of paths, each
+ * file versioned by the hash of its bytes (computed here, once per run).
+ */
+export async function planLocalBackfill(
+  source: BackfillSource,
+  options: ChunkLimits & { filter?: (path: string) => boolean } = {},
+): Promise<BackfillPlan> {
+  const plan = await planBackfill(new LocalFileIO(), source, options);
+  await withContentVersions(plan.chunks.flatMap((c) => c.objects));
+  return plan;
+}
+
+/** Plans the given local files (`floe ingest <file…>`), one chunk per file, versioned by content. */
+export async function planLocalFiles(
+  files: Array<{ path: string; size: number; lastModifiedMs: number }>,
+): Promise<BackfillPlan> {
+  const objects = await withContentVersions(files.map((f) => ({ ...f })));
+  return {
+    source: 'files',
+    files: objects.length,
+    bytes: objects.reduce((n, f) => n + f.size, 0),
+    chunks: chunkObjects(objects, { maxChunkFiles: 1 }),
+  };
+}
+
+/**
+ * A config that routes every key to `table`, with the settings `base` gives that table (its
+ * route's, else the defaults: a route's `auto_create.partition_spec` applies to `floe ingest`).
+ */
 export function singleTableConfig(table: TableIdentifier, base?: IngestConfig): IngestConfig {
   const config = parseIngestConfig({ routes: [{ match: '**', table: formatIdentifier(table) }] });
   if (!base) return config;
-  return { ...config, defaults: base.defaults, routes: config.routes.map((r) => ({ ...r, settings: base.defaults })) };
+  const settings = settingsForTable(base, table);
+  return { ...config, defaults: base.defaults, routes: config.routes.map((r) => ({ ...r, settings })) };
 }
 
 /** The landed object for a planned local file. */

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIdentifier } from '../../lib/catalog/catalog.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { runBackfill } from '../../lib/ingest/backfill.js';
-import { planBackfill } from '../../lib/ingest/backfill-plan.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { type CatalogConnection, connectCatalog } from '../../lib/local/catalog-connection.js';
-import { localBackfillContext } from '../../lib/local/local-backfill.js';
+import { localBackfillContext, planLocalBackfill } from '../../lib/local/local-backfill.js';
 import { scanTable } from '../../lib/local/table-scan.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 
@@ -41,7 +40,7 @@ const FILES = Number(process.env.FLOE_BACKFILL_TEST_FILES ?? 2000);
 const partitionedByDay = parseIngestConfig({ defaults: { auto_create: { partition_spec: [{ column: 'day' }] } } });
 
 async function backfill(source: string, table: string, mode: 'append' | 'replace-partitions', signalAfter?: number) {
-  const plan = await planBackfill(io, { prefix: `${source}/` }, { maxChunkFiles: 25 });
+  const plan = await planLocalBackfill({ prefix: `${source}/` }, { maxChunkFiles: 25 });
   const abort = new AbortController();
   const result = await runBackfill(
     plan,
@@ -147,7 +146,7 @@ describe('backfill serialized with a concurrent commit', () => {
     await backfill(theirs, table, 'append'); // creates the table
     await writeFile(join(theirs, 'f00053.csv'), 'id,day,tag\n53,2024-01-01,a\n');
     // Prepare: the first commit of our run is preceded by another writer's commit.
-    const plan = await planBackfill(io, { prefix: `${ours}/` });
+    const plan = await planLocalBackfill({ prefix: `${ours}/` });
     const context = localBackfillContext(connection, parseIdentifier(table), ours, partitionedByDay);
     let raced = 0;
     const racing = Object.create(connection.catalog) as typeof connection.catalog;

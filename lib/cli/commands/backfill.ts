@@ -10,13 +10,11 @@ import cliProgress from 'cli-progress';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { type BackfillMode, type BackfillProgress, runBackfill, startingProgress } from '../../ingest/backfill.js';
-import { planBackfill } from '../../ingest/backfill-plan.js';
 import { loadIngestConfig } from '../../ingest/config.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { isIgnoredName } from '../../local/landing-watcher.js';
-import { localBackfillContext } from '../../local/local-backfill.js';
-import { LocalFileIO } from '../../storage/local.js';
+import { localBackfillContext, planLocalBackfill } from '../../local/local-backfill.js';
 
 const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions]
        [--concurrency 4] [--files-per-snapshot 500] [--chunk-files 50] [--json]
@@ -61,7 +59,7 @@ export async function run(args: string[]): Promise<number> {
   const configPath = values.config ?? (await findConfigFile(process.cwd()));
   const config = configPath ? await loadIngestConfig(configPath) : undefined;
 
-  const plan = await planBackfill(new LocalFileIO(), isDir ? { prefix: `${source}/` } : { manifest: source }, {
+  const plan = await planLocalBackfill(isDir ? { prefix: `${source}/` } : { manifest: source }, {
     maxChunkFiles: chunkFiles,
     filter: (path) =>
       !path

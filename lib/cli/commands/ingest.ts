@@ -4,18 +4,17 @@
  * so the same ingest ids and dedup apply: ingesting the same file twice adds it once).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIdentifier, type TableIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { runBackfill } from '../../ingest/backfill.js';
-import { chunkObjects } from '../../ingest/backfill-plan.js';
 import { type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
-import { runLocalIngest } from '../../ingest/dry-run.js';
+import { dryRunObject } from '../../ingest/dry-run.js';
 import { type CatalogConnection, connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
-import { localBackfillContext } from '../../local/local-backfill.js';
-import { localEtag } from '../../local/local-objects.js';
+import { localBackfillContext, planLocalFiles, singleTableConfig } from '../../local/local-backfill.js';
+import { LocalFileIO } from '../../storage/local.js';
 
 const usage = `usage: floe ingest <file...> --table ns.t [--dry-run] [--json] [--catalog URI | --dir .floe] [--config FILE]
 
@@ -47,22 +46,14 @@ export async function run(args: string[]): Promise<number> {
     positionals.map(async (p) => {
       const path = resolve(p);
       const s = await stat(path);
-      return { path, size: s.size, etag: localEtag(s.size, s.mtimeMs), lastModifiedMs: s.mtimeMs };
+      return { path, size: s.size, lastModifiedMs: s.mtimeMs };
     }),
   );
 
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   try {
-    if (values['dry-run'])
-      return await dryRun(
-        files.map((f) => f.path),
-        connection,
-        table,
-        config,
-        values.json,
-      );
-    const chunks = chunkObjects(files, { maxChunkFiles: 1 });
-    const plan = { source: 'files', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), chunks };
+    if (values['dry-run']) return await dryRun(files, connection, table, config, values.json);
+    const plan = await planLocalFiles(files);
     const sourceRoot = dirname(files[0]?.path ?? process.cwd());
     const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
       mode: 'append',
@@ -92,18 +83,19 @@ export async function run(args: string[]): Promise<number> {
 
 /** `--dry-run`: the same routing, alignment and conversion as a real ingest, writing nothing. */
 async function dryRun(
-  paths: string[],
+  files: Array<{ path: string; size: number; lastModifiedMs: number }>,
   connection: CatalogConnection,
   table: TableIdentifier,
   config: IngestConfig | undefined,
   json: boolean,
 ): Promise<number> {
-  const { files } = await runLocalIngest({ files: paths, catalog: connection.catalog, table, config, dryRun: true });
+  const routes = singleTableConfig(table, config);
+  const io = new LocalFileIO();
   let failed = 0;
-  for (const [i, outcome] of files.entries()) {
-    const path = paths[i];
+  for (const { path, size, lastModifiedMs } of files) {
+    const object = { bucket: 'local', key: basename(path), size, etag: 'dry-run', eventTime: lastModifiedMs };
+    const outcome = await dryRunObject(object, () => io.readStream(path), routes, connection.catalog);
     if (outcome.status !== 'dry-run') {
-      if (outcome.status === 'rejected') failed++;
       console.log(json ? stringifyJson({ file: path, ...outcome }) : `${path}: ${outcome.status}`);
       continue;
     }
