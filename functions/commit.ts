@@ -15,7 +15,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { commitBatch } from '../lib/ingest/commit-batch.js';
 import { type CommitRequest, decodeCommitMessage, loadCommitRequest } from '../lib/ingest/commit-request.js';
 import { settingsForTable } from '../lib/ingest/config.js';
-import { errorKind } from '../lib/ingest/error-kind.js';
+import { type DecodedMessage, planFifoBatch } from '../lib/ingest/fifo-batch.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
@@ -30,39 +30,23 @@ const catalog = catalogFromEnvironment(env, new SecretCache(new SecretsManagerCl
 const landingIo = new S3FileIO();
 
 async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failures: Array<{ itemIdentifier: string }> = [];
-  const requests: CommitRequest[] = [];
-  const messageOf = new Map<CommitRequest, string>();
+  const decoded: Array<DecodedMessage<CommitRequest>> = [];
   for (const record of event.Records) {
+    const { messageId } = record;
+    const group = record.attributes.MessageGroupId ?? '';
     try {
-      const request = await loadCommitRequest(decodeCommitMessage(record.body), landingIo);
-      requests.push(request);
-      messageOf.set(request, record.messageId);
+      decoded.push({ messageId, group, request: await loadCommitRequest(decodeCommitMessage(record.body), landingIo) });
     } catch (error) {
-      if (errorKind(error) === 'bad-request') {
-        logger.error('dropping a message that is not a commit request', {
-          messageId: record.messageId,
-          error: error as Error,
-        });
-        continue;
-      }
-      // A spilled request that cannot be read yet: retry it (and, for FIFO order, the rest of its group).
-      failures.push({ itemIdentifier: record.messageId });
+      // Not a commit request: dropped; a spilled request that cannot be read yet: retried with its group.
+      decoded.push({ messageId, group, error });
     }
   }
-  const failedGroups = new Set(
-    event.Records.filter((r) => failures.some((f) => f.itemIdentifier === r.messageId)).map(
-      (r) => r.attributes.MessageGroupId,
-    ),
-  );
-  const runnable = requests.filter((r) => {
-    const record = event.Records.find((x) => x.messageId === messageOf.get(r));
-    if (record && failedGroups.has(record.attributes.MessageGroupId)) {
-      failures.push({ itemIdentifier: record.messageId });
-      return false;
-    }
-    return true;
-  });
+  const plan = planFifoBatch(decoded);
+  for (const { messageId, error } of plan.dropped)
+    logger.error('dropping a message that is not a commit request', { messageId, error: error as Error });
+  const failures = plan.failed.map((itemIdentifier) => ({ itemIdentifier }));
+  const messageOf = new Map(plan.runnable.map((r) => [r.request, r.messageId]));
+  const runnable = plan.runnable.map((r) => r.request);
 
   const result = await commitBatch(runnable, {
     catalog,
