@@ -1,10 +1,11 @@
 /**
- * The PAT from Secrets Manager: fetched once per cold start, cached with a TTL (as middy's
- * secrets-manager middleware does), and fetched again after the catalog answered 401 (the
- * secret may have been rotated). The value is registered with the catalog's `redact`, and never
- * logged (invariant 7).
+ * The PAT from Secrets Manager through Powertools Parameters (`SecretsProvider`: fetched once
+ * per cold start, cached for `maxAge`), fetched again after the catalog answered 401 (the secret
+ * may have been rotated: `forceFetch`). The value is registered with the catalog's `redact`, and
+ * never logged (invariant 7).
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { registerSecret } from '../lib/catalog/errors.js';
 import type { AuthProvider } from '../lib/catalog/rest/auth.js';
 
@@ -14,39 +15,23 @@ export class SecretValueError extends Error {
 }
 
 export class SecretCache {
-  private value?: Promise<string>;
-  private fetchedAt = 0;
-  /** Secrets Manager calls made (for tests and metrics). */
-  fetches = 0;
+  private readonly provider: SecretsProvider;
+  private stale = false;
 
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: SecretsManagerClient,
     private readonly secretId: string,
-    private readonly options: { ttlMs?: number; now?: () => number } = {},
-  ) {}
-
-  /** The secret, from cache while younger than the TTL (default 15 minutes). */
-  get(): Promise<string> {
-    const now = (this.options.now ?? Date.now)();
-    if (!this.value || now - this.fetchedAt > (this.options.ttlMs ?? 15 * 60_000)) {
-      this.fetchedAt = now;
-      this.value = this.fetch();
-      this.value.catch(() => {
-        this.value = undefined;
-      });
-    }
-    return this.value;
+    private readonly options: { maxAgeSeconds?: number } = {},
+  ) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
   }
 
-  /** Forgets the cached value; the next `get` reads Secrets Manager again. */
-  invalidate(): void {
-    this.value = undefined;
-  }
-
-  private async fetch(): Promise<string> {
-    this.fetches++;
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    const text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+  /** The secret, from cache while younger than `maxAgeSeconds` (default 15 minutes). */
+  async get(): Promise<string> {
+    const forceFetch = this.stale;
+    this.stale = false;
+    const raw = await this.provider.get(this.secretId, { maxAge: this.options.maxAgeSeconds ?? 15 * 60, forceFetch });
+    const text = typeof raw === 'string' ? raw : raw ? Buffer.from(raw).toString('utf8') : undefined;
     const value = text === undefined ? undefined : extractSecret(text);
     if (!value)
       throw new SecretValueError(
@@ -54,6 +39,11 @@ export class SecretCache {
       );
     registerSecret(value);
     return value;
+  }
+
+  /** Forgets the cached value; the next `get` reads Secrets Manager again. */
+  invalidate(): void {
+    this.stale = true;
   }
 }
 

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readEnvironment } from '../../functions/environment.js';
 import { refreshSecretOnUnauthorized, SecretCache } from '../../functions/secret-cache.js';
 import { redact } from '../../lib/catalog/errors.js';
@@ -39,17 +39,22 @@ describe('readEnvironment', () => {
 
 describe('SecretCache', () => {
   const sm = mockClient(SecretsManagerClient);
-  afterEach(() => sm.reset());
+  afterEach(() => {
+    sm.reset();
+    vi.useRealTimers();
+  });
+  const fetches = () => sm.commandCalls(GetSecretValueCommand).length;
 
   it('reads once, caches within the TTL, re-reads after a 401 and after the TTL, and redacts the value', async () => {
     sm.on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: 'pat-one-123456' })
       .resolves({ SecretString: '{"pat":"pat-two-654321"}' });
-    let now = 0;
-    const cache = new SecretCache(new SecretsManagerClient({}), 'floe/pat', { ttlMs: 60_000, now: () => now });
+    // Powertools' cache reads the clock through Date.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const cache = new SecretCache(new SecretsManagerClient({}), 'floe/pat', { maxAgeSeconds: 60 });
     expect(await cache.get()).toBe('pat-one-123456');
     expect(await cache.get()).toBe('pat-one-123456');
-    expect(cache.fetches).toBe(1);
+    expect(fetches()).toBe(1);
     expect(redact('token pat-one-123456 leaked')).not.toContain('pat-one-123456');
 
     let invalidated: string | undefined;
@@ -65,10 +70,10 @@ describe('SecretCache', () => {
     auth.invalidate('Bearer x');
     expect(invalidated).toBe('Bearer x');
     expect(await cache.get()).toBe('pat-two-654321');
-    expect(cache.fetches).toBe(2);
-    now += 61_000;
+    expect(fetches()).toBe(2);
+    vi.advanceTimersByTime(61_000);
     await cache.get();
-    expect(cache.fetches).toBe(3);
+    expect(fetches()).toBe(3);
     expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'floe/pat' });
   });
 
