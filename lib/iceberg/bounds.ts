@@ -8,6 +8,8 @@
  * serializeValue('int', 1)               // Uint8Array [1, 0, 0, 0]
  * deserializeValue('decimal(9,2)', new Uint8Array([0x30, 0x39])) // 12345n (123.45)
  */
+
+import { integerStorage } from './integer-storage.js';
 import { parsePrimitive } from './schema.js';
 import type { Literal, PrimitiveType } from './types.js';
 
@@ -23,25 +25,20 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 export function serializeValue(type: PrimitiveType, value: Literal): Uint8Array {
   if (value === null) throw new BoundsError(`cannot serialize null as ${type}`);
   const t = parsePrimitive(type);
+  const integer = integerStorage(t.kind);
+  if (integer === 'int32') {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setInt32(0, expectInt(value, type), true);
+    return out;
+  }
+  if (integer === 'int64') {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigInt64(0, BigInt.asIntN(64, expectBigInt(value, type)), true);
+    return out;
+  }
   switch (t.kind) {
     case 'boolean':
       return new Uint8Array([expect(value, 'boolean', type) ? 1 : 0]);
-    case 'int':
-    case 'date': {
-      const out = new Uint8Array(4);
-      new DataView(out.buffer).setInt32(0, expectInt(value, type), true);
-      return out;
-    }
-    case 'long':
-    case 'time':
-    case 'timestamp':
-    case 'timestamptz':
-    case 'timestamp_ns':
-    case 'timestamptz_ns': {
-      const out = new Uint8Array(8);
-      new DataView(out.buffer).setBigInt64(0, BigInt.asIntN(64, expectBigInt(value, type)), true);
-      return out;
-    }
     case 'float': {
       const out = new Uint8Array(4);
       new DataView(out.buffer).setFloat32(0, expect(value, 'number', type), true);
@@ -77,24 +74,21 @@ export function deserializeValue(type: PrimitiveType, bytes: Uint8Array): Litera
   const need = (n: number) => {
     if (bytes.length !== n) throw new BoundsError(`${type} bound must be ${n} bytes, got ${bytes.length}`);
   };
+  const integer = integerStorage(t.kind);
+  if (integer === 'int32') {
+    need(4);
+    return view.getInt32(0, true);
+  }
+  if (integer === 'int64') {
+    // Iceberg Java before 0.12 wrote 4-byte bounds for long columns promoted from int.
+    if (bytes.length === 4 && t.kind === 'long') return BigInt(view.getInt32(0, true));
+    need(8);
+    return view.getBigInt64(0, true);
+  }
   switch (t.kind) {
     case 'boolean':
       need(1);
       return bytes[0] !== 0;
-    case 'int':
-    case 'date':
-      need(4);
-      return view.getInt32(0, true);
-    case 'long':
-    case 'time':
-    case 'timestamp':
-    case 'timestamptz':
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-      // Iceberg Java before 0.12 wrote 4-byte bounds for long columns promoted from int.
-      if (bytes.length === 4 && t.kind === 'long') return BigInt(view.getInt32(0, true));
-      need(8);
-      return view.getBigInt64(0, true);
     case 'float':
       need(4);
       return view.getFloat32(0, true);

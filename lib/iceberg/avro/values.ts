@@ -4,6 +4,7 @@
  * type, e.g. a decimal `fixed` becomes its unscaled bigint (spec Appendix A).
  */
 import { bytesToDecimal, bytesToUuid, uuidToBytes } from '../bounds.js';
+import { integerStorage } from '../integer-storage.js';
 import { parsePrimitive } from '../schema.js';
 import type { Literal, PrimitiveType } from '../types.js';
 import type { AvroSchema } from './container.js';
@@ -57,17 +58,10 @@ export function literalFromAvro(value: unknown, type: AvroSchema): Literal {
 export function literalToAvro(value: Literal, type: PrimitiveType): unknown {
   if (value === null) return null;
   const p = parsePrimitive(type);
+  const integer = integerStorage(p.kind);
+  if (integer === 'int64') return BigInt(value as bigint | number);
+  if (integer === 'int32') return Number(value);
   switch (p.kind) {
-    case 'long':
-    case 'time':
-    case 'timestamp':
-    case 'timestamptz':
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-      return BigInt(value as bigint | number);
-    case 'int':
-    case 'date':
-      return Number(value);
     case 'uuid':
       return Buffer.from(typeof value === 'string' ? uuidToBytes(value) : (value as Uint8Array));
     case 'binary':

@@ -7,6 +7,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { bytesToUuid } from '../bounds.js';
+import { integerStorage } from '../integer-storage.js';
 import type { ParsedPrimitive } from '../schema.js';
 import type { Literal } from '../types.js';
 
@@ -30,6 +31,9 @@ export function valueReader(data: arrow.Data, type: ParsedPrimitive): ValueReade
   // (validity, booleans) are indexed through `data.offset`.
   const offset = data.offset;
   const values = data.values as ArrayLike<number | bigint> & ArrayBufferView;
+  const integer = integerStorage(type.kind);
+  if (integer === 'int32') return (i) => values[i] as number;
+  if (integer === 'int64') return (i) => values[i] as bigint;
   switch (type.kind) {
     case 'boolean': {
       const bits = data.values as Uint8Array;
@@ -38,18 +42,9 @@ export function valueReader(data: arrow.Data, type: ParsedPrimitive): ValueReade
         return ((bits[bit >> 3] as number) & (1 << (bit & 7))) !== 0;
       };
     }
-    case 'int':
-    case 'date':
     case 'float':
     case 'double':
       return (i) => values[i] as number;
-    case 'long':
-    case 'time':
-    case 'timestamp':
-    case 'timestamptz':
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-      return (i) => values[i] as bigint;
     case 'decimal': {
       const words = decimalWords(data);
       return (i) => decimalAt(words, i);

@@ -14,6 +14,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { bytesToUuid, serializeValue, truncateLowerBound, truncateUpperBound } from '../bounds.js';
+import { integerStorage } from '../integer-storage.js';
 import { isPrimitive, type ParsedPrimitive, parsePrimitive } from '../schema.js';
 import type { IcebergType, Literal, NestedField, PrimitiveType, StructType } from '../types.js';
 import { decimalAt, decimalWords } from './arrow-values.js';
@@ -166,22 +167,19 @@ class LeafStats {
   update(data: arrow.Data, from: number, to: number, valid: Uint8Array | null): void {
     const noBounds = this.repeated || this.countsOnly;
     if (noBounds && !this.isFloat) return;
+    const integer = integerStorage(this.parsed.kind);
+    if (integer === 'int32') {
+      this.updateOrdered(data.values as Int32Array, from, to, valid);
+      return;
+    }
+    if (integer === 'int64') {
+      this.updateWords(data.values as BigInt64Array, 2, from, to, valid);
+      return;
+    }
     switch (this.parsed.kind) {
       case 'float':
       case 'double':
         this.updateFloats(data.values as Float64Array, from, to, valid, noBounds);
-        return;
-      case 'int':
-      case 'date':
-        this.updateOrdered(data.values as Int32Array, from, to, valid);
-        return;
-      case 'long':
-      case 'time':
-      case 'timestamp':
-      case 'timestamptz':
-      case 'timestamp_ns':
-      case 'timestamptz_ns':
-        this.updateWords(data.values as BigInt64Array, 2, from, to, valid);
         return;
       case 'boolean':
         this.updateBooleans(data, from, to, valid);
