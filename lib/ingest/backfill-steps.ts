@@ -19,7 +19,7 @@ import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.j
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
 import { CommitConflictError, CommitStateUnknownError } from '../catalog/errors.js';
 import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
-import { parseS3Uri } from '../storage/s3.js';
+import { isS3Location, parseS3Uri } from '../storage/s3.js';
 import type { ObjectVersions } from '../storage/s3-versions.js';
 import {
   BackfillCommitError,
@@ -219,7 +219,7 @@ export function parseBackfillRequest(
   if (hasSource === hasManifest)
     throw new BackfillInputError('backfill input needs exactly one of "source" (s3://bucket/prefix/) and "manifest"');
   for (const key of ['source', 'manifest'] as const) {
-    if (typeof raw[key] === 'string' && raw[key] && !/^s3[an]?:\/\//.test(raw[key] as string)) {
+    if (typeof raw[key] === 'string' && raw[key] && !isS3Location(raw[key] as string)) {
       throw new BackfillInputError(`backfill "${key}" must be an s3:// URI, not ${raw[key]}`);
     }
   }

@@ -4,11 +4,11 @@
  */
 import type { FileIO } from '../iceberg/file-io.js';
 import { LocalFileIO } from '../storage/local.js';
-import { S3FileIO } from '../storage/s3.js';
+import { isS3Location, S3FileIO } from '../storage/s3.js';
 
 /** The FileIO that reads and writes `location`. */
 export function storageFor(location: string, s3Endpoint?: string): FileIO {
-  if (/^s3[an]?:\/\//.test(location)) {
+  if (isS3Location(location)) {
     return new S3FileIO({ endpoint: s3Endpoint, forcePathStyle: s3Endpoint !== undefined });
   }
   return new LocalFileIO();

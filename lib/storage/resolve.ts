@@ -9,12 +9,9 @@
 import type { FileIO } from '../iceberg/file-io.js';
 import { chooseCredentials, type StorageCredentials } from '../iceberg/storage-credentials.js';
 import { LocalFileIO } from './local.js';
-import { S3FileIO, type S3FileIOOptions } from './s3.js';
+import { isS3Location, S3FileIO, type S3FileIOOptions } from './s3.js';
 
-/** True for `s3://`, `s3a://` and `s3n://` locations. */
-export function isS3Location(location: string): boolean {
-  return /^s3[an]?:\/\//.test(location);
-}
+export { isS3Location } from './s3.js';
 
 /** FileIO for a location with ambient credentials (landing bucket, local directories). */
 export function fileIOForLocation(location: string, s3Options: S3FileIOOptions = {}): FileIO {

@@ -41,9 +41,16 @@ export class InvalidS3PathError extends Error {
   }
 }
 
+const S3_URI = /^s3[an]?:\/\/([^/]+)\/?(.*)$/;
+
+/** True for `s3://`, `s3a://` and `s3n://` locations (the one test of an S3 URI). */
+export function isS3Location(location: string): boolean {
+  return S3_URI.test(location);
+}
+
 /** Splits `s3://bucket/key` into bucket and key. */
 export function parseS3Uri(path: string): S3Location {
-  const match = /^s3[an]?:\/\/([^/]+)\/?(.*)$/.exec(path);
+  const match = S3_URI.exec(path);
   if (!match) throw new InvalidS3PathError(path);
   return { bucket: match[1] as string, key: match[2] as string };
 }
