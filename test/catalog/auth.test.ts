@@ -45,14 +45,21 @@ describe('OAuth2 against the embedded token endpoint', () => {
   });
 
   it('caches the token, shares one refresh between concurrent requests, refreshes ahead of expiry', async () => {
-    const auth = tokenExchangeAuth({ subjectToken: async () => PAT, tokenEndpoint: env.server.tokenUrl });
+    // An injected clock: no real waiting for the token to age.
+    let now = Date.now();
+    const auth = tokenExchangeAuth({
+      subjectToken: async () => PAT,
+      tokenEndpoint: env.server.tokenUrl,
+      now: () => now,
+    });
     const catalog = new RestCatalog({ uri: env.server.url, auth });
     await Promise.all(Array.from({ length: 8 }, () => catalog.loadNamespace(['db'])));
     expect(auth.fetchCount).toBe(1);
+    now += 400;
     await catalog.loadNamespace(['db']);
     expect(auth.fetchCount).toBe(1);
     // Tokens live 1 s; the safety window (half the lifetime here) makes the client refresh first.
-    await new Promise((r) => setTimeout(r, 600));
+    now += 200;
     await catalog.loadNamespace(['db']);
     expect(auth.fetchCount).toBe(2);
   });
