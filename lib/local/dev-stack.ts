@@ -7,7 +7,7 @@
  * ```
  *
  * Exactly once across restarts: the queue is in memory, so a crash loses what was queued, but
- * the startup scan finds every landed file again and each one's ingest id (path, size, mtime) is
+ * the startup scan finds every landed file again and each one's ingest id (path, hash of the bytes) is
  * looked up in the table's snapshot summaries first: files already committed are reported as
  * such and not converted again, and the commit step deduplicates again on its own base.
  */
