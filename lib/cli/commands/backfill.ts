@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
@@ -15,6 +14,7 @@ import { connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { isIgnoredName } from '../../local/landing-watcher.js';
 import { localBackfillContext, planLocalBackfill } from '../../local/local-backfill.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions]
        [--concurrency 4] [--files-per-snapshot 500] [--chunk-files 50] [--json]
@@ -24,10 +24,11 @@ Re-running, or resuming after a kill, is safe: files whose ingest id is already 
 are skipped (append), or the run resumes where it stopped (replace-partitions).`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs(
+    'backfill',
     args,
-    allowPositionals: true,
-    options: {
+    usage,
+    {
       table: { type: 'string' },
       mode: { type: 'string', default: 'append' },
       concurrency: { type: 'string', default: '4' },
@@ -37,13 +38,11 @@ export async function run(args: string[]): Promise<number> {
       dir: { type: 'string', default: '.floe' },
       config: { type: 'string' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help || positionals.length !== 1 || !values.table) {
-    console.log(usage);
-    return values.help ? 0 : 2;
-  }
+    ({ values, positionals }) => positionals.length === 1 && values.table !== undefined,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const mode = values.mode as BackfillMode;
   if (mode !== 'append' && mode !== 'replace-partitions') {
     console.error(`floe backfill: --mode must be append or replace-partitions, got ${values.mode}`);
@@ -52,7 +51,7 @@ export async function run(args: string[]): Promise<number> {
   const concurrency = positiveInt(values.concurrency, '--concurrency');
   const filesPerSnapshot = positiveInt(values['files-per-snapshot'], '--files-per-snapshot');
   const chunkFiles = positiveInt(values['chunk-files'], '--chunk-files');
-  const table = parseIdentifier(values.table);
+  const table = parseIdentifier(values.table as string);
   const source = resolve(positionals[0] as string);
   const isDir = (await stat(source)).isDirectory();
   const sourceRoot = isDir ? source : dirname(source);

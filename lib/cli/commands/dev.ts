@@ -6,10 +6,10 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe dev [--port 8181] [--dir ./.floe] [--config floe.config.json] [--demo]
                 [--s3-endpoint URL [--landing-bucket landing] [--warehouse-bucket warehouse]]
@@ -29,9 +29,11 @@ const usage = `usage: floe dev [--port 8181] [--dir ./.floe] [--config floe.conf
 const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'local', 'demo');
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
+    'dev',
     args,
-    options: {
+    usage,
+    {
       port: { type: 'string', default: '8181' },
       dir: { type: 'string', default: '.floe' },
       config: { type: 'string' },
@@ -39,13 +41,11 @@ export async function run(args: string[]): Promise<number> {
       's3-endpoint': { type: 'string' },
       'landing-bucket': { type: 'string', default: 'landing' },
       'warehouse-bucket': { type: 'string', default: 'warehouse' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+    ({ positionals }) => positionals.length === 0,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const s3Endpoint = values['s3-endpoint'];
   if (s3Endpoint !== undefined && !/^https?:\/\/[^/]+/.test(s3Endpoint)) {
     console.error(`floe dev: --s3-endpoint must be an http(s) URL, not ${s3Endpoint}`);

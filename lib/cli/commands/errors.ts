@@ -1,29 +1,29 @@
 /**
  * `floe errors [--dir .floe] [--json]`: lists the error reports of rejected files, newest first.
  */
-import { parseArgs } from 'node:util';
 import type { ErrorReport } from '../../ingest/error-report.js';
 import { floeHome, readDevState } from '../../local/floe-home.js';
 import { storageFor } from '../../local/storage-location.js';
 import { formatRows } from '../../local/tabular-output.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe errors [--dir .floe] [--json]
 
 Lists <dir>/errors/**/*.error.json (or the errors location of the running \`floe dev\`).`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
+    'errors',
     args,
-    options: {
+    usage,
+    {
       dir: { type: 'string', default: '.floe' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+    ({ positionals }) => positionals.length === 0,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const home = floeHome(values.dir);
   const dev = await readDevState(home);
   const location = dev?.errors ?? home.errors;

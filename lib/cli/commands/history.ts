@@ -3,31 +3,30 @@
  * operation, added files and rows, and the landed objects (source keys) behind each snapshot's
  * ingest ids, read from the snapshot summary that the commit step writes (invariant 1).
  */
-import { parseArgs } from 'node:util';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import type { Snapshot } from '../../iceberg/types.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
 import { snapshotSources } from '../../local/snapshot-sources.js';
 import { formatRows } from '../../local/tabular-output.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe history <namespace.table> [--limit N] [--json] [--catalog URI | --dir .floe]`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs(
+    'history',
     args,
-    allowPositionals: true,
-    options: {
+    usage,
+    {
       catalog: { type: 'string' },
       dir: { type: 'string', default: '.floe' },
       limit: { type: 'string', default: '50' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(usage);
-    return values.help ? 0 : 2;
-  }
+    ({ positionals }) => positionals.length === 1,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   try {
     const loaded = await connection.catalog.loadTable(parseIdentifier(positionals[0] as string));

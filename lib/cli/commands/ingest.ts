@@ -5,7 +5,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseIdentifier, type TableIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { runBackfill } from '../../ingest/backfill.js';
@@ -15,6 +14,7 @@ import { type CatalogConnection, connectCatalog } from '../../local/catalog-conn
 import { findConfigFile } from '../../local/config-file.js';
 import { localBackfillContext, planLocalFiles, singleTableConfig } from '../../local/local-backfill.js';
 import { LocalFileIO } from '../../storage/local.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe ingest <file...> --table ns.t [--dry-run] [--json] [--catalog URI | --dir .floe] [--config FILE]
 
@@ -22,24 +22,23 @@ const usage = `usage: floe ingest <file...> --table ns.t [--dry-run] [--json] [-
 any errors, and writes nothing. A rejected file exits 1 and prints its error report.`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs(
+    'ingest',
     args,
-    allowPositionals: true,
-    options: {
+    usage,
+    {
       table: { type: 'string' },
       catalog: { type: 'string' },
       dir: { type: 'string', default: '.floe' },
       config: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help || positionals.length === 0 || !values.table) {
-    console.log(usage);
-    return values.help ? 0 : 2;
-  }
-  const table = parseIdentifier(values.table);
+    ({ values, positionals }) => positionals.length > 0 && values.table !== undefined,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const table = parseIdentifier(values.table as string);
   const configPath = values.config ?? (await findConfigFile(process.cwd()));
   const config = configPath ? await loadIngestConfig(configPath) : undefined;
   const files = await Promise.all(

@@ -3,12 +3,12 @@
  * table the way an engine does: the manifest list and manifests of the snapshot, pruning data
  * files by partition value, then the Parquet data files (parquet-wasm), filtering rows.
  */
-import { parseArgs } from 'node:util';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
 import { scanTable } from '../../local/table-scan.js';
 import type { OutputFormat } from '../../local/tabular-output.js';
 import { formatRows } from '../../local/tabular-output.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe scan <namespace.table> [--limit N] [--where col=value]... [--snapshot ID] [--json|--csv]
        [--catalog URI | --dir .floe]
@@ -17,10 +17,11 @@ const usage = `usage: floe scan <namespace.table> [--limit N] [--where col=value
 pruned by partition value first. --limit defaults to 100 (0 = all rows).`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandArgs(
+    'scan',
     args,
-    allowPositionals: true,
-    options: {
+    usage,
+    {
       catalog: { type: 'string' },
       dir: { type: 'string', default: '.floe' },
       limit: { type: 'string', default: '100' },
@@ -28,13 +29,11 @@ export async function run(args: string[]): Promise<number> {
       snapshot: { type: 'string' },
       json: { type: 'boolean', default: false },
       csv: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(usage);
-    return values.help ? 0 : 2;
-  }
+    ({ positionals }) => positionals.length === 1,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0) {
     console.error(`floe scan: --limit must be a non-negative integer, got ${values.limit}`);

@@ -2,27 +2,27 @@
  * `floe tables [--catalog URI | --dir .floe] [--json]`: lists the catalog's tables with their
  * current snapshot, row and file counts (from the snapshot summary, no manifest reads).
  */
-import { parseArgs } from 'node:util';
 import { formatIdentifier } from '../../catalog/catalog.js';
 import { connectCatalog, listAllTables } from '../../local/catalog-connection.js';
 import { formatRows } from '../../local/tabular-output.js';
+import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe tables [--catalog URI | --dir .floe] [--json]`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
+    'tables',
     args,
-    options: {
+    usage,
+    {
       catalog: { type: 'string' },
       dir: { type: 'string', default: '.floe' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+    ({ positionals }) => positionals.length === 0,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   try {
     const rows: Record<string, unknown>[] = [];
