@@ -47,6 +47,7 @@ import { peekFileColumns } from './file-columns.js';
 import { ingestId as ingestIdOf } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
+import { readLandedObject } from './landed-read.js';
 import { RouteError, routeObject } from './route.js';
 import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId, TableMissingError } from './table-setup.js';
 
@@ -125,7 +126,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       });
     }
     const uri = context.objectUri(object);
-    const open = () => context.landingIo.readStream(uri);
+    const open = () => readLandedObject(context.landingIo, uri, object);
     const options = settings.format;
 
     let table = await loadTableIfExists(context.catalog, routed.table);
@@ -240,8 +241,10 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       schemaId: schema['schema-id'],
       specId: spec['spec-id'],
     };
-    await context.queue.send(request);
+    // Archive first: a failed copy retries the message before any commit request exists; a
+    // retry rewrites the same copy, and the commit request is the last thing sent.
     if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
+    await context.queue.send(request);
     return {
       status: 'enqueued',
       key,
@@ -433,7 +436,7 @@ async function archiveObject(context: ConvertContext, object: LandedObject, uri:
   if (!context.archiveLocation) return;
   await context.landingIo.writeStream(
     `${context.archiveLocation(object.bucket)}${object.key}`,
-    context.landingIo.readStream(uri),
+    readLandedObject(context.landingIo, uri, object),
   );
 }
 
@@ -441,5 +444,10 @@ async function archiveObject(context: ConvertContext, object: LandedObject, uri:
 function isDeterministic(error: unknown): boolean {
   if (error instanceof BadInputError || error instanceof RouteError || error instanceof TableMissingError) return true;
   const name = (error as Error)?.name;
-  return name === 'SchemaEvolutionError' || name === 'SchemaMismatchError' || name === 'MissingObjectVersionError';
+  return (
+    name === 'SchemaEvolutionError' ||
+    name === 'SchemaMismatchError' ||
+    name === 'MissingObjectVersionError' ||
+    name === 'LandedObjectGoneError'
+  );
 }
