@@ -32,7 +32,6 @@ import {
 import { type BackfillChunk, type BackfillObject, chunkObjects, planBackfill } from './backfill-plan.js';
 import { type CommitRequest, decodeCommitRequest, encodeCommitRequest } from './commit-request.js';
 import { type IngestConfig, settingsForTable } from './config.js';
-import { convertObject } from './convert-object.js';
 import { ingestId } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
@@ -467,6 +466,9 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
       result.rejected++;
       if (result.rejections.length < MAX_LISTED_REJECTIONS) result.rejections.push(rejection);
     };
+    // Loaded here, not at module load: plan, commit and report share this module and never write
+    // Parquet, so their cold start skips parquet-wasm (issue #11).
+    const { convertObject } = await import('./convert-object.js');
     const convertOne = async (object: BackfillS3Object) => {
       const landed = landedObjectOf(object);
       if (held.has(ingestId(landed))) {
