@@ -109,14 +109,14 @@ export class Landing extends Construct {
   private notificationDestination(): s3.IBucketNotificationDestination {
     const queue = this.queue;
     return {
-      bind: (_scope, bucket) => {
+      bind: () => {
         const { policyDependable } = queue.addToResourcePolicy(
           new iam.PolicyStatement({
             principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
             actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
             resources: [queue.queueArn],
             conditions: {
-              ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+              ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
               StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
             },
           }),
