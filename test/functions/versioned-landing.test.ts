@@ -89,4 +89,37 @@ describe('convert on a versioned landing bucket (handler, S3 versions via a prox
     expect(report).toMatchObject({ outcome: 'rejected', error: 'LandedObjectGoneError', key: 'sales/gone/part.csv' });
     expect(report.reason).toContain('v3');
   });
+
+  it('backfill convert reads the planned version, and rejects a vanished version with a report', async () => {
+    type Step = (input: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
+    const plan = (await import('../../functions/backfill-plan.js')).handler as unknown as Step;
+    const convertChunk = (await import('../../functions/backfill-convert.js')).handler as unknown as Step;
+    const commit = (await import('../../functions/backfill-commit.js')).handler as unknown as Step;
+    const older = await landVersion('hist/items/a.csv', csv(201));
+    await landVersion('hist/items/a.csv', csv(301)); // the current object: must not be read
+    const olderVersion = (older.Records[0] as any).s3.object.versionId as string;
+    const planned = await plan({ table: 'hist.items', source: 's3://landing/hist/items/' }, lambdaContext('p'));
+    const objects = [
+      { path: 's3://landing/hist/items/a.csv', size: 40, versionId: olderVersion },
+      { path: 's3://landing/hist/items/gone.csv', size: 40, versionId: 'v-deleted' },
+    ];
+    const converted = await convertChunk(
+      { chunk: { index: 0, objects, bytes: 80 }, plan: planned },
+      lambdaContext('c'),
+    );
+    expect(converted).toMatchObject({ converted: 1, rejected: 1 });
+    expect(converted.rejections[0]).toMatchObject({
+      path: 's3://landing/hist/items/gone.csv',
+      reason: expect.stringContaining('v-deleted'),
+      reportPath: expect.stringContaining('_floe/errors/hist/items/gone.csv'),
+    });
+    await commit({ plan: planned, converted: [converted] }, lambdaContext('m'));
+    const rows = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['hist'], name: 'items' },
+      'select min(id)::int lo, max(id)::int hi, count(*)::int n from t',
+    );
+    expect(rows).toEqual([{ lo: 201, hi: 210, n: 10 }]);
+  });
 });
