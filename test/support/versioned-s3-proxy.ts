@@ -18,6 +18,8 @@ export interface VersionedS3Proxy {
   deleteVersion(bucket: string, key: string, versionId: string): void;
   /** Version ids that GET/HEAD asked for, in order. */
   versionReads: string[];
+  /** Answers 403 AccessDenied to requests it returns true for (an IAM policy without that grant). */
+  deny: (method: string, path: string) => boolean;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startVersionedS3Proxy(): Promise<VersionedS3Proxy> {
     endpoint: '',
     target: '',
     versionReads: [],
+    deny: () => false,
     putVersion(bucket, key, body) {
       const id = `v${++next}`;
       const bytes = Buffer.from(body);
@@ -47,6 +50,14 @@ export async function startVersionedS3Proxy(): Promise<VersionedS3Proxy> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const versionId = url.searchParams.get('versionId');
+    if (handle.deny(req.method ?? 'GET', decodeURIComponent(url.pathname.slice(1)))) {
+      req.resume();
+      const xml =
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+      res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+      res.end(xml);
+      return;
+    }
     if (versionId !== null && (req.method === 'GET' || req.method === 'HEAD')) {
       handle.versionReads.push(versionId);
       const path = decodeURIComponent(url.pathname.slice(1));
