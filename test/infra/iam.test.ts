@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,18 @@ describe('tracing setting', () => {
       expect(f.Properties.TracingConfig).toBeUndefined();
       expect(f.Properties.Environment.Variables.FLOE_TRACING).toBeUndefined();
     }
+  });
+
+  it('acknowledges the X-Ray wildcard on function roles only when tracing is on (the reason must be true)', () => {
+    const xrayAcks = (input: Record<string, unknown>) =>
+      synthFloeStack(input)
+        .stack.node.findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+        .flatMap((m) => Object.values(m.data as Record<string, string>))
+        .filter((reason) => reason.startsWith('Only with tracing=true'));
+    expect(xrayAcks({})).toEqual([]);
+    expect(xrayAcks({ landingEncryption: 'kms' })).toEqual([]);
+    expect(xrayAcks({ tracing: true }).length).toBeGreaterThan(0);
   });
 
   it('tracing=true turns on X-Ray and the handlers’ Tracer together, and passes cdk-nag', () => {
