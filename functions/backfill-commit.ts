@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import { type CommittedBatch, commitConverted } from '../lib/ingest/backfill-steps.js';
 import { backfillContextFromEnvironment } from './backfill-context.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
+import { tracingMiddlewares } from './tracing.js';
 
 const context = backfillContextFromEnvironment();
 
@@ -20,4 +21,7 @@ async function commit(payload: unknown): Promise<CommittedBatch> {
   return result;
 }
 
-export const handler = middy(commit).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(commit)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(await tracingMiddlewares());

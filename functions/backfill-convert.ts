@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import { type ConvertedChunk, convertChunk } from '../lib/ingest/backfill-steps.js';
 import { backfillContextFromEnvironment } from './backfill-context.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
+import { tracingMiddlewares } from './tracing.js';
 
 const context = backfillContextFromEnvironment();
 
@@ -22,4 +23,7 @@ async function convert(payload: unknown): Promise<ConvertedChunk> {
   return result;
 }
 
-export const handler = middy(convert).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(convert)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(await tracingMiddlewares());

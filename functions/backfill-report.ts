@@ -9,9 +9,10 @@ import middy from '@middy/core';
 import { type BackfillReport, buildReport } from '../lib/ingest/backfill-steps.js';
 import { backfillContextFromEnvironment } from './backfill-context.js';
 import { logger } from './observability.js';
+import { tracingMiddlewares } from './tracing.js';
 
 const context = backfillContextFromEnvironment();
 
-export const handler = middy((payload: unknown): Promise<BackfillReport> => buildReport(context, payload)).use(
-  injectLambdaContext(logger),
-);
+export const handler = middy((payload: unknown): Promise<BackfillReport> => buildReport(context, payload))
+  .use(injectLambdaContext(logger))
+  .use(await tracingMiddlewares());

@@ -6,10 +6,13 @@
  * of one table are committed together or not at all, so a failed table reports all of its
  * messages in `batchItemFailures` and SQS redelivers them in order; other tables in the batch
  * are unaffected. A message that is not a commit request at all is logged and acknowledged.
+ * Failed messages come back after a backoff delay (retry-delay.ts), not the 30-minute visibility
+ * timeout that would hold back their table's group.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { commitBatch } from '../lib/ingest/commit-batch.js';
@@ -22,12 +25,15 @@ import { catalogFromEnvironment } from './catalog-client.js';
 import { readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
+import { COMMIT_BACKOFF, delayRetries } from './retry-delay.js';
 import { SecretCache } from './secret-cache.js';
+import { tracingMiddlewares } from './tracing.js';
 
 const env = readEnvironment('commit');
 const config = ingestConfigFromEnvironment(env);
 const catalog = catalogFromEnvironment(env, new SecretCache(new SecretsManagerClient({}), env.secretId));
 const landingIo = new S3FileIO();
+const sqs = new SQSClient({});
 
 async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   const decoded: Array<DecodedMessage<CommitRequest>> = [];
@@ -79,7 +85,17 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     else
       metrics.addMetric(METRIC.landingToCommitMs, MetricUnit.Milliseconds, Math.max(0, now - outcome.request.landedAt));
   }
+  const failed = new Set(failures.map((f) => f.itemIdentifier));
+  await delayRetries(
+    sqs,
+    event.Records.filter((r) => failed.has(r.messageId)),
+    COMMIT_BACKOFF,
+    (record, error) => logger.warn('could not delay the retry', { messageId: record.messageId, error }),
+  );
   return { batchItemFailures: failures };
 }
 
-export const handler = middy(commitMessages).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(commitMessages)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(await tracingMiddlewares());

@@ -21,6 +21,8 @@ export interface HandlerEnvironment {
   landingPrefix: string;
   errorsPrefix: string;
   spillPrefix: string;
+  /** Where routes with `archive: true` copy converted objects. */
+  archivePrefix: string;
   /** Routes config (JSON text), when set. */
   config?: string;
   maxFileBytes?: number;
@@ -65,6 +67,7 @@ export function readEnvironment(
     landingPrefix: env.FLOE_LANDING_PREFIX ?? '',
     errorsPrefix: withSlash(env.FLOE_ERRORS_PREFIX || '_floe/errors/'),
     spillPrefix: withSlash(env.FLOE_SPILL_PREFIX || '_floe/commit-requests/'),
+    archivePrefix: withSlash(env.FLOE_ARCHIVE_PREFIX || '_floe/archive/'),
     config: env.FLOE_CONFIG || undefined,
     maxFileBytes,
   };

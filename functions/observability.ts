@@ -16,6 +16,10 @@ export const METRIC = {
   filesIngested: 'FilesIngested',
   filesRejected: 'FilesRejected',
   filesSkipped: 'FilesSkipped',
+  /** Objects outside the landing prefix or matching no route (skipped; also counted in FilesSkipped). */
+  filesUnrouted: 'FilesUnrouted',
+  /** Convert records that failed (retried, then dead-lettered); alarmed on. */
+  recordFailures: 'RecordFailures',
   rows: 'RowsIngested',
   rowsRejected: 'RowsRejected',
   bytes: 'BytesIngested',

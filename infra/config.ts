@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { ConfigError, parseIngestConfig } from '../lib/ingest/config.js';
 
 /** Defaults that reach Dremio Cloud. */
 export const DREMIO_CLOUD = {
@@ -76,6 +77,12 @@ export const floeConfigSchema = z
     spillPrefix: prefix.default('_floe/commit-requests/'),
     /** Backfill plans, Map Run results and reports. @default '_floe/backfill/' */
     backfillPrefix: prefix.default('_floe/backfill/'),
+    /** Where routes with `archive: true` copy converted objects. @default '_floe/archive/' */
+    archivePrefix: prefix.default('_floe/archive/'),
+    /** Replaced (noncurrent) versions of landed objects expire after (days); 0 keeps them. @default 30 */
+    landedVersionRetentionDays: int(0, 3650).default(30),
+    /** Powertools Tracer (X-Ray) on every function. @default false */
+    tracing: bool.default(false),
     /** Largest landed object convert accepts; bigger ones get an error report. @default 512 MiB */
     maxFileBytes: int(1, 10 * 1024 * MiB).default(512 * MiB),
     /** Convert function memory (MiB); more memory is more vCPU. @default 3008 */
@@ -136,7 +143,7 @@ export const floeConfigSchema = z
     }
     // S3 notifications filter on one prefix: floe's own outputs must not lie under it, or an error
     // report would be ingested as data and produce another error report, forever.
-    for (const key of ['errorsPrefix', 'spillPrefix', 'backfillPrefix'] as const) {
+    for (const key of ['errorsPrefix', 'spillPrefix', 'backfillPrefix', 'archivePrefix'] as const) {
       if (c[key].startsWith(c.landingPrefix)) {
         ctx.addIssue({
           code: 'custom',
@@ -213,6 +220,35 @@ export function readRoutesFile(path: string, cwd = process.cwd()): string {
       `invalid floe configuration:\n  - routesFile: ${full} is not valid ${extname(full) === '.json' ? 'JSON' : 'YAML'}`,
       ['routesFile'],
       { cause },
+    );
+  }
+}
+
+/**
+ * Validates routes JSON (from {@link readRoutesFile}) at synth with the handlers' own schema, so a
+ * typo fails `cdk synth` naming the field instead of every function at cold start; and checks
+ * that its `landing_prefix` can match a key the stack's notification filter (`landingPrefix`)
+ * delivers at all.
+ */
+export function checkRoutes(routesJson: string, landingPrefix: string, file = 'routesFile'): void {
+  let routesPrefix: string;
+  try {
+    routesPrefix = parseIngestConfig(JSON.parse(routesJson)).landingPrefix;
+  } catch (cause) {
+    if (!(cause instanceof ConfigError)) throw cause;
+    const lines = cause.issues.length > 0 ? cause.issues : [cause.message];
+    throw new FloeConfigError(
+      `invalid floe configuration:\n${lines.map((issue) => `  - routesFile (${file}): ${issue}`).join('\n')}`,
+      ['routesFile'],
+      { cause },
+    );
+  }
+  // A key reaches the handlers only under landingPrefix, and is routed only under landing_prefix.
+  if (routesPrefix && !routesPrefix.startsWith(landingPrefix) && !landingPrefix.startsWith(routesPrefix)) {
+    throw new FloeConfigError(
+      `invalid floe configuration:\n  - routesFile (${file}): landing_prefix "${routesPrefix}" can never match: ` +
+        `the stack only delivers keys under landingPrefix "${landingPrefix}" (set -c landingPrefix=${routesPrefix} or change landing_prefix)`,
+      ['routesFile', 'landingPrefix'],
     );
   }
 }

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { type FloeConfig, FloeConfigError, readRoutesFile } from './config.js';
+import { checkRoutes, type FloeConfig, FloeConfigError, readRoutesFile } from './config.js';
 import { Backfill } from './constructs/backfill.js';
 import { CommitQueue } from './constructs/commit-queue.js';
 import type { FloeCodeMode } from './constructs/floe-function.js';
@@ -89,6 +89,7 @@ export class FloeStack extends Stack {
     }
     warnIfConvertTimeoutTooShort(this, config);
     const routesJson = config.routesFile ? readRoutesFile(config.routesFile, props.routesBaseDir) : undefined;
+    if (routesJson !== undefined) checkRoutes(routesJson, config.landingPrefix, config.routesFile);
 
     this.landing = new Landing(this, 'Landing', {
       landingPrefix: config.landingPrefix,
@@ -96,6 +97,8 @@ export class FloeStack extends Stack {
       spillPrefix: config.spillPrefix,
       backfillPrefix: config.backfillPrefix,
       errorReportRetention: Duration.days(config.errorReportRetentionDays),
+      landedVersionRetention:
+        config.landedVersionRetentionDays > 0 ? Duration.days(config.landedVersionRetentionDays) : undefined,
       workFileRetention: Duration.days(config.workFileRetentionDays),
       kmsEncryption: config.landingEncryption === 'kms',
       visibilityTimeout: Duration.seconds(config.convertTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR),

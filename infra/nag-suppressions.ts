@@ -61,10 +61,16 @@ export const FLOE_NAG_ACCEPTANCES: readonly NagAcceptance[] = [
       'The backfill state machine invokes its own four functions; the CDK LambdaInvoke grant also covers their versions and aliases (<function ARN>:*).',
   },
   {
-    finding: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::<LandingBucket[0-9A-F]+>\/\*\]$/,
+    finding: /^AwsSolutions-IAM5\[Resource::<LandingBucket[0-9A-F]+\.Arn>\/[^*]*\*\]$/,
     path: /^Backfill\/StateMachine\/StateMachine\/Role\/DefaultPolicy\/Resource$/,
     reason:
-      "The Distributed Map's ItemReader reads the plan manifest and its ResultWriter writes Map Run results; both keys are chosen per execution, and CDK grants them on the landing bucket's objects.",
+      "The Distributed Map's ItemReader reads the plan manifest and its ResultWriter writes Map Run results, both under the backfill prefix only (never under the landing prefix, where a write would be ingested); their keys are chosen per execution.",
+  },
+  {
+    finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    path: /^(Ingest|Backfill)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
+    reason:
+      'Only with tracing=true: X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level permissions.',
   },
   {
     finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,

@@ -18,6 +18,8 @@
  *   or `{ "status": "FAILED", "plan", "error": { "Error", "Cause" } }`.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -41,6 +43,8 @@ export interface BackfillStateMachineProps {
   readonly bucket: s3.IBucket;
   /** Prefix of backfill artifacts in `bucket`, ending in "/". */
   readonly backfillPrefix: string;
+  /** The bucket's KMS key (SSE-KMS): the Map reads the manifest and writes results with it. */
+  readonly bucketKey?: kms.IKey;
   /** Child executions at once. @default 20 */
   readonly maxConcurrency?: number;
   /** Failed children tolerated before the Map Run fails. @default 0 */
@@ -48,6 +52,40 @@ export interface BackfillStateMachineProps {
   /** Chunks per child execution, converted in parallel then committed once. @default 4 */
   readonly chunksPerCommit?: number;
   readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * CDK grants a Distributed Map's ItemReader and ResultWriter on every object of the bucket; the
+ * manifest and the results always lie under the backfill prefix, and anything the role could
+ * write under the landing prefix would be ingested, so both are scoped to that prefix.
+ */
+class PrefixJsonItemReader extends sfn.S3JsonItemReader {
+  constructor(
+    props: sfn.S3FileItemReaderProps,
+    private readonly objects: string,
+  ) {
+    super(props);
+  }
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.objects] })];
+  }
+}
+
+class PrefixResultWriter extends sfn.ResultWriterV2 {
+  constructor(
+    props: sfn.ResultWriterV2Props,
+    private readonly objects: string,
+  ) {
+    super(props);
+  }
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [this.objects],
+      }),
+    ];
+  }
 }
 
 /** Retries with exponential backoff and full jitter, so parallel children do not retry in lockstep. */
@@ -71,6 +109,7 @@ export class BackfillStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: BackfillStateMachineProps) {
     super(scope, id);
     const chunksPerCommit = props.chunksPerCommit ?? 4;
+    const backfillObjects = props.bucket.arnForObjects(`${props.backfillPrefix}*`);
 
     const plan = retryTransient(
       new tasks.LambdaInvoke(this, 'Plan', {
@@ -116,10 +155,10 @@ export class BackfillStateMachine extends Construct {
 
     const backfill = new sfn.DistributedMap(this, 'Backfill', {
       label: 'Backfill',
-      itemReader: new sfn.S3JsonItemReader({
-        bucket: props.bucket,
-        key: sfn.JsonPath.stringAt('$.plan.manifestKey'),
-      }),
+      itemReader: new PrefixJsonItemReader(
+        { bucket: props.bucket, key: sfn.JsonPath.stringAt('$.plan.manifestKey') },
+        backfillObjects,
+      ),
       itemBatcher: new sfn.ItemBatcher({
         maxItemsPerBatch: chunksPerCommit,
         // CDK renders BatchInput verbatim (no JsonPath handling), so the ".$" key is spelled out.
@@ -128,10 +167,10 @@ export class BackfillStateMachine extends Construct {
       maxConcurrency: props.maxConcurrency ?? 20,
       toleratedFailurePercentage: props.toleratedFailurePercentage ?? 0,
       mapExecutionType: sfn.StateMachineType.STANDARD,
-      resultWriterV2: new sfn.ResultWriterV2({
-        bucket: props.bucket,
-        prefix: `${props.backfillPrefix}results`,
-      }),
+      resultWriterV2: new PrefixResultWriter(
+        { bucket: props.bucket, prefix: `${props.backfillPrefix}results` },
+        backfillObjects,
+      ),
       resultPath: '$.mapRun',
     });
     backfill.itemProcessor(convertChunks.next(commit));
@@ -175,5 +214,13 @@ export class BackfillStateMachine extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'floe backfill: plan, convert chunks in parallel, commit in batches, report',
     });
+    // SSE-KMS: reading the manifest and writing the Map Run results both need the bucket key.
+    if (props.bucketKey) {
+      iam.Grant.addToPrincipal({
+        grantee: this.stateMachine,
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resourceArns: [props.bucketKey.keyArn],
+      });
+    }
   }
 }

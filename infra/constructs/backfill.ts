@@ -65,10 +65,10 @@ export class Backfill extends Construct {
       resourceArns: [landing.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [config.landingPrefix, `${config.landingPrefix}*`] } },
     });
+    // GetObject covers HeadObject (version ids when listing versions is denied) and key manifests.
     landing.grantReadPrefix(this.plan.role, config.landingPrefix);
     landing.grantReadPrefix(this.plan.role, config.backfillPrefix);
     landing.grantWritePrefix(this.plan.role, config.backfillPrefix);
-    props.secret.grantRead(this.plan.role);
 
     this.convert = new FloeFunction(this, 'Convert', {
       ...common,
@@ -82,10 +82,12 @@ export class Backfill extends Construct {
       timeout: Duration.seconds(config.convertTimeoutSeconds),
       ephemeralStorage: Size.mebibytes(config.convertEphemeralMiB),
     });
-    landing.grantReadPrefix(this.convert.role, config.landingPrefix);
+    // Plans name object versions: read by VersionId. Listing lets an object deleted after the plan
+    // answer 404 (rejected with a report) instead of 403 (the chunk retried until the run fails).
+    landing.grantReadPrefix(this.convert.role, config.landingPrefix, { versions: true });
+    landing.grantListPrefix(this.convert.role, config.landingPrefix);
     landing.grantWritePrefix(this.convert.role, config.errorsPrefix);
     landing.grantWritePrefix(this.convert.role, config.backfillPrefix);
-    landing.grantWritePrefix(this.convert.role, config.spillPrefix);
     props.secret.grantRead(this.convert.role);
     props.warehouse?.grantReadWrite(this.convert.role);
 
@@ -98,7 +100,6 @@ export class Backfill extends Construct {
     });
     landing.grantReadPrefix(this.commit.role, config.backfillPrefix);
     landing.grantReadPrefix(this.commit.role, config.spillPrefix);
-    landing.grantWritePrefix(this.commit.role, config.spillPrefix);
     props.secret.grantRead(this.commit.role);
     props.warehouse?.grantReadWrite(this.commit.role);
 
@@ -109,7 +110,6 @@ export class Backfill extends Construct {
       memoryMiB: 512,
       timeout: Duration.minutes(5),
     });
-    landing.grantListPrefix(this.report.role, config.backfillPrefix);
     landing.grantReadPrefix(this.report.role, config.backfillPrefix);
     landing.grantWritePrefix(this.report.role, config.backfillPrefix);
 
@@ -119,6 +119,7 @@ export class Backfill extends Construct {
       commit: this.commit.function,
       report: this.report.function,
       bucket: landing.bucket,
+      bucketKey: landing.key,
       backfillPrefix: config.backfillPrefix,
       maxConcurrency: config.backfillMaxConcurrency,
       toleratedFailurePercentage: config.backfillToleratedFailurePercentage,

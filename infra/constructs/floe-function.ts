@@ -82,6 +82,9 @@ export class FloeFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // Follows FLOE_TRACING, so the handler's Tracer and the function's X-Ray mode always agree
+      // (CDK then grants xray:PutTraceSegments/PutTelemetryRecords, which take no resource).
+      tracing: props.environment.FLOE_TRACING === 'true' ? lambda.Tracing.ACTIVE : undefined,
       description: props.description,
     } satisfies Partial<lambda.FunctionProps>;
 

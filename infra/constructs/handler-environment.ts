@@ -38,10 +38,12 @@ export function handlerEnvironment(config: FloeConfig, resources: HandlerResourc
     FLOE_ERRORS_PREFIX: config.errorsPrefix,
     FLOE_SPILL_PREFIX: config.spillPrefix,
     FLOE_BACKFILL_PREFIX: config.backfillPrefix,
+    FLOE_ARCHIVE_PREFIX: config.archivePrefix,
     FLOE_MAX_FILE_BYTES: String(config.maxFileBytes),
     POWERTOOLS_SERVICE_NAME: config.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
   };
+  if (config.tracing) environment.FLOE_TRACING = 'true';
   if (resources.routesJson !== undefined) environment.FLOE_CONFIG = resources.routesJson;
   assertEnvironmentFits(environment);
   return environment;

@@ -56,9 +56,14 @@ export class IngestFunctions extends Construct {
         maxConcurrency: config.convertMaxConcurrency,
       }),
     );
-    landing.grantReadPrefix(this.convert.role, config.landingPrefix);
+    // Events name object versions (versioned bucket): read by VersionId. Listing lets a deleted
+    // object answer 404 (rejected with a report) instead of 403 (retried into the DLQ).
+    landing.grantReadPrefix(this.convert.role, config.landingPrefix, { versions: true });
+    landing.grantListPrefix(this.convert.role, config.landingPrefix);
     landing.grantWritePrefix(this.convert.role, config.errorsPrefix);
     landing.grantWritePrefix(this.convert.role, config.spillPrefix);
+    // Routes with `archive: true` copy the converted object here.
+    landing.grantWritePrefix(this.convert.role, config.archivePrefix);
     commitQueue.queue.grantSendMessages(this.convert.role);
     props.secret.grantRead(this.convert.role);
     props.warehouse?.grantReadWrite(this.convert.role);
@@ -79,7 +84,6 @@ export class IngestFunctions extends Construct {
       }),
     );
     landing.grantReadPrefix(this.commit.role, config.spillPrefix);
-    landing.grantWritePrefix(this.commit.role, config.errorsPrefix);
     props.secret.grantRead(this.commit.role);
     props.warehouse?.grantReadWrite(this.commit.role);
   }

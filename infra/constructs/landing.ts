@@ -6,11 +6,10 @@
  * Grants are prefix-scoped statements with explicit actions. CDK's `bucket.grantRead` is not
  * used because it grants wildcard actions (`s3:GetObject*`, `s3:List*`).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { secureBucket } from './secure-bucket.js';
@@ -24,6 +23,8 @@ export interface LandingProps {
   readonly spillPrefix: string;
   readonly backfillPrefix: string;
   readonly errorReportRetention: Duration;
+  /** Replaced (noncurrent) versions of landed objects expire after this; undefined keeps them. */
+  readonly landedVersionRetention?: Duration;
   readonly workFileRetention: Duration;
   /** SSE-KMS with a rotated customer key instead of SSE-S3. */
   readonly kmsEncryption: boolean;
@@ -70,6 +71,17 @@ export class Landing extends Construct {
         expiring('expire-error-reports', props.errorsPrefix, props.errorReportRetention),
         expiring('expire-spilled-commit-requests', props.spillPrefix, props.workFileRetention),
         expiring('expire-backfill-work-files', props.backfillPrefix, props.workFileRetention),
+        // Overwritten landed objects keep their old versions (each was ingested by its version id);
+        // they are only needed until their event is processed, so they do not pile up forever.
+        ...(props.landedVersionRetention
+          ? [
+              {
+                id: 'expire-replaced-landed-versions',
+                prefix: props.landingPrefix,
+                noncurrentVersionExpiration: props.landedVersionRetention,
+              },
+            ]
+          : []),
       ],
     });
 
@@ -85,14 +97,46 @@ export class Landing extends Construct {
       visibilityTimeout: props.visibilityTimeout,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, this.notificationDestination(), {
       prefix: props.landingPrefix,
     });
   }
 
-  /** Allows reading objects (any version) under `prefix`. */
-  grantReadPrefix(grantee: iam.IGrantable, prefix: string): void {
-    this.grantObjects(grantee, prefix, ['s3:GetObject', 's3:GetObjectVersion'], ['kms:Decrypt']);
+  /**
+   * The `landed` queue as the notification target. As `s3n.SqsDestination`, plus
+   * `aws:SourceAccount`: S3 may send only for this bucket in this account (confused deputy).
+   */
+  private notificationDestination(): s3.IBucketNotificationDestination {
+    const queue = this.queue;
+    return {
+      bind: () => {
+        const { policyDependable } = queue.addToResourcePolicy(
+          new iam.PolicyStatement({
+            principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+            actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+            resources: [queue.queueArn],
+            conditions: {
+              ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
+              StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+            },
+          }),
+        );
+        return {
+          arn: queue.queueArn,
+          type: s3.BucketNotificationDestinationType.QUEUE,
+          dependencies: policyDependable ? [policyDependable] : [],
+        };
+      },
+    };
+  }
+
+  /**
+   * Allows reading objects under `prefix`; `versions` adds `s3:GetObjectVersion`, needed to read
+   * a landed object by the version id its event names.
+   */
+  grantReadPrefix(grantee: iam.IGrantable, prefix: string, options: { versions?: boolean } = {}): void {
+    const actions = options.versions ? ['s3:GetObject', 's3:GetObjectVersion'] : ['s3:GetObject'];
+    this.grantObjects(grantee, prefix, actions, ['kms:Decrypt']);
   }
 
   /** Allows writing objects under `prefix` (single and multipart uploads). */

@@ -35,6 +35,10 @@ export const FLOE_METRICS = {
   commitConflicts: 'CommitConflicts',
   /** Landed-to-committed latency (Milliseconds). */
   landingToCommitLatency: 'LandingToCommitLatency',
+  /** Convert records that failed and will be retried (Count); partial batch responses hide them from Errors. */
+  recordFailures: 'RecordFailures',
+  /** Objects outside the landing prefix or matching no route (Count). */
+  filesUnrouted: 'FilesUnrouted',
 } as const;
 
 /** A queue watched for depth and age. */
@@ -116,6 +120,14 @@ export class Monitoring extends Construct {
       });
     }
 
+    // With partial batch responses a failed record is not a function error: count it instead.
+    alarm('ConvertRecordFailures', 'floe: convert records failed and are being retried (see the convert log)', {
+      metric: floeMetric(FLOE_METRICS.recordFailures),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
     const commits = floeMetric(FLOE_METRICS.commits);
     const conflicts = floeMetric(FLOE_METRICS.commitConflicts);
     // Attempts = successful commits + conflicts; the rate is the share of attempts that lost the race.
@@ -158,6 +170,8 @@ export class Monitoring extends Construct {
           graph('Files', [
             floeMetric(FLOE_METRICS.filesIngested, 'Sum', 'ingested'),
             floeMetric(FLOE_METRICS.filesRejected, 'Sum', 'rejected'),
+            floeMetric(FLOE_METRICS.filesUnrouted, 'Sum', 'unrouted'),
+            floeMetric(FLOE_METRICS.recordFailures, 'Sum', 'failed (retried)'),
           ]),
           graph('Rows and bytes', [
             floeMetric(FLOE_METRICS.rowsIngested, 'Sum', 'rows'),

@@ -13,11 +13,20 @@ export interface FileInfo {
   lastModified?: Date;
 }
 
+/** Options of `FileIO.readStream`. */
+export interface ReadOptions {
+  /** The object version to read (S3 `VersionId`); absent reads the current version. */
+  versionId?: string;
+}
+
 export interface FileIO {
   /** Reads a whole (small) file: metadata, manifests. */
   read(path: string): Promise<Uint8Array>;
-  /** Streams a file of any size without holding it in memory. */
-  readStream(path: string): AsyncIterable<Uint8Array>;
+  /**
+   * Streams a file of any size without holding it in memory. `versionId` reads that version of
+   * an object in a versioned store (S3); stores without versions ignore it.
+   */
+  readStream(path: string, options?: ReadOptions): AsyncIterable<Uint8Array>;
   /** Writes a file, replacing any previous content. Readers never see a partial file. */
   write(path: string, bytes: Uint8Array): Promise<void>;
   /**

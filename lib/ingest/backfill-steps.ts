@@ -381,6 +381,9 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
       result.rejected++;
       if (result.rejections.length < MAX_LISTED_REJECTIONS) result.rejections.push(rejection);
     };
+    // Loaded here, not at module load: plan, commit and report share this module and never write
+    // Parquet, so their cold start skips parquet-wasm (issue #11).
+    const { convertObject } = await import('./convert-object.js');
     const convertOne = async (object: BackfillS3Object) => {
       const landed = landedObjectOf(object);
       if (held.has(ingestId(landed))) {

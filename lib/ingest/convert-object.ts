@@ -43,6 +43,7 @@ import { peekFileColumns } from './file-columns.js';
 import { ingestId as ingestIdOf } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
+import { readLandedObject } from './landed-read.js';
 import { routeObject } from './route.js';
 import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId } from './table-setup.js';
 
@@ -121,7 +122,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       });
     }
     const uri = context.objectUri(object);
-    const open = () => context.landingIo.readStream(uri);
+    const open = () => readLandedObject(context.landingIo, uri, object);
     const options = settings.format;
 
     let table = await loadTableIfExists(context.catalog, routed.table);
@@ -236,8 +237,10 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       schemaId: schema['schema-id'],
       specId: spec['spec-id'],
     };
-    await context.queue.send(request);
+    // Archive first: a failed copy retries the message before any commit request exists; a
+    // retry rewrites the same copy, and the commit request is the last thing sent.
     if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
+    await context.queue.send(request);
     return {
       status: 'enqueued',
       key,
@@ -429,6 +432,6 @@ async function archiveObject(context: ConvertContext, object: LandedObject, uri:
   if (!context.archiveLocation) return;
   await context.landingIo.writeStream(
     `${context.archiveLocation(object.bucket)}${object.key}`,
-    context.landingIo.readStream(uri),
+    readLandedObject(context.landingIo, uri, object),
   );
 }

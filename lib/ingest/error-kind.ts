@@ -19,12 +19,13 @@ import { InvalidCommitRequestError } from './commit-request.js';
 import { ConfigError } from './config.js';
 import { DataFileCodecError } from './data-file-codec.js';
 import { MissingObjectVersionError } from './ingest-id.js';
+import { LandedObjectGoneError } from './landed-read.js';
 import { RouteError } from './route.js';
 import { TableMissingError } from './table-setup.js';
 
 export type ErrorKind = 'bad-input' | 'bad-request' | 'transient';
 
-const BAD_INPUT = [BadInputError, RouteError, TableMissingError, SchemaEvolutionError, MissingObjectVersionError];
+const BAD_INPUT = [BadInputError, RouteError, TableMissingError, SchemaEvolutionError, MissingObjectVersionError, LandedObjectGoneError];
 const BAD_REQUEST = [InvalidCommitRequestError, DataFileCodecError, BackfillInputError, BackfillPlanError, ConfigError];
 
 /** What `error` means for the object or message that raised it (see the module comment). */

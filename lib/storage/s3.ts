@@ -141,12 +141,13 @@ export class S3FileIO implements FileIO {
     }
   }
 
-  async *readStream(path: string): AsyncIterable<Uint8Array> {
+  async *readStream(path: string, options: ReadOptions = {}): AsyncIterable<Uint8Array> {
     const { bucket, key } = parseS3Uri(path);
     const client = await this.s3();
     let body: AsyncIterable<Uint8Array>;
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      // A version id pins the bytes an event announced; without it a later overwrite would be read.
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: options.versionId }));
       body = out.Body as AsyncIterable<Uint8Array>;
     } catch (error) {
       throw notFoundOr(error, path);
@@ -251,6 +252,7 @@ function notFoundOr(error: unknown, path: string): unknown {
     error instanceof NotFound ||
     name === 'NoSuchKey' ||
     name === 'NotFound' ||
+    name === 'NoSuchVersion' ||
     status === 404
   ) {
     return new FileNotFoundError(path, { cause: error });

@@ -86,4 +86,16 @@ describe('floe configuration', () => {
     writeFileSync(join(dir, 'bad.json'), '{');
     expect(() => readRoutesFile('bad.json', dir)).toThrow(/routesFile: .* is not valid JSON/);
   });
+
+  it('validates the issue #11 settings: archive prefix outside the landing prefix, version retention, tracing', () => {
+    expect(() => parseFloeConfig({ warehouse: 'w', archivePrefix: 'landing/archive/' })).toThrow(
+      /archivePrefix: "landing\/archive\/" lies under landingPrefix/,
+    );
+    expect(() => parseFloeConfig({ warehouse: 'w', landedVersionRetentionDays: -1 })).toThrow(
+      /landedVersionRetentionDays/,
+    );
+    const config = parseFloeConfig({ warehouse: 'w', tracing: 'true', landedVersionRetentionDays: '0' });
+    expect(config).toMatchObject({ tracing: true, landedVersionRetentionDays: 0, archivePrefix: '_floe/archive/' });
+    expect(parseFloeConfig({ warehouse: 'w' }).tracing).toBe(false);
+  });
 });

@@ -165,7 +165,7 @@ describe('FloeStack template (default configuration)', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'floe',
       });
       expect(JSON.parse(env.FLOE_CONFIG as string)).toEqual({
-        routes: [{ match: 'orders/**', table: 'sales.orders', format: 'csv' }],
+        routes: [{ match: 'orders/**', table: 'sales.orders', on_error: 'continue' }],
       });
       // Nothing secret-looking: no token/password/PAT values, no resolved secret references.
       const text = JSON.stringify(env);
@@ -186,7 +186,7 @@ describe('FloeStack template (default configuration)', () => {
     for (const [, role] of floeRoles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('scopes S3 grants to floe prefixes: convert reads landing/, writes errors and spill, and cannot list or delete', () => {
+  it('scopes S3 grants to floe prefixes: convert reads landing/ (by version), lists only landing/, writes errors, spill and archive, never deletes', () => {
     const convertRole = logicalIdOf('AWS::IAM::Role', (p) => /^floe convert:/.test(p.Description ?? ''));
     const policy = ofType('AWS::IAM::Policy').find(([, p]) =>
       p.Properties.Roles.some((r: any) => r.Ref === convertRole),
@@ -204,11 +204,16 @@ describe('FloeStack template (default configuration)', () => {
         ['s3:GetObject,s3:GetObjectVersion', 'landing/'],
         ['s3:AbortMultipartUpload,s3:PutObject', '_floe/errors/'],
         ['s3:AbortMultipartUpload,s3:PutObject', '_floe/commit-requests/'],
+        ['s3:AbortMultipartUpload,s3:PutObject', '_floe/archive/'],
+        ['s3:ListBucket', undefined],
       ]),
     );
-    expect(grants).toHaveLength(3);
+    expect(grants).toHaveLength(5);
     expect(s3.flatMap((s) => [s.Action].flat())).not.toContain('s3:DeleteObject');
-    expect(s3.flatMap((s) => [s.Action].flat())).not.toContain('s3:ListBucket');
+    // Listing (so a deleted object is a 404, not a 403) only under the landing prefix.
+    expect(s3.find((s) => s.Action === 's3:ListBucket')?.Condition).toEqual({
+      StringLike: { 's3:prefix': ['landing/', 'landing/*'] },
+    });
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions).toEqual(
       expect.arrayContaining([
@@ -220,7 +225,7 @@ describe('FloeStack template (default configuration)', () => {
     );
   });
 
-  it('lets only the backfill plan list (objects and versions), and only under the landing prefix', () => {
+  it('lets only the backfill plan list versions; plan and both converts list only under the landing prefix', () => {
     const listing = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
       (p.Properties.PolicyDocument.Statement as any[])
         .filter((s) => [s.Action].flat().some((a: string) => /^s3:ListBucket(Versions)?$/.test(a)))
@@ -230,15 +235,13 @@ describe('FloeStack template (default configuration)', () => {
           condition: s.Condition,
         })),
     );
-    expect(listing.map((l) => l.roles.join())).toEqual([
-      expect.stringMatching(/^BackfillPlanRole/),
-      expect.stringMatching(/^BackfillReportRole/),
-    ]);
+    const byRole = Object.fromEntries(listing.map((l) => [l.roles.join().replace(/[0-9A-F]{8}$/, ''), l]));
+    expect(Object.keys(byRole).sort()).toEqual(['BackfillConvertRole', 'BackfillPlanRole', 'IngestConvertRole']);
     // ListObjectVersions (version ids for ingest ids) needs s3:ListBucketVersions, scoped like the listing.
-    expect(listing[0]!.actions).toEqual(['s3:ListBucket', 's3:ListBucketVersions']);
-    expect(listing[0]!.condition).toEqual({ StringLike: { 's3:prefix': ['landing/', 'landing/*'] } });
-    expect(listing[1]!.actions).toEqual(['s3:ListBucket']);
-    expect(listing[1]!.condition).toEqual({ StringLike: { 's3:prefix': ['_floe/backfill/', '_floe/backfill/*'] } });
+    expect(byRole.BackfillPlanRole.actions).toEqual(['s3:ListBucket', 's3:ListBucketVersions']);
+    expect(byRole.BackfillConvertRole.actions).toEqual(['s3:ListBucket']);
+    expect(byRole.IngestConvertRole.actions).toEqual(['s3:ListBucket']);
+    for (const l of listing) expect(l.condition).toEqual({ StringLike: { 's3:prefix': ['landing/', 'landing/*'] } });
   });
 
   it('has a logged, traced backfill state machine', () => {
@@ -371,15 +374,11 @@ describe('least-privilege grants beyond convert', () => {
       .flatMap((s) => [s.Resource].flat().map((r: unknown) => [[s.Action].flat().sort().join(','), JSON.stringify(r)]));
   };
 
-  it('commit reads spilled requests and writes error reports, nothing else in the landing bucket', () => {
+  it('commit reads spilled requests (current versions), nothing else in the landing bucket', () => {
     const grants = s3Grants(synthFloeStack().template, 'commit');
-    expect(grants.map(([actions, resource]) => [actions, resource!.match(/\/([^"]*)\*"/)?.[1]])).toEqual(
-      expect.arrayContaining([
-        ['s3:GetObject,s3:GetObjectVersion', '_floe/commit-requests/'],
-        ['s3:AbortMultipartUpload,s3:PutObject', '_floe/errors/'],
-      ]),
-    );
-    expect(grants).toHaveLength(2);
+    expect(grants.map(([actions, resource]) => [actions, resource!.match(/\/([^"]*)\*"/)?.[1]])).toEqual([
+      ['s3:GetObject', '_floe/commit-requests/'],
+    ]);
   });
 
   it('grants an existing warehouse bucket by name to convert and commit, with explicit actions and no delete', () => {
