@@ -252,8 +252,10 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     };
   }
 
+  // Requests still running (a client may have given up): close() waits for their writes.
+  const running = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const work = handle(req, res).catch((error: unknown) => {
       if (res.headersSent || req.socket.destroyed) return;
       // Internal errors stay in the server's log: their messages can name server paths.
       if (!(error instanceof ServerError)) logError(error);
@@ -268,6 +270,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
       send(res, { status: serverError.status, body: serverError.toJson(), headers });
       if (serverError.status === 413) res.on('finish', () => req.destroy());
     });
+    running.add(work);
+    work.finally(() => running.delete(work));
   });
   server.keepAliveTimeout = 5_000;
   try {
@@ -297,6 +301,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      await Promise.allSettled([...running]);
       await lock?.release();
     },
   };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { findConfigFile } from '../../local/config-file.js';
+import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
 import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 
 export const summary = 'run floe locally: embedded catalog + watched landing directory (npm start)';
@@ -82,7 +83,13 @@ export async function run(args: string[]): Promise<number> {
         dropBadDemoFile = undefined;
       }
     },
+  }).catch((error: unknown) => {
+    // A second `floe dev` on the same --dir: say so plainly (the first one keeps its dev.json).
+    if (!(error instanceof WarehouseLockedError)) throw error;
+    console.error(`floe dev: ${error.message}`);
+    return undefined;
   });
+  if (!stack) return 1;
   if (s3Endpoint) {
     printBanner(
       stack.catalogUri,
