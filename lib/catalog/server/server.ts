@@ -256,7 +256,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   const running = new Set<Promise<void>>();
   const server = createServer((req, res) => {
     const work = handle(req, res).catch((error: unknown) => {
-      if (res.headersSent || req.socket.destroyed) return;
+      if (res.headersSent || req.socket?.destroyed !== false) return;
       // Internal errors stay in the server's log: their messages can name server paths.
       if (!(error instanceof ServerError)) logError(error);
       const serverError =
@@ -266,9 +266,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
       const headers: Record<string, string> = {};
       if (serverError.status === 401) headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
       // A refused body is not read: close the connection instead of draining it.
-      if (serverError.status === 413) headers.connection = 'close';
+      if (serverError.status === 413 || serverError.status === 401) headers.connection = 'close';
       send(res, { status: serverError.status, body: serverError.toJson(), headers });
-      if (serverError.status === 413) res.on('finish', () => req.destroy());
     });
     running.add(work);
     work.finally(() => running.delete(work));
@@ -375,18 +374,25 @@ function decode(segment: string): string {
 }
 
 /** Reads the body, refusing (413) one longer than `max` bytes without reading the rest. */
-async function readBody(req: IncomingMessage, max: number): Promise<string> {
+function readBody(req: IncomingMessage, max: number): Promise<string> {
   const tooLarge = () =>
     new ServerError(413, 'RequestEntityTooLargeException', `request body larger than ${max} bytes`);
-  if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength;
-    if (size > max) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= max) return void chunks.push(chunk);
+      // Stop reading; the answer closes the connection (the socket stays usable for the 413).
+      req.off('data', onData);
+      req.pause();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
 }
 
 /** Milliseconds of a simple ISO-8601 duration (`PT30M`, `PT1H`, `P1D`). */
