@@ -201,6 +201,8 @@ function emptyMetadata(store: CatalogStore, id: TableIdentifier): TableMetadata 
 }
 
 function failureFor(status: number, message: string): ServerError {
+  if (status === 429)
+    return new ServerError(429, 'TooManyRequestsException', message, { headers: { 'retry-after': '1' } });
   const type =
     status === 409
       ? 'CommitFailedException'

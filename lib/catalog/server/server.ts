@@ -263,7 +263,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
         error instanceof ServerError
           ? error
           : new ServerError(500, 'InternalServerError', 'internal server error (see the catalog server log)');
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...serverError.headers };
       if (serverError.status === 401) headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
       // A refused body is not read: close the connection instead of draining it.
       if (serverError.status === 413 || serverError.status === 401) headers.connection = 'close';
