@@ -19,7 +19,14 @@
  */
 import type { TableChange } from '../iceberg/types.js';
 import type { Catalog, LoadedTable, TableIdentifier } from './catalog.js';
-import { type CatalogError, CommitConflictError, CommitStateUnknownError, ServiceUnavailableError } from './errors.js';
+import {
+  BadRequestError,
+  type CatalogError,
+  CommitConflictError,
+  CommitStateUnknownError,
+  ServiceUnavailableError,
+  ThrottledError,
+} from './errors.js';
 
 export interface RetryPolicy {
   numRetries: number;
@@ -96,6 +103,10 @@ export async function commitWithRetry(
   let base = options.base ?? (await catalog.loadTable(id));
   const policy = retryPolicyFrom(base.metadata.properties, options.retry);
   const sleep = (ms: number) => delay(ms, options.signal);
+  /** An earlier attempt's outcome was unknown: it may land later, under a later attempt's eyes. */
+  let mayHaveLanded = false;
+  const landed = (table: LoadedTable, snapshotId: bigint | undefined) =>
+    snapshotId !== undefined && table.metadata.snapshots.some((s) => s['snapshot-id'] === snapshotId);
 
   for (let attemptNumber = 1; ; attemptNumber++) {
     options.signal?.throwIfAborted();
@@ -109,9 +120,16 @@ export async function commitWithRetry(
       if (error instanceof CommitConflictError) reason = 'conflict';
       else if (error instanceof CommitStateUnknownError) reason = 'unknown';
       else if (error instanceof ServiceUnavailableError) reason = 'unavailable';
-      else throw error;
+      else if (error instanceof BadRequestError && mayHaveLanded && snapshotId !== undefined) {
+        // e.g. "snapshot already exists": the earlier attempt landed after all (issue 12).
+        const reloaded = await reloadPatiently(catalog, id, policy, started, sleep, error);
+        if (landed(reloaded, snapshotId))
+          return { table: reloaded, snapshotId, attempts: attemptNumber, outcome: 'already-committed' };
+        throw error;
+      } else throw error;
       failure = error;
     }
+    if (reason === 'unknown') mayHaveLanded = true;
 
     const exhausted = attemptNumber > policy.numRetries || Date.now() - started > policy.totalTimeoutMs;
     if (reason === 'unknown') {
@@ -126,10 +144,16 @@ export async function commitWithRetry(
     } else if (exhausted) {
       throw failure;
     }
-    const waitMs = backoffMs(policy, attemptNumber);
+    // A 429 applied nothing: wait what the server asked (Retry-After), at least the backoff.
+    const waitMs = Math.max(backoffMs(policy, attemptNumber), (failure as ThrottledError).retryAfterMs ?? 0);
     options.onRetry?.({ attempt: attemptNumber, reason, error: failure, waitMs });
     await sleep(waitMs);
-    if (reason !== 'unknown') base = await reloadPatiently(catalog, id, policy, started, sleep, failure);
+    if (reason !== 'unknown') {
+      base = await reloadPatiently(catalog, id, policy, started, sleep, failure);
+      // A 409 after an unknown outcome can be that very commit having landed meanwhile.
+      if (mayHaveLanded && landed(base, snapshotId))
+        return { table: base, snapshotId, attempts: attemptNumber, outcome: 'already-committed' };
+    }
   }
 }
 

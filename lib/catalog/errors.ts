@@ -64,6 +64,16 @@ export class ServiceUnavailableError extends CatalogError {
   override name = 'ServiceUnavailableError';
 }
 
+/**
+ * 429: the catalog (or its token endpoint) throttles. Nothing was applied; retry after
+ * `retryAfterMs` (the `Retry-After` header) or a backoff.
+ */
+export class ThrottledError extends ServiceUnavailableError {
+  override name = 'ThrottledError';
+  /** What the server's `Retry-After` asked for, when it sent one. */
+  retryAfterMs?: number;
+}
+
 /** What the request was, to pick the error class for a status. */
 export type RequestKind = 'commit' | 'create' | 'table' | 'namespace' | 'other';
 
@@ -84,6 +94,7 @@ export function errorClassFor(status: number, kind: RequestKind, serverType?: st
     return NoSuchTableError;
   }
   if (status === 409) return kind === 'commit' ? CommitConflictError : AlreadyExistsError;
+  if (status === 429) return ThrottledError;
   if (kind === 'commit' && status >= 500) return CommitStateUnknownError;
   if (status >= 500) return ServiceUnavailableError;
   return CatalogError;

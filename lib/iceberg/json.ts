@@ -16,11 +16,19 @@
  * stringifyJson({ id: 3051729675574597004n })       // '{"id":3051729675574597004}'
  */
 
-/** Marks a protected integer inside a JSON string; `\u0000` cannot appear raw in valid JSON text. */
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Marks a protected integer inside a JSON string. A parsed string can hold the marker character
+ * only if the text has it raw or as a `\uXXXX` escape, so the marker is the first candidate the
+ * text has in neither form (`\u0000` almost always): a string value can never pass for a marker.
+ */
+const MARK_SUFFIX = 'n:';
 const MARK = '\u0000n:';
-const MARK_ESCAPED = '\\u0000n:';
 const MARKED_BIGINT = /"\\u0000n:(-?\d+)"/g;
 const INTEGER = /^-?\d+$/;
+/** Marker characters tried in order: NUL, then the Private Use Area. */
+const MARKER_CANDIDATES = [0x0000, ...Array.from({ length: 0x1900 }, (_, i) => 0xe000 + i)];
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -36,16 +44,29 @@ const UPPER_E = 69;
 export function parseJson<T = unknown>(text: string): T {
   const spans = unsafeIntegerSpans(text);
   if (spans.length === 0) return JSON.parse(text) as T;
+  const marker = markerFor(text);
+  const escaped = `\\u${marker.toString(16).padStart(4, '0')}${MARK_SUFFIX}`;
   let guarded = '';
   let from = 0;
   for (let i = 0; i < spans.length; i += 2) {
     const start = spans[i] as number;
     const end = spans[i + 1] as number;
-    guarded += `${text.slice(from, start)}"${MARK_ESCAPED}${text.slice(start, end)}"`;
+    guarded += `${text.slice(from, start)}"${escaped}${text.slice(start, end)}"`;
     from = end;
   }
   guarded += text.slice(from);
-  return restoreBigInts(JSON.parse(guarded)) as T;
+  return restoreBigInts(JSON.parse(guarded), String.fromCharCode(marker) + MARK_SUFFIX) as T;
+}
+
+/** The first marker character that no string in `text` can contain (see MARK). */
+function markerFor(text: string): number {
+  for (const code of MARKER_CANDIDATES) {
+    const hex = code.toString(16).padStart(4, '0');
+    if (text.includes(String.fromCharCode(code))) continue;
+    if (new RegExp(`\\\\u${hex}`, 'i').test(text)) continue;
+    return code;
+  }
+  throw new SyntaxError('JSON text holds every marker character; cannot parse it losslessly');
 }
 
 /**
@@ -95,16 +116,18 @@ function isNumberChar(c: number): boolean {
 }
 
 /** Replaces marked strings by `bigint`, in place (the value is fresh from `JSON.parse`). */
-function restoreBigInts(value: unknown): unknown {
+function restoreBigInts(value: unknown, mark: string): unknown {
   if (typeof value === 'string') {
-    return value.charCodeAt(0) === 0 && value.startsWith(MARK) ? BigInt(value.slice(MARK.length)) : value;
+    return value.charCodeAt(0) === mark.charCodeAt(0) && value.startsWith(mark)
+      ? BigInt(value.slice(mark.length))
+      : value;
   }
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === 'object' || typeof item === 'string') {
-        const restored = restoreBigInts(item);
+        const restored = restoreBigInts(item, mark);
         if (restored !== item) value[i] = restored;
       }
     }
@@ -114,7 +137,7 @@ function restoreBigInts(value: unknown): unknown {
   for (const key of Object.keys(record)) {
     const item = record[key];
     if (typeof item === 'object' || typeof item === 'string') {
-      const restored = restoreBigInts(item);
+      const restored = restoreBigInts(item, mark);
       // defineProperty: a JSON key `__proto__` is an own property, not the prototype setter.
       if (restored !== item)
         Object.defineProperty(record, key, { value: restored, enumerable: true, writable: true, configurable: true });
@@ -125,18 +148,38 @@ function restoreBigInts(value: unknown): unknown {
 
 /** Serializes to JSON, writing `bigint` as a JSON number. `undefined` members are dropped. */
 export function stringifyJson(value: unknown, space?: number | string): string {
+  const first = stringifyMarked(value, MARK, space);
+  if (!first.sawBigInt) return first.out;
+  if (!first.sawMarkLike) return first.out.replace(MARKED_BIGINT, '$1');
+  // A string value starts like the marker: mark with a random nonce no string holds (see MARK).
+  const mark = `${MARK.slice(0, -1)}${randomUUID().replaceAll('-', '')}:`;
+  const again = stringifyMarked(value, mark, space);
+  const escapedMark = JSON.stringify(mark).slice(1, -1).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  return again.out.replace(new RegExp(`"${escapedMark}(-?\\d+)"`, 'g'), '$1');
+}
+
+function stringifyMarked(
+  value: unknown,
+  mark: string,
+  space: number | string | undefined,
+): { out: string; sawBigInt: boolean; sawMarkLike: boolean } {
   let sawBigInt = false;
+  let sawMarkLike = false;
   const out = JSON.stringify(
     value,
     (_key, v) => {
+      if (typeof v === 'string') {
+        if (v.charCodeAt(0) === 0 && v.startsWith(mark)) sawMarkLike = true;
+        return v;
+      }
       if (typeof v !== 'bigint') return v;
       sawBigInt = true;
-      return `${MARK}${v}`;
+      return `${mark}${v}`;
     },
     space,
   );
   if (out === undefined) throw new TypeError('value is not serializable to JSON');
-  return sawBigInt ? out.replace(MARKED_BIGINT, '$1') : out;
+  return { out, sawBigInt, sawMarkLike };
 }
 
 /** Converts a parsed JSON number (number or bigint) to bigint; null/undefined pass through. */

@@ -419,6 +419,35 @@ export function applyUpdates(
         m.statistics = (m.statistics ?? []).filter((s) => BigInt(s['snapshot-id']) !== id);
         break;
       }
+      case 'set-partition-statistics': {
+        const stats = u['partition-statistics'];
+        if (!stats || typeof stats !== 'object') throw new InvalidUpdateError('set-partition-statistics needs partition-statistics');
+        const id = BigInt(stats['snapshot-id']);
+        m['partition-statistics'] = [
+          ...(m['partition-statistics'] ?? []).filter((s) => BigInt(s['snapshot-id']) !== id),
+          { ...stats, 'snapshot-id': id },
+        ];
+        break;
+      }
+      case 'remove-partition-statistics': {
+        const id = BigInt(u['snapshot-id']);
+        m['partition-statistics'] = (m['partition-statistics'] ?? []).filter((s) => BigInt(s['snapshot-id']) !== id);
+        break;
+      }
+      case 'remove-schemas': {
+        // Java MetadataUpdate.RemoveSchemas: the current schema cannot be removed.
+        const ids = new Set(u['schema-ids'].map(Number));
+        if (ids.has(m['current-schema-id'])) throw new InvalidUpdateError('Cannot remove the current schema');
+        m.schemas = m.schemas.filter((s) => !ids.has(s['schema-id']));
+        break;
+      }
+      case 'remove-partition-specs': {
+        // Java MetadataUpdate.RemovePartitionSpecs: the default spec cannot be removed.
+        const ids = new Set(u['spec-ids'].map(Number));
+        if (ids.has(m['default-spec-id'])) throw new InvalidUpdateError('Cannot remove the default partition spec');
+        m['partition-specs'] = m['partition-specs'].filter((s) => !ids.has(s['spec-id']));
+        break;
+      }
       default:
         throw new InvalidUpdateError(`unknown table update action: ${String((u as { action?: unknown }).action)}`);
     }

@@ -313,7 +313,11 @@ export type TableUpdate =
   | { action: 'set-properties'; updates: Record<string, string> }
   | { action: 'remove-properties'; removals: string[] }
   | { action: 'set-statistics'; 'snapshot-id'?: bigint; statistics: StatisticsFile }
-  | { action: 'remove-statistics'; 'snapshot-id': bigint };
+  | { action: 'remove-statistics'; 'snapshot-id': bigint }
+  | { action: 'set-partition-statistics'; 'partition-statistics': PartitionStatisticsFile }
+  | { action: 'remove-partition-statistics'; 'snapshot-id': bigint }
+  | { action: 'remove-schemas'; 'schema-ids': number[] }
+  | { action: 'remove-partition-specs'; 'spec-ids': number[] };
 
 /** What a snapshot producer (or any table change) asks the catalog to do. */
 export interface TableChange {

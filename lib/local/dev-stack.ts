@@ -15,6 +15,7 @@
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
+import { lockWarehouse } from '../catalog/server/warehouse-lock.js';
 import type { BadInputError } from '../formats/bad-input-error.js';
 import { type CommitBatchResult, commitBatch } from '../ingest/commit-batch.js';
 import { commitGroupOf } from '../ingest/commit-queue.js';
@@ -81,12 +82,18 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   warmEncoderWorker(); // the encoder thread loads while the catalog starts, not on the first file
   const io = new LocalFileIO();
   const s3 = options.s3 ? s3DevStorage(options.s3) : undefined;
+  // One floe dev per --dir: a local warehouse is locked by the catalog itself; with an S3
+  // warehouse the local one is locked here, so a second `floe dev` on the dir still refuses.
+  const dirLock = s3 ? await lockWarehouse(home.warehouse) : undefined;
   const server = await startCatalogServer({
     warehouse: s3?.warehouse ?? home.warehouse,
     io: s3?.serverIo ?? io,
     vend: s3?.vend,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8181,
+  }).catch(async (error: unknown) => {
+    await dirLock?.release();
+    throw error;
   });
   const catalog = new RestCatalog({ uri: server.url });
   const tableIo = s3 ? s3.tableIo(catalog) : (_table: LoadedTable) => io;
@@ -243,6 +250,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       await Promise.all(inFlight);
       await queue.close({ drain: true });
       await server.close();
+      await dirLock?.release();
       await clearDevState(home);
     },
   };

@@ -18,6 +18,10 @@ describe('floe catalog', () => {
       expect(errors.mock.calls.at(-1)?.[0]).toContain('--dir is required');
       expect(await run(['serve', '--dir', '/tmp/x', '--auth', 'kerberos'])).toBe(2);
       expect(await run(['serve', '--dir', '/tmp/x', '--port', 'abc'])).toBe(2);
+      // --auth token needs a real secret (an allow-list), not "any token".
+      delete process.env.FLOE_CATALOG_SECRET;
+      expect(await run(['serve', '--dir', '/tmp/x', '--auth', 'token'])).toBe(2);
+      expect(errors.mock.calls.at(-1)?.[0]).toContain('FLOE_CATALOG_SECRET');
     } finally {
       errors.mockRestore();
     }
@@ -43,6 +47,16 @@ describe('floe catalog', () => {
       await catalog.createNamespace(['db'], { owner: 'cli' });
       expect(await catalog.loadNamespace(['db'])).toEqual({ owner: 'cli' });
       expect((await catalog.resolvedConfig()).prefix).toBe('local');
+      // One warehouse, one server: a second `floe catalog serve` on the same --dir refuses to start.
+      const second = spawn(process.execPath, [bin, 'catalog', 'serve', '--dir', dir, '--port', '0'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let secondErr = '';
+      second.stderr.on('data', (c: Buffer) => {
+        secondErr += c.toString();
+      });
+      expect(await new Promise((resolve) => second.once('exit', resolve))).toBe(1);
+      expect(secondErr).toMatch(/is in use by another floe catalog \(pid \d+/);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -158,7 +158,7 @@ describe('commitWithRetry against the embedded server', () => {
 
   it('times out a slow request: unknown on a commit, unavailable elsewhere', async () => {
     const id = await newTable();
-    const impatient = env.client({ timeoutMs: 150 });
+    const impatient = env.client({ timeoutMs: 150, retry: { maxRetries: 0 } });
     await impatient.loadTable(id);
     env.server.faults.addLatency(400);
     try {

@@ -56,7 +56,7 @@ describe('embedded server over an S3 warehouse with vended credentials', () => {
       schema: { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
     });
     const location = created.metadata.location;
-    expect(location).toBe(`${warehouse}/db/events`);
+    expect(location).toMatch(new RegExp(`^${warehouse}/db/events-[0-9a-f]{32}$`));
     expect(created.metadataLocation.startsWith(`${location}/metadata/00000-`)).toBe(true);
     const vended = credentialsFor(created, `${location}/data/a.parquet`);
     expect(vended).toMatchObject({

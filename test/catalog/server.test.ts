@@ -46,9 +46,13 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
   it('serves namespaces with pagination and properties', async () => {
     for (const ns of [['a'], ['b'], ['c'], ['a', 'x']]) await catalog.createNamespace(ns, { owner: 'floe' });
     await expect(catalog.createNamespace(['a'])).rejects.toBeInstanceOf(AlreadyExistsError);
-    const first = await catalog.listNamespaces();
+    // Without pageToken everything comes at once (spec: page-token); an empty one starts paging.
+    expect((await catalog.listNamespaces()).items).toEqual([['a'], ['b'], ['c']]);
+    const first = await catalog.listNamespaces(undefined, '');
     expect(first.items).toEqual([['a'], ['b']]);
     expect(first.nextPageToken).toBeDefined();
+    const last = await catalog.listNamespaces(undefined, first.nextPageToken);
+    expect(last).toEqual({ items: [['c']] });
     expect(await allPages((t) => catalog.listNamespaces(undefined, t))).toEqual([['a'], ['b'], ['c']]);
     expect((await catalog.listNamespaces(['a'])).items).toEqual([['a', 'x']]);
     expect(await catalog.loadNamespace(['a', 'x'])).toEqual({ owner: 'floe' });
@@ -80,7 +84,7 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
     expect(m['partition-specs'][0]?.fields[0]).toMatchObject({ 'source-id': 2, 'field-id': 1000 });
     expect(m['sort-orders'][0]).toMatchObject({ 'order-id': 1, fields: [{ 'source-id': 1 }] });
     expect(m.properties).toEqual({ owner: 'floe' });
-    expect(created.metadataLocation).toMatch(/\/a\/x\/events\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
+    expect(created.metadataLocation).toMatch(/\/a\/x\/events-[0-9a-f]{32}\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
     await expect(catalog.createTable(['a', 'x'], { name: 'events', schema })).rejects.toBeInstanceOf(
       AlreadyExistsError,
     );
@@ -212,12 +216,12 @@ describe('RestCatalog config', () => {
     };
     try {
       const catalog = env.client({ fetch: spy, warehouse: 'w 1' });
-      await catalog.createNamespace(['p q', 'r/s']);
-      expect(await catalog.loadNamespace(['p q', 'r/s'])).toEqual({});
+      await catalog.createNamespace(['p q', 'r?s']);
+      expect(await catalog.loadNamespace(['p q', 'r?s'])).toEqual({});
       expect(seen[0]?.url).toBe(`${env.server.url}/v1/config?warehouse=w+1`);
       expect(seen[1]?.url).toBe(`${env.server.url}/v1/wh/namespaces`);
       expect(seen[1]?.headers['idempotency-key']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
-      expect(seen[2]?.url).toBe(`${env.server.url}/v1/wh/namespaces/p%20q%1Fr%2Fs`);
+      expect(seen[2]?.url).toBe(`${env.server.url}/v1/wh/namespaces/p%20q%1Fr%3Fs`);
       expect(seen[2]?.headers['idempotency-key']).toBeUndefined();
     } finally {
       await env.close();

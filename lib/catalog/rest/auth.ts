@@ -13,7 +13,8 @@
  * await auth.authorization(); // 'Bearer eyJ…'
  */
 import { parseJson } from '../../iceberg/json.js';
-import { NotAuthorizedError, redact, registerSecret, ServiceUnavailableError } from '../errors.js';
+import { NotAuthorizedError, redact, registerSecret, ServiceUnavailableError, ThrottledError } from '../errors.js';
+import { DEFAULT_HTTP_RETRY, type HttpRetryPolicy, RETRYABLE_STATUSES, retryAfterMs, retryDelayMs, sleep } from './retry.js';
 
 /** Supplies the `Authorization` header value for catalog requests. */
 export interface AuthProvider {
@@ -68,6 +69,8 @@ interface OAuth2CommonOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Retries on 429/502/503/504 and connection errors (default 5, from 250 ms, honouring Retry-After). */
+  retry?: Partial<HttpRetryPolicy>;
 }
 
 export interface TokenExchangeOptions extends Partial<OAuth2CommonOptions> {
@@ -108,7 +111,7 @@ export function clientCredentialsAuth(options: ClientCredentialsOptions): OAuth2
 
 function pickCommon(o: Partial<OAuth2CommonOptions>): Partial<OAuth2CommonOptions> {
   const out: Partial<OAuth2CommonOptions> = {};
-  for (const key of ['refreshWindowMs', 'defaultExpiresInSeconds', 'timeoutMs', 'fetch', 'now'] as const) {
+  for (const key of ['refreshWindowMs', 'defaultExpiresInSeconds', 'timeoutMs', 'fetch', 'now', 'retry'] as const) {
     if (o[key] !== undefined) (out as Record<string, unknown>)[key] = o[key];
   }
   return out;
@@ -146,7 +149,24 @@ export class OAuth2Auth implements AuthProvider {
     if (this.token && this.token.header === header) this.token = undefined;
   }
 
+  /** Fetches a token, retrying a throttled or unavailable endpoint with backoff (retry.ts). */
   private async fetchToken(): Promise<CachedToken> {
+    const policy = { ...DEFAULT_HTTP_RETRY, ...this.options.retry };
+    for (let retry = 1; ; retry++) {
+      try {
+        return await this.fetchTokenOnce();
+      } catch (error) {
+        const retryable =
+          error instanceof ServiceUnavailableError &&
+          (error.status === undefined || RETRYABLE_STATUSES.has(error.status)) &&
+          retry <= policy.maxRetries;
+        if (!retryable) throw error;
+        await sleep(retryDelayMs(policy, retry, (error as ThrottledError).retryAfterMs));
+      }
+    }
+  }
+
+  private async fetchTokenOnce(): Promise<CachedToken> {
     const form = new URLSearchParams(await this.grant());
     if (this.options.clientId) form.set('client_id', this.options.clientId);
     if (this.options.scope) form.set('scope', this.options.scope);
@@ -172,8 +192,15 @@ export class OAuth2Auth implements AuthProvider {
         body && typeof body === 'object'
           ? [body.error, body.error_description].filter(Boolean).join(': ')
           : text.slice(0, 200);
+      // 429 is a throttle, not a refusal: retried, and a ThrottledError when it persists.
+      const message = `token endpoint answered ${response.status}: ${detail}`;
+      if (response.status === 429) {
+        const throttled = new ThrottledError(message, { status: 429 });
+        throttled.retryAfterMs = retryAfterMs(response.headers);
+        throw throttled;
+      }
       const Class = response.status >= 500 ? ServiceUnavailableError : NotAuthorizedError;
-      throw new Class(`token endpoint answered ${response.status}: ${detail}`, { status: response.status });
+      throw new Class(message, { status: response.status });
     }
     const body = safeParse(text) as
       | { access_token?: string; expires_in?: number | bigint; token_type?: string }

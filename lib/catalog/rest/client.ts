@@ -17,6 +17,7 @@ import type {
   StorageCredentials,
   TableIdentifier,
 } from '../catalog.js';
+import type { HttpRetryPolicy } from './retry.js';
 import { CatalogError, NoSuchTableError, type RequestKind } from '../errors.js';
 import { metadataFromJson, TableResponseReader } from '../metadata-json.js';
 import { type AuthProvider, DREMIO_CLOUD, type SecretSource, tokenExchangeAuth } from './auth.js';
@@ -38,6 +39,8 @@ export interface RestCatalogOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   logger?: CatalogLogger;
+  /** Retries of loads, lists and `/v1/config` on 429/502/503/504 and connection errors (default 5, from 250 ms). */
+  retry?: Partial<HttpRetryPolicy>;
 }
 
 interface LoadTableResult {
@@ -106,6 +109,7 @@ export class RestCatalog implements Catalog {
       timeoutMs: this.options.timeoutMs,
       fetch: this.options.fetch,
       logger: this.options.logger,
+      retry: this.options.retry,
     };
   }
 

@@ -14,8 +14,10 @@ import {
   type RequestKind,
   redact,
   ServiceUnavailableError,
+  ThrottledError,
 } from '../errors.js';
 import { type AuthProvider, describe, scrub } from './auth.js';
+import { DEFAULT_HTTP_RETRY, type HttpRetryPolicy, RETRYABLE_STATUSES, retryAfterMs, retryDelayMs, sleep } from './retry.js';
 
 /** A structured log line; `message` is already redacted. */
 export type CatalogLogger = (line: {
@@ -32,6 +34,8 @@ export interface HttpOptions {
   fetch?: typeof fetch;
   headers?: Record<string, string>;
   logger?: CatalogLogger;
+  /** Retries of safe requests (GET/HEAD: loads, config, lists) on 429/502/503/504 and connection errors. */
+  retry?: Partial<HttpRetryPolicy>;
 }
 
 export interface HttpRequest {
@@ -64,8 +68,31 @@ export class RestHttp {
     return this.options.baseUrl.replace(/\/+$/, '');
   }
 
-  /** Sends one request; retries once with a fresh token after a 401. */
+  /**
+   * Sends one request; retries once with a fresh token after a 401. A safe request (GET, HEAD)
+   * is also retried on 429/502/503/504 and connection errors, honouring `Retry-After`.
+   */
   async request<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+    const safe = request.method === 'GET' || request.method === 'HEAD';
+    const policy = { ...DEFAULT_HTTP_RETRY, ...this.options.retry };
+    for (let retry = 1; ; retry++) {
+      try {
+        return await this.requestOnce<T>(request);
+      } catch (error) {
+        const retryable =
+          safe &&
+          retry <= policy.maxRetries &&
+          error instanceof ServiceUnavailableError &&
+          (error.status === undefined || RETRYABLE_STATUSES.has(error.status));
+        if (!retryable) throw error;
+        const waitMs = retryDelayMs(policy, retry, (error as ThrottledError).retryAfterMs);
+        this.log('info', `${request.method} ${request.path}: ${error.message}; retry ${retry} in ${waitMs} ms`);
+        await sleep(waitMs, request.signal);
+      }
+    }
+  }
+
+  private async requestOnce<T>(request: HttpRequest): Promise<HttpResponse<T>> {
     const url = new URL(`${this.baseUrl}/${request.path}`);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
@@ -104,7 +131,11 @@ export class RestHttp {
       } catch (error) {
         throw this.transportError(error, request.kind, where);
       }
-      if (!response.ok) throw this.statusError(response.status, text, request.kind, where);
+      if (!response.ok) {
+        const error = this.statusError(response.status, text, request.kind, where);
+        if (error instanceof ThrottledError) error.retryAfterMs = retryAfterMs(response.headers);
+        throw error;
+      }
       this.log('debug', `${where}: ${response.status}`);
       return {
         status: response.status,

@@ -6,7 +6,7 @@
 
 /** What happens to one commit request. */
 export type CommitFault =
-  | { kind: 'status'; status: 409 | 500 | 502 | 503 | 504 }
+  | { kind: 'status'; status: 409 | 429 | 500 | 502 | 503 | 504 }
   | { kind: 'apply-then-status'; status: 500 | 502 | 503 | 504 }
   | { kind: 'drop' }
   | { kind: 'apply-then-drop' };
@@ -22,8 +22,8 @@ export class FaultInjector {
   commitsReceived = 0;
   private tokenEpoch = 0;
 
-  /** The next `count` commits fail with `status` and change nothing. */
-  failNextCommits(count: number, status: 409 | 500 | 502 | 503 | 504): this {
+  /** The next `count` commits fail with `status` and change nothing (429 carries `Retry-After: 1`). */
+  failNextCommits(count: number, status: 409 | 429 | 500 | 502 | 503 | 504): this {
     for (let i = 0; i < count; i++) this.queue.push({ kind: 'status', status });
     return this;
   }

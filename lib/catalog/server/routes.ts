@@ -11,8 +11,16 @@ import type { PartitionSpec, Schema, SortOrder, TableChange, TableMetadata } fro
 import type { TableIdentifier } from '../catalog.js';
 import type { StorageCredentialJson } from '../rest/credentials.js';
 import type { FaultInjector } from './faults.js';
+import { checkNamespace, checkTableName } from './names.js';
 import { ServerError } from './server-error.js';
 import { CatalogStore, type StoredTable } from './store.js';
+import {
+  checkFormatVersion,
+  checkSchema,
+  checkStringArray,
+  checkStringMap,
+  checkUpdates,
+} from './validate.js';
 
 /** Credentials the server vends: a static S3 config (e.g. for s3rver) or a function of the table location. */
 export type VendOption =
@@ -48,21 +56,35 @@ type Handler = (ctx: RouteContext, req: RouteRequest, params: string[]) => Promi
 const NS_SEP = '\u001f';
 
 function ns(segment: string): string[] {
-  return segment.split(NS_SEP);
+  return checkNamespace(segment.split(NS_SEP));
 }
 
 function tableId(nsSegment: string, name: string): TableIdentifier {
-  return { namespace: ns(nsSegment), name };
+  return { namespace: ns(nsSegment), name: checkTableName(name) };
 }
 
-function page<T>(items: T[], req: RouteRequest, ctx: RouteContext): { items: T[]; next?: string } {
+/** A table identifier from a request body, validated. */
+function bodyTableId(value: unknown, what: string): TableIdentifier {
+  const id = value as TableIdentifier | undefined;
+  if (!id || typeof id !== 'object') throw new ServerError(400, 'BadRequestException', `${what} identifier is required`);
+  return { namespace: checkNamespace(id.namespace), name: checkTableName(id.name) };
+}
+
+/**
+ * One page of a list. Without `pageToken` everything comes in one response; with it (an empty
+ * one starts), pages of `pageSize` and a `next-page-token` that is null on the last page
+ * (spec: components/parameters/page-token).
+ */
+function page<T>(items: T[], req: RouteRequest, ctx: RouteContext): { items: T[]; next?: string | null } {
+  const token = req.query.get('pageToken');
+  if (token === null) return { items };
   const size = Number(req.query.get('pageSize') ?? ctx.pageSize);
-  const start = Number(req.query.get('pageToken') || 0);
+  const start = Number(token || 0);
   if (!Number.isInteger(start) || start < 0 || !Number.isInteger(size) || size < 1) {
     throw new ServerError(400, 'BadRequestException', 'invalid pageToken or pageSize');
   }
-  const items2 = items.slice(start, start + size);
-  return start + size < items.length ? { items: items2, next: String(start + size) } : { items: items2 };
+  const slice = items.slice(start, start + size);
+  return { items: slice, next: start + size < items.length ? String(start + size) : null };
 }
 
 function requireObject(body: unknown, what: string): Record<string, unknown> {
@@ -71,10 +93,14 @@ function requireObject(body: unknown, what: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function parseChange(body: unknown, what: string): TableChange {
+async function parseChange(ctx: RouteContext, body: unknown, what: string): Promise<TableChange> {
   const o = requireObject(body, what);
   if (!Array.isArray(o.requirements ?? []) || !Array.isArray(o.updates)) {
     throw new ServerError(400, 'BadRequestException', `${what}: requirements and updates must be arrays`);
+  }
+  checkUpdates(o.updates);
+  for (const u of o.updates as Array<Record<string, unknown>>) {
+    if (u.action === 'set-location') u.location = await ctx.store.confinement.tableLocation(u.location);
   }
   return {
     requirements: (o.requirements ?? []) as TableChange['requirements'],
@@ -151,10 +177,11 @@ function asRestErrors<T>(fn: () => T): T {
 
 /** An empty base for a staged create committed with `assert-create` (Java `buildFromEmpty`). */
 function emptyMetadata(store: CatalogStore, id: TableIdentifier): TableMetadata {
+  const uuid = crypto.randomUUID();
   return {
     'format-version': 1,
-    'table-uuid': crypto.randomUUID(),
-    location: store.defaultLocation(id),
+    'table-uuid': uuid,
+    location: store.defaultLocation(id, uuid),
     'last-sequence-number': 0n,
     'last-updated-ms': Date.now(),
     'last-column-id': 0,
@@ -174,6 +201,8 @@ function emptyMetadata(store: CatalogStore, id: TableIdentifier): TableMetadata 
 }
 
 function failureFor(status: number, message: string): ServerError {
+  if (status === 429)
+    return new ServerError(429, 'TooManyRequestsException', message, { headers: { 'retry-after': '1' } });
   const type =
     status === 409
       ? 'CommitFailedException'
@@ -191,11 +220,23 @@ async function commit(
   ctx: RouteContext,
   changes: Array<{ id: TableIdentifier; change: TableChange }>,
 ): Promise<RouteResult | StoredTable[]> {
+  if (changes.length > 1 && ctx.store.confinement.remote)
+    throw new ServerError(
+      400,
+      'BadRequestException',
+      'multi-table transactions are not supported on an S3 warehouse (their pointers cannot be swapped atomically); commit each table on its own',
+    );
   const fault = ctx.faults.nextCommitFault();
   if (fault?.kind === 'status') throw failureFor(fault.status, `injected failure: ${fault.status}`);
   if (fault?.kind === 'drop') return { drop: true };
+  // A create also holds its namespace, so a racing namespace drop waits (or makes it 404).
+  const keys = changes.flatMap((c) =>
+    c.change.requirements.some((r) => r.type === 'assert-create')
+      ? [CatalogStore.key(c.id), CatalogStore.namespaceKey(c.id.namespace)]
+      : [CatalogStore.key(c.id)],
+  );
   const written = await ctx.store.locks.run(
-    changes.map((c) => CatalogStore.key(c.id)),
+    keys,
     async () => {
       const prepared: Array<{ id: TableIdentifier; next: TableMetadata; current?: StoredTable }> = [];
       for (const { id, change } of changes) {
@@ -211,9 +252,7 @@ async function commit(
         const next = asRestErrors(() => ctx.store.prepareCommit(current, change, () => emptyMetadata(ctx.store, id)));
         prepared.push({ id, next, current });
       }
-      const out: StoredTable[] = [];
-      for (const p of prepared) out.push(await ctx.store.writeVersion(p.id, p.next, p.current));
-      return out;
+      return ctx.store.writeVersions(prepared.map((p) => ({ id: p.id, metadata: p.next, previous: p.current })));
     },
   );
   ctx.faults.commitsApplied += 1;
@@ -237,21 +276,17 @@ route('GET', 'namespaces', async (ctx, req) => {
     (n) => n.length === parentLevels.length + 1 && parentLevels.every((p, i) => n[i] === p),
   );
   const p = page(all, req, ctx);
-  return { status: 200, body: { namespaces: p.items, ...(p.next ? { 'next-page-token': p.next } : {}) } };
+  return {
+    status: 200,
+    body: { namespaces: p.items, ...(p.next !== undefined ? { 'next-page-token': p.next } : {}) },
+  };
 });
 
 route('POST', 'namespaces', async (ctx, req) => {
   const body = requireObject(req.body, 'CreateNamespaceRequest');
-  const namespace = body.namespace;
-  if (
-    !Array.isArray(namespace) ||
-    namespace.length === 0 ||
-    namespace.some((n) => typeof n !== 'string' || n.length === 0)
-  ) {
-    throw new ServerError(400, 'BadRequestException', 'namespace must be a non-empty array of names');
-  }
-  const properties = (body.properties ?? {}) as Record<string, string>;
-  await ctx.store.createNamespace(namespace as string[], properties);
+  const namespace = checkNamespace(body.namespace);
+  const properties = checkStringMap(body.properties, 'properties');
+  await ctx.store.createNamespace(namespace, properties);
   return { status: 200, body: { namespace, properties } };
 });
 
@@ -273,22 +308,22 @@ route('DELETE', 'namespaces/:ns', async (ctx, _req, [n]) => {
 route('POST', 'namespaces/:ns/properties', async (ctx, req, [n]) => {
   const namespace = ns(n as string);
   const body = requireObject(req.body, 'UpdateNamespacePropertiesRequest');
-  const updates = (body.updates ?? {}) as Record<string, string>;
-  const removals = (body.removals ?? []) as string[];
+  const updates = checkStringMap(body.updates, 'updates');
+  const removals = checkStringArray(body.removals, 'removals');
   const overlap = removals.filter((k) => k in updates);
   if (overlap.length > 0)
     throw new ServerError(422, 'UnprocessableEntityException', `keys both updated and removed: ${overlap.join(', ')}`);
-  const props = { ...(await ctx.store.requireNamespace(namespace)) };
   const removed: string[] = [];
   const missing: string[] = [];
-  for (const key of removals) {
-    if (key in props) {
-      delete props[key];
-      removed.push(key);
-    } else missing.push(key);
-  }
-  Object.assign(props, updates);
-  await ctx.store.setNamespaceProperties(namespace, props);
+  await ctx.store.updateNamespaceProperties(namespace, (props) => {
+    for (const key of removals) {
+      if (key in props) {
+        delete props[key];
+        removed.push(key);
+      } else missing.push(key);
+    }
+    return Object.assign(props, updates);
+  });
   return { status: 200, body: { updated: Object.keys(updates), removed, missing } };
 });
 
@@ -300,7 +335,7 @@ route('GET', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
     status: 200,
     body: {
       identifiers: p.items.map((name) => ({ namespace, name })),
-      ...(p.next ? { 'next-page-token': p.next } : {}),
+      ...(p.next !== undefined ? { 'next-page-token': p.next } : {}),
     },
   };
 });
@@ -308,31 +343,32 @@ route('GET', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
 route('POST', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
   const namespace = ns(n as string);
   const body = requireObject(req.body, 'CreateTableRequest');
-  if (typeof body.name !== 'string' || body.name.length === 0)
-    throw new ServerError(400, 'BadRequestException', 'name is required');
-  if (!body.schema || typeof body.schema !== 'object')
-    throw new ServerError(400, 'BadRequestException', 'schema is required');
-  await ctx.store.requireNamespace(namespace);
-  const id = { namespace, name: body.name };
-  const properties = { ...((body.properties ?? {}) as Record<string, string>) };
+  const name = checkTableName(body.name);
+  checkSchema(body.schema);
+  const id = { namespace, name };
+  const properties = { ...checkStringMap(body.properties, 'properties') };
   // `format-version` is a reserved property: it selects the version and is not stored (Java TableProperties).
-  const formatVersion = Number(properties['format-version'] ?? 2) as 1 | 2 | 3;
+  const formatVersion = checkFormatVersion(properties['format-version'] ?? 2);
   delete properties['format-version'];
-  return ctx.store.locks.run([CatalogStore.key(id)], async () => {
+  const tableUuid = crypto.randomUUID();
+  const location =
+    body.location === undefined || body.location === null
+      ? ctx.store.defaultLocation(id, tableUuid)
+      : await ctx.store.confinement.tableLocation(body.location);
+  await ctx.store.confinement.checkDirectory(location);
+  return ctx.store.locks.run([CatalogStore.key(id), CatalogStore.namespaceKey(namespace)], async () => {
+    await ctx.store.requireNamespace(namespace);
     if (await ctx.store.table(id))
-      throw new ServerError(
-        409,
-        'AlreadyExistsException',
-        `Table already exists: ${[...namespace, body.name].join('.')}`,
-      );
+      throw new ServerError(409, 'AlreadyExistsException', `Table already exists: ${[...namespace, name].join('.')}`);
     const metadata = asRestErrors(() =>
       newTableMetadata({
         schema: body.schema as Schema,
         spec: body['partition-spec'] as PartitionSpec | undefined,
         sortOrder: body['write-order'] as SortOrder | undefined,
-        location: (body.location as string | undefined) ?? ctx.store.defaultLocation(id),
+        location,
         properties,
         formatVersion,
+        tableUuid,
       }),
     );
     if (body['stage-create'] === true) return loadResult(ctx, req, { metadata });
@@ -343,7 +379,17 @@ route('POST', 'namespaces/:ns/tables', async (ctx, req, [n]) => {
 
 route('GET', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
   const stored = await ctx.store.requireTable(tableId(n as string, t as string));
-  return loadResult(ctx, req, stored);
+  const mode = req.query.get('snapshots') ?? 'all';
+  if (mode !== 'all' && mode !== 'refs')
+    throw new ServerError(400, 'BadRequestException', 'snapshots must be "all" or "refs"');
+  if (mode === 'all') return loadResult(ctx, req, stored);
+  // `refs`: only snapshots a branch or tag points at (Java `SnapshotMode.REFS`).
+  const referenced = new Set(Object.values(stored.metadata.refs ?? {}).map((r) => BigInt(r['snapshot-id'])));
+  const snapshots = stored.metadata.snapshots.filter((s) => referenced.has(BigInt(s['snapshot-id'])));
+  return loadResult(ctx, req, {
+    metadataLocation: stored.metadataLocation,
+    metadata: { ...stored.metadata, snapshots },
+  });
 });
 
 route('HEAD', 'namespaces/:ns/tables/:table', async (ctx, _req, [n, t]) => {
@@ -361,7 +407,7 @@ route('DELETE', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
 
 route('POST', 'namespaces/:ns/tables/:table', async (ctx, req, [n, t]) => {
   const id = tableId(n as string, t as string);
-  const result = await commit(ctx, [{ id, change: parseChange(req.body, 'CommitTableRequest') }]);
+  const result = await commit(ctx, [{ id, change: await parseChange(ctx, req.body, 'CommitTableRequest') }]);
   if ('drop' in result) return result;
   const stored = (result as StoredTable[])[0] as StoredTable;
   return { status: 200, json: withMetadata({ 'metadata-location': stored.metadataLocation }, stored) };
@@ -380,16 +426,8 @@ route('POST', 'namespaces/:ns/tables/:table/metrics', async (ctx, _req, [n, t]) 
 
 route('POST', 'tables/rename', async (ctx, req) => {
   const body = requireObject(req.body, 'RenameTableRequest');
-  const source = body.source as TableIdentifier | undefined;
-  const destination = body.destination as TableIdentifier | undefined;
-  if (
-    !source?.name ||
-    !Array.isArray(source.namespace) ||
-    !destination?.name ||
-    !Array.isArray(destination.namespace)
-  ) {
-    throw new ServerError(400, 'BadRequestException', 'source and destination identifiers are required');
-  }
+  const source = bodyTableId(body.source, 'source');
+  const destination = bodyTableId(body.destination, 'destination');
   await ctx.store.renameTable(source, destination);
   return { status: 204 };
 });
@@ -399,13 +437,11 @@ route('POST', 'transactions/commit', async (ctx, req) => {
   const changes = body['table-changes'];
   if (!Array.isArray(changes) || changes.length === 0)
     throw new ServerError(400, 'BadRequestException', 'table-changes must be a non-empty array');
-  const parsed = changes.map((c) => {
+  const parsed: Array<{ id: TableIdentifier; change: TableChange }> = [];
+  for (const c of changes) {
     const o = requireObject(c, 'CommitTableRequest');
-    const id = o.identifier as TableIdentifier | undefined;
-    if (!id?.name || !Array.isArray(id.namespace))
-      throw new ServerError(400, 'BadRequestException', 'each table change needs an identifier');
-    return { id: { namespace: id.namespace, name: id.name }, change: parseChange(o, 'CommitTableRequest') };
-  });
+    parsed.push({ id: bodyTableId(o.identifier, 'each table change'), change: await parseChange(ctx, o, 'CommitTableRequest') });
+  }
   const keys = parsed.map((p) => CatalogStore.key(p.id));
   if (new Set(keys).size !== keys.length)
     throw new ServerError(400, 'BadRequestException', 'a table appears twice in table-changes');

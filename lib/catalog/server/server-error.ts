@@ -8,10 +8,14 @@ export class ServerError extends Error {
     readonly status: number,
     readonly type: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.headers = options?.headers;
   }
+
+  /** Extra response headers (e.g. `Retry-After` on a 429). */
+  readonly headers?: Record<string, string>;
 
   /** The response body. */
   toJson(): { error: { message: string; type: string; code: number } } {

@@ -9,16 +9,31 @@
  * server.faults.applyThenFail(); // the next commit is applied, then answered 500
  * await server.close();
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FileIO } from '../../iceberg/file-io.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
+import { toLocalPath } from '../../storage/local.js';
 import { TOKEN_EXCHANGE_GRANT } from '../rest/auth.js';
+import { Confinement } from './confinement.js';
 import { FaultInjector } from './faults.js';
 import { dispatch, type RouteContext, SERVER_ENDPOINTS, type VendOption } from './routes.js';
 import { ServerError } from './server-error.js';
+import { fileIOStateFiles, localStateFiles, s3StateFiles } from './state-files.js';
 import { CatalogStore } from './store.js';
+import { checkJsonDepth } from './validate.js';
+import { lockWarehouse, type WarehouseLock } from './warehouse-lock.js';
+
+/** Default cap of a request body (bytes); larger bodies get 413. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The server was configured unsafely (e.g. token auth without an allow-list). */
+export class CatalogServerConfigError extends Error {
+  override name = 'CatalogServerConfigError';
+}
 
 export type { VendOption } from './routes.js';
 
@@ -45,8 +60,19 @@ export interface CatalogServerOptions {
   idempotencyKeyLifetime?: string;
   /** Optional `prefix` (paths become `/v1/{prefix}/…`). */
   prefix?: string;
-  /** Default page size of list routes (default 100). */
+  /** Default page size of list routes when a client pages (default 100). */
   pageSize?: number;
+  /** Largest request body in bytes (default 16 MiB); a larger one gets 413 before it is read. */
+  maxBodyBytes?: number;
+  /**
+   * Host names accepted in the `Host` header (DNS-rebinding defence). Default: on a loopback
+   * bind, `127.0.0.1`, `localhost`, `::1` and the bound host; on another bind, any.
+   */
+  allowedHosts?: string[];
+  /** An S3 client for an `s3://` warehouse: pointers are swapped with conditional writes (If-Match). */
+  s3Client?: S3Client;
+  /** Receives the detail of internal errors (the client only gets a generic 500). Default: stderr. */
+  logError?: (error: unknown) => void;
 }
 
 export interface CatalogServer {
@@ -55,12 +81,42 @@ export interface CatalogServer {
   tokenUrl: string;
   faults: FaultInjector;
   store: CatalogStore;
+  /** Stops serving and releases the warehouse lock. */
   close(): Promise<void>;
 }
 
 /** Starts the embedded REST catalog server. */
 export async function startCatalogServer(options: CatalogServerOptions): Promise<CatalogServer> {
-  const store = new CatalogStore(options.warehouse, options.io);
+  if (
+    options.auth === 'token' &&
+    !options.acceptedSubjectTokens?.length &&
+    !Object.keys(options.clients ?? {}).length &&
+    !options.staticTokens?.length
+  ) {
+    throw new CatalogServerConfigError(
+      'auth "token" needs an allow-list: acceptedSubjectTokens, clients or staticTokens (floe catalog serve: FLOE_CATALOG_SECRET or --secret-file)',
+    );
+  }
+  const confinement = new Confinement(options.warehouse);
+  let lock: WarehouseLock | undefined;
+  if (!confinement.remote) {
+    await mkdir(toLocalPath(options.warehouse), { recursive: true });
+    lock = await lockWarehouse(toLocalPath(options.warehouse));
+  }
+  const files = !confinement.remote
+    ? localStateFiles()
+    : options.s3Client
+      ? s3StateFiles(options.s3Client)
+      : fileIOStateFiles(options.io);
+  const store = new CatalogStore(options.warehouse, options.io, files, confinement);
+  try {
+    await store.recover();
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const logError = options.logError ?? ((error: unknown) => console.error('floe catalog: internal error:', error));
   const faults = new FaultInjector();
   const ctx: RouteContext = { store, faults, vend: options.vend, pageSize: options.pageSize ?? 100 };
   const tokens = new Map<string, { expiresAt: number; epoch: number }>();
@@ -71,20 +127,33 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   const idempotencyMs = options.idempotencyKeyLifetime ? isoDurationMs(options.idempotencyKeyLifetime) : 0;
   const ttl = options.tokenTtlSeconds ?? 3600;
 
+  let allowedHosts: Set<string> | undefined;
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const raw = await readBody(req);
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    // A web page that rebinds a DNS name to 127.0.0.1 still sends its own name as Host.
+    if (allowedHosts && !allowedHosts.has(hostName(req.headers.host)))
+      throw new ServerError(403, 'ForbiddenException', 'Host header not allowed');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').slice(1);
     if (parts.at(-1) === '') parts.pop();
     const segments = parts.map(decode);
     const method = req.method ?? 'GET';
 
-    if (segments[0] !== 'v1') throw new ServerError(404, 'NotFoundException', `no route for ${url.pathname}`);
+    if (segments[0] !== 'v1') throw new ServerError(404, 'NotFoundException', 'no such route');
     if (method === 'POST' && segments.join('/') === 'v1/oauth/tokens') {
-      return send(res, issueToken(raw));
+      if (!isContentType(req, 'application/x-www-form-urlencoded'))
+        return send(res, {
+          status: 415,
+          body: { error: 'invalid_request', error_description: 'expected application/x-www-form-urlencoded' },
+        });
+      return send(res, issueToken(await readBody(req, maxBody)));
     }
+    // Authenticate before reading a byte of the body.
     if (options.auth === 'token') authorize(req.headers.authorization);
+    const raw = await readBody(req, maxBody);
+    if (raw.length > 0 && !isContentType(req, 'application/json'))
+      throw new ServerError(415, 'UnsupportedMediaTypeException', 'request bodies must be application/json');
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (method === 'GET' && segments.length === 2 && segments[1] === 'config') {
       return send(res, {
         status: 200,
@@ -98,8 +167,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     }
     let rest = segments.slice(1);
     if (options.prefix) {
-      if (rest[0] !== options.prefix)
-        throw new ServerError(404, 'NotFoundException', `unknown prefix in ${url.pathname}`);
+      if (rest[0] !== options.prefix) throw new ServerError(404, 'NotFoundException', 'unknown prefix');
       rest = rest.slice(1);
     }
     const key =
@@ -139,7 +207,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
 
   function authorize(header: string | undefined): void {
     const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
-    if (token && options.staticTokens?.includes(token)) return;
+    if (token && oneOf(options.staticTokens, token)) return;
     const issued = token ? tokens.get(token) : undefined;
     if (!issued || issued.expiresAt <= Date.now() || issued.epoch !== faults.epoch) {
       throw new ServerError(
@@ -161,13 +229,14 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
       const subject = form.get('subject_token');
       if (!subject || !form.get('subject_token_type'))
         return oauthError(400, 'invalid_request', 'subject_token and subject_token_type are required');
-      if (options.acceptedSubjectTokens && !options.acceptedSubjectTokens.includes(subject)) {
+      if (!oneOf(options.acceptedSubjectTokens, subject)) {
         return oauthError(400, 'invalid_grant', 'the subject token is not valid');
       }
     } else if (grant === 'client_credentials') {
       const id = form.get('client_id');
       const secret = form.get('client_secret');
-      if (!id || !secret || (options.clients && options.clients[id] !== secret))
+      const expected = id && options.clients && Object.hasOwn(options.clients, id) ? options.clients[id] : undefined;
+      if (!id || !secret || expected === undefined || !sameSecret(expected, secret))
         return oauthError(401, 'invalid_client', 'unknown client or wrong secret');
     } else {
       return oauthError(400, 'unsupported_grant_type', `grant_type ${grant ?? '(none)'} is not supported`);
@@ -185,49 +254,108 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     };
   }
 
+  // Requests still running (a client may have given up): close() waits for their writes.
+  const running = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent || req.socket.destroyed) return;
+    const work = handle(req, res).catch((error: unknown) => {
+      if (res.headersSent || req.socket?.destroyed !== false) return;
+      // Internal errors stay in the server's log: their messages can name server paths.
+      if (!(error instanceof ServerError)) logError(error);
       const serverError =
         error instanceof ServerError
           ? error
-          : new ServerError(500, 'InternalServerError', error instanceof Error ? error.message : String(error));
-      send(res, { status: serverError.status, body: serverError.toJson() });
+          : new ServerError(500, 'InternalServerError', 'internal server error (see the catalog server log)');
+      const headers: Record<string, string> = { ...serverError.headers };
+      if (serverError.status === 401) headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
+      // A refused body is not read: close the connection instead of draining it.
+      if (serverError.status === 413 || serverError.status === 401) headers.connection = 'close';
+      send(res, { status: serverError.status, body: serverError.toJson(), headers });
     });
+    running.add(work);
+    work.finally(() => running.delete(work));
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const boundHost = options.host ?? '127.0.0.1';
+  if (options.allowedHosts) allowedHosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  else if (isLoopback(address.address))
+    allowedHosts = new Set(['127.0.0.1', 'localhost', '::1', boundHost.toLowerCase(), address.address]);
   const url = `http://${host}:${address.port}`;
   return {
     url,
     tokenUrl: `${url}/v1/oauth/tokens`,
     faults,
     store,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         if (!server.listening) return resolve();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await Promise.allSettled([...running]);
+      await lock?.release();
+    },
   };
 }
 
-function send(res: ServerResponse, result: { status: number; body?: unknown; json?: string | Uint8Array }): void {
+function send(
+  res: ServerResponse,
+  result: { status: number; body?: unknown; json?: string | Uint8Array; headers?: Record<string, string> },
+): void {
   if ((result.body === undefined && result.json === undefined) || result.status === 204) {
-    res.writeHead(result.status).end();
+    res.writeHead(result.status, result.headers).end();
     return;
   }
   const text = result.json ?? stringifyJson(result.body);
   const length = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
-  res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': length }).end(text);
+  res
+    .writeHead(result.status, { ...result.headers, 'content-type': 'application/json', 'content-length': length })
+    .end(text);
+}
+
+/** Whether a secret equals one of `allowed`, in time independent of where they differ. */
+function oneOf(allowed: readonly string[] | undefined, candidate: string): boolean {
+  let found = false;
+  for (const secret of allowed ?? []) found = sameSecret(secret, candidate) || found;
+  return found;
+}
+
+/** Constant-time comparison (of SHA-256 digests, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+function isContentType(req: IncomingMessage, type: string): boolean {
+  const value = headerValue(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+  return value === type;
+}
+
+/** The host name of a `Host` header, lower-cased, without port or IPv6 brackets. */
+function hostName(header: string | undefined): string {
+  if (!header) return '';
+  const h = header.toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
+  const colon = h.lastIndexOf(':');
+  return colon === -1 ? h : h.slice(0, colon);
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
 }
 
 function parseBody(raw: string): unknown {
+  checkJsonDepth(raw);
   try {
     return parseJson(raw);
   } catch (error) {
@@ -247,10 +375,26 @@ function decode(segment: string): string {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** Reads the body, refusing (413) one longer than `max` bytes without reading the rest. */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const tooLarge = () =>
+    new ServerError(413, 'RequestEntityTooLargeException', `request body larger than ${max} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= max) return void chunks.push(chunk);
+      // Stop reading; the answer closes the connection (the socket stays usable for the 413).
+      req.off('data', onData);
+      req.pause();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
 }
 
 /** Milliseconds of a simple ISO-8601 duration (`PT30M`, `PT1H`, `P1D`). */

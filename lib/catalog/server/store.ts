@@ -3,20 +3,27 @@
  *
  *   <warehouse>/_catalog/namespaces/<ns>.json          { namespace, properties }
  *   <warehouse>/_catalog/tables/<ns>/<table>.json      { "metadata-location": … }   (the pointer)
+ *   <warehouse>/_catalog/intents/<uuid>.json           pointer changes of a rename / transaction
  *   <table location>/metadata/<version>-<uuid>.metadata.json
  *
- * A commit writes a new metadata file, then replaces the pointer (FileIO writes are atomic:
- * rename locally, a single PUT on S3). Commits to one table are serialized by an in-process
- * mutex; a multi-table transaction takes the tables' locks in a fixed order.
+ * A commit writes the new metadata file durably, then swaps the pointer (state-files.ts: fsync
+ * locally, a conditional PUT on S3, so a lost race is a 409). A change of several pointers
+ * (rename, multi-table transaction) first writes an intent listing them, applies it, then
+ * deletes it; an intent found at start is applied again, so a crash never leaves it half done.
+ * Table operations are serialized per table and namespace operations per namespace by an
+ * in-process mutex; keys are taken in one sorted batch, so operations never deadlock.
  */
 import { randomUUID } from 'node:crypto';
 import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
-import { readTableMetadata, serializeTableMetadata } from '../../iceberg/metadata.js';
+import { parseTableMetadata, serializeTableMetadata } from '../../iceberg/metadata.js';
 import { applyUpdates, checkRequirements } from '../../iceberg/metadata-builder.js';
 import type { TableChange, TableMetadata } from '../../iceberg/types.js';
 import type { TableIdentifier } from '../catalog.js';
+import type { Confinement } from './confinement.js';
+import { purgeTable } from './purge.js';
 import { ServerError } from './server-error.js';
+import type { StateFiles } from './state-files.js';
 
 /** A table as stored: where its current metadata is, and that metadata. */
 export interface StoredTable {
@@ -25,6 +32,8 @@ export interface StoredTable {
   bytes?: Uint8Array;
   metadataLocation: string;
   metadata: TableMetadata;
+  /** The pointer's version tag for a conditional swap (S3 ETag). */
+  tag?: string;
 }
 
 const SEP = '\u001f';
@@ -59,6 +68,12 @@ export class KeyedMutex {
   }
 }
 
+/** A pointer change of an intent: the table's pointer file gets `location`, or is deleted (null). */
+interface PointerChange {
+  file: string;
+  location: string | null;
+}
+
 /** Namespaces and table pointers of the embedded catalog. */
 export class CatalogStore {
   private readonly root: string;
@@ -68,6 +83,8 @@ export class CatalogStore {
   constructor(
     readonly warehouse: string,
     readonly io: FileIO,
+    readonly files: StateFiles,
+    readonly confinement: Confinement,
   ) {
     this.warehouse = warehouse.replace(/\/+$/, '');
     this.root = `${this.warehouse}/_catalog`;
@@ -86,24 +103,54 @@ export class CatalogStore {
     return [...id.namespace, id.name].join(SEP);
   }
 
-  private async readJson<T>(path: string): Promise<T | undefined> {
-    try {
-      return parseJson<T>(new TextDecoder().decode(await this.io.read(path)));
-    } catch (error) {
-      if (error instanceof FileNotFoundError) return undefined;
-      throw error;
+  /** The lock key of a namespace. */
+  static namespaceKey(ns: string[]): string {
+    return `ns:${ns.join(SEP)}`;
+  }
+
+  private async readJson<T>(path: string): Promise<{ value: T; tag?: string } | undefined> {
+    const file = await this.files.read(path);
+    return file ? { value: parseJson<T>(new TextDecoder().decode(file.bytes)), tag: file.tag } : undefined;
+  }
+
+  private async writeJson(path: string, value: unknown, expected?: string | null): Promise<boolean> {
+    return this.files.write(path, new TextEncoder().encode(stringifyJson(value)), expected);
+  }
+
+  /** Applies intents a crash left behind (call once at start, before serving). */
+  async recover(): Promise<number> {
+    const intents: string[] = [];
+    for await (const file of this.io.list(`${this.root}/intents/`)) {
+      if (file.path.endsWith('.json')) intents.push(file.path);
+    }
+    for (const path of intents.sort()) {
+      const intent = await this.readJson<{ changes: PointerChange[] }>(path);
+      if (intent) await this.applyPointerChanges(intent.value.changes);
+      await this.files.delete(path);
+    }
+    return intents.length;
+  }
+
+  private async applyPointerChanges(changes: PointerChange[]): Promise<void> {
+    for (const change of changes) {
+      if (change.location === null) await this.files.delete(change.file);
+      else await this.writeJson(change.file, { 'metadata-location': change.location });
     }
   }
 
-  private async writeJson(path: string, value: unknown): Promise<void> {
-    await this.io.write(path, new TextEncoder().encode(stringifyJson(value)));
+  /** Changes several pointers all or nothing across a crash (an intent, replayed by `recover`). */
+  private async changePointers(changes: PointerChange[]): Promise<void> {
+    const intent = `${this.root}/intents/${Date.now().toString().padStart(15, '0')}-${randomUUID()}.json`;
+    await this.writeJson(intent, { changes });
+    await this.applyPointerChanges(changes);
+    await this.files.delete(intent);
   }
 
   // ── namespaces ──
 
   async namespaceProperties(ns: string[]): Promise<Record<string, string> | undefined> {
     const entry = await this.readJson<{ properties?: Record<string, string> }>(this.namespaceFile(ns));
-    return entry ? (entry.properties ?? {}) : undefined;
+    return entry ? (entry.value.properties ?? {}) : undefined;
   }
 
   async requireNamespace(ns: string[]): Promise<Record<string, string>> {
@@ -113,15 +160,22 @@ export class CatalogStore {
   }
 
   async createNamespace(ns: string[], properties: Record<string, string>): Promise<void> {
-    await this.locks.run([`ns:${ns.join(SEP)}`], async () => {
+    await this.locks.run([CatalogStore.namespaceKey(ns)], async () => {
       if (await this.namespaceProperties(ns))
         throw new ServerError(409, 'AlreadyExistsException', `Namespace already exists: ${ns.join('.')}`);
       await this.writeJson(this.namespaceFile(ns), { namespace: ns, properties });
     });
   }
 
-  async setNamespaceProperties(ns: string[], properties: Record<string, string>): Promise<void> {
-    await this.writeJson(this.namespaceFile(ns), { namespace: ns, properties });
+  /** Read-modify-write of a namespace's properties, under the namespace lock. */
+  async updateNamespaceProperties(
+    ns: string[],
+    change: (current: Record<string, string>) => Record<string, string>,
+  ): Promise<void> {
+    await this.locks.run([CatalogStore.namespaceKey(ns)], async () => {
+      const next = change({ ...(await this.requireNamespace(ns)) });
+      await this.writeJson(this.namespaceFile(ns), { namespace: ns, properties: next });
+    });
   }
 
   /** All namespaces, sorted. */
@@ -136,14 +190,18 @@ export class CatalogStore {
   }
 
   async dropNamespace(ns: string[]): Promise<void> {
-    await this.requireNamespace(ns);
-    if ((await this.tableNames(ns)).length > 0) {
-      throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace is not empty: ${ns.join('.')}`);
-    }
-    const children = (await this.allNamespaces()).filter((n) => n.length > ns.length && ns.every((p, i) => n[i] === p));
-    if (children.length > 0)
-      throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace has child namespaces: ${ns.join('.')}`);
-    await this.io.delete(this.namespaceFile(ns));
+    await this.locks.run([CatalogStore.namespaceKey(ns)], async () => {
+      await this.requireNamespace(ns);
+      if ((await this.tableNames(ns)).length > 0) {
+        throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace is not empty: ${ns.join('.')}`);
+      }
+      const children = (await this.allNamespaces()).filter(
+        (n) => n.length > ns.length && ns.every((p, i) => n[i] === p),
+      );
+      if (children.length > 0)
+        throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace has child namespaces: ${ns.join('.')}`);
+      await this.files.delete(this.namespaceFile(ns));
+    });
   }
 
   // ── tables ──
@@ -158,15 +216,23 @@ export class CatalogStore {
     return out.sort(cmp);
   }
 
-  /** The table, or undefined. Pointers are cached: this process is the catalog's only writer. */
+  /**
+   * The table, or undefined. Pointers are cached: locally this process is the only writer (the
+   * warehouse lock); on S3 a stale entry is dropped when its conditional swap loses.
+   */
   async table(id: TableIdentifier): Promise<StoredTable | undefined> {
     const key = CatalogStore.key(id);
     const cached = this.tableCache.get(key);
     if (cached) return cached;
     const pointer = await this.readJson<{ 'metadata-location': string }>(this.tableFile(id));
     if (!pointer) return undefined;
-    const metadata = await readTableMetadata(this.io, pointer['metadata-location']);
-    const stored = { identifier: id, metadataLocation: pointer['metadata-location'], metadata };
+    const location = pointer.value['metadata-location'];
+    const file = await this.files.read(location);
+    if (!file) throw new Error(`metadata file of ${CatalogStore.key(id)} is missing`);
+    const metadata = parseTableMetadata(file.bytes, location);
+    // The bytes are spliced into responses only when they are plain JSON (not a gzip file).
+    const bytes = file.bytes[0] === 0x7b ? file.bytes : undefined;
+    const stored = { identifier: id, metadataLocation: location, metadata, bytes, tag: pointer.tag };
     this.tableCache.set(key, stored);
     return stored;
   }
@@ -182,13 +248,17 @@ export class CatalogStore {
     return table;
   }
 
-  /** The default location of a new table: `<warehouse>/<ns…>/<table>`. */
-  defaultLocation(id: TableIdentifier): string {
-    return [this.warehouse, ...id.namespace, id.name].join('/');
+  /** The default location of a new table, unique per table: `<warehouse>/<ns…>/<table>-<uuid>`. */
+  defaultLocation(id: TableIdentifier, tableUuid: string): string {
+    return [this.warehouse, ...id.namespace, `${id.name}-${tableUuid.replaceAll('-', '')}`].join('/');
   }
 
-  /** Writes `metadata` as the next version of the table and swaps the pointer. */
-  async writeVersion(id: TableIdentifier, metadata: TableMetadata, previous?: StoredTable): Promise<StoredTable> {
+  /** Writes `metadata` as the next metadata file of the table (durable), without swapping the pointer. */
+  async writeMetadataFile(
+    id: TableIdentifier,
+    metadata: TableMetadata,
+    previous?: StoredTable,
+  ): Promise<StoredTable> {
     const version = previous ? versionOf(previous.metadataLocation) + 1 : 0;
     let next = metadata;
     if (previous) {
@@ -202,11 +272,53 @@ export class CatalogStore {
     }
     const location = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
     const bytes = new TextEncoder().encode(serializeTableMetadata(next, { space: 0 }));
-    await this.io.write(location, bytes);
-    await this.writeJson(this.tableFile(id), { 'metadata-location': location });
-    const stored = { identifier: id, metadataLocation: location, metadata: next, bytes };
-    this.tableCache.set(CatalogStore.key(id), stored);
+    await this.files.write(location, bytes);
+    return { identifier: id, metadataLocation: location, metadata: next, bytes };
+  }
+
+  /** Swaps the table's pointer to `next` (conditional on `previous`); a lost race is a 409. */
+  async swapPointer(next: StoredTable, previous?: StoredTable): Promise<StoredTable> {
+    const key = CatalogStore.key(next.identifier);
+    const won = await this.writeJson(
+      this.tableFile(next.identifier),
+      { 'metadata-location': next.metadataLocation },
+      previous ? previous.tag : null,
+    );
+    if (!won) {
+      this.tableCache.delete(key);
+      const name = [...next.identifier.namespace, next.identifier.name].join('.');
+      if (!previous) throw new ServerError(409, 'AlreadyExistsException', `Table already exists: ${name}`);
+      throw new ServerError(409, 'CommitFailedException', `Table ${name} was changed concurrently; reload and retry`);
+    }
+    // The tag of our own write is unknown without a read; a later conditional swap reads it fresh.
+    const stored = { ...next, tag: undefined };
+    if (previous?.tag !== undefined || (!previous && this.confinement.remote)) this.tableCache.delete(key);
+    else this.tableCache.set(key, stored);
     return stored;
+  }
+
+  /** Writes the next version of one table and swaps its pointer. */
+  async writeVersion(id: TableIdentifier, metadata: TableMetadata, previous?: StoredTable): Promise<StoredTable> {
+    return this.swapPointer(await this.writeMetadataFile(id, metadata, previous), previous);
+  }
+
+  /**
+   * Writes the next versions of several tables as one change: every metadata file first, then
+   * all pointers through an intent (atomic across a crash). Local warehouses only: on S3 the
+   * pointers cannot be swapped together against another server.
+   */
+  async writeVersions(
+    versions: Array<{ id: TableIdentifier; metadata: TableMetadata; previous?: StoredTable }>,
+  ): Promise<StoredTable[]> {
+    if (versions.length === 1) {
+      const [v] = versions as [(typeof versions)[0]];
+      return [await this.writeVersion(v.id, v.metadata, v.previous)];
+    }
+    const written: StoredTable[] = [];
+    for (const v of versions) written.push(await this.writeMetadataFile(v.id, v.metadata, v.previous));
+    await this.changePointers(written.map((w) => ({ file: this.tableFile(w.identifier), location: w.metadataLocation })));
+    for (const w of written) this.tableCache.set(CatalogStore.key(w.identifier), w);
+    return written;
   }
 
   /** Checks requirements and applies updates to one table; call under the table's lock. */
@@ -215,31 +327,40 @@ export class CatalogStore {
     return applyUpdates(current?.metadata ?? fresh(), change.updates);
   }
 
+  /** Drops the table; with `purge`, deletes the files its metadata references (purge.ts). */
   async dropTable(id: TableIdentifier, purge: boolean): Promise<void> {
     const table = await this.requireTable(id);
-    await this.io.delete(this.tableFile(id));
+    await this.files.delete(this.tableFile(id));
     this.tableCache.delete(CatalogStore.key(id));
-    if (purge) {
-      const files: string[] = [];
-      for await (const file of this.io.list(`${table.metadata.location}/`)) files.push(file.path);
-      for (const file of files) await this.io.delete(file);
-    }
+    if (purge) await purgeTable(table.metadata, table.metadataLocation, this.io, this.confinement);
   }
 
+  /** Renames a table: the destination pointer and the source's removal happen together (an intent). */
   async renameTable(from: TableIdentifier, to: TableIdentifier): Promise<void> {
-    await this.locks.run([CatalogStore.key(from), CatalogStore.key(to)], async () => {
-      const table = await this.requireTable(from);
-      await this.requireNamespace(to.namespace);
-      if (await this.table(to))
-        throw new ServerError(
-          409,
-          'AlreadyExistsException',
-          `Table already exists: ${[...to.namespace, to.name].join('.')}`,
-        );
-      await this.writeJson(this.tableFile(to), { 'metadata-location': table.metadataLocation });
-      await this.io.delete(this.tableFile(from));
-      this.tableCache.delete(CatalogStore.key(from));
-    });
+    await this.locks.run(
+      [
+        CatalogStore.key(from),
+        CatalogStore.key(to),
+        CatalogStore.namespaceKey(from.namespace),
+        CatalogStore.namespaceKey(to.namespace),
+      ],
+      async () => {
+        const table = await this.requireTable(from);
+        await this.requireNamespace(to.namespace);
+        if (await this.table(to))
+          throw new ServerError(
+            409,
+            'AlreadyExistsException',
+            `Table already exists: ${[...to.namespace, to.name].join('.')}`,
+          );
+        await this.changePointers([
+          { file: this.tableFile(to), location: table.metadataLocation },
+          { file: this.tableFile(from), location: null },
+        ]);
+        this.tableCache.delete(CatalogStore.key(from));
+        this.tableCache.delete(CatalogStore.key(to));
+      },
+    );
   }
 }
 

@@ -2,18 +2,28 @@
  * `floe catalog serve`: runs floe's embedded Iceberg REST catalog over a local warehouse
  * directory, for local development and for other engines (Spark, PyIceberg, DuckDB) to use.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCatalogServer } from '../../catalog/server/server.js';
+import { CatalogServerConfigError, startCatalogServer } from '../../catalog/server/server.js';
+import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
 import { LocalFileIO } from '../../storage/local.js';
 
-const usage = `usage: floe catalog serve [--port 8181] [--host 127.0.0.1] --dir <warehouse> [--auth none|token] [--token-ttl 3600] [--prefix <p>]
+export const summary = 'run the embedded Iceberg REST catalog (catalog serve --port 8181 --dir <warehouse>)';
 
-  --dir        warehouse directory (created when missing); catalog state lives in <dir>/_catalog
-  --auth       token: clients must get a bearer token from POST /v1/oauth/tokens
-               (token exchange or client credentials); default none
-  --token-ttl  lifetime of issued tokens in seconds
-  --prefix     serve under /v1/<prefix>/… (advertised by /v1/config)`;
+const usage = `usage: floe catalog serve [--port 8181] [--host 127.0.0.1] --dir <warehouse> [--auth none|token]
+                         [--secret-file <file>] [--client-id floe] [--token-ttl 3600] [--prefix <p>] [--max-body 16777216]
+
+  --dir          warehouse directory (created when missing); catalog state lives in <dir>/_catalog.
+                 One server per warehouse: a second one refuses to start.
+  --auth         token: clients must get a bearer token from POST /v1/oauth/tokens, by token
+                 exchange (subject_token = the secret) or client credentials (client id and the
+                 secret); default none
+  --secret-file  file holding the secret for --auth token (else the FLOE_CATALOG_SECRET variable)
+  --client-id    client id accepted with the secret (default floe)
+  --token-ttl    lifetime of issued tokens in seconds
+  --prefix       serve under /v1/<prefix>/… (advertised by /v1/config)
+  --max-body     largest request body in bytes (default 16 MiB); larger ones get 413`;
 
 /** Runs `floe catalog <subcommand>`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -33,6 +43,9 @@ export async function run(args: string[]): Promise<number> {
         auth: { type: 'string', default: 'none' },
         'token-ttl': { type: 'string' },
         prefix: { type: 'string' },
+        'secret-file': { type: 'string' },
+        'client-id': { type: 'string', default: 'floe' },
+        'max-body': { type: 'string' },
       },
     }) as { values: Record<string, string | undefined> });
   } catch (error) {
@@ -52,16 +65,44 @@ export async function run(args: string[]): Promise<number> {
     console.error(`floe catalog serve: invalid --port "${values.port}"`);
     return 2;
   }
+  let secret: string | undefined;
+  if (values.auth === 'token') {
+    secret = values['secret-file']
+      ? (await readFile(values['secret-file'], 'utf8')).trim()
+      : process.env.FLOE_CATALOG_SECRET?.trim();
+    if (!secret || secret.length < 16) {
+      console.error('floe catalog serve: --auth token needs a secret of at least 16 characters in --secret-file or FLOE_CATALOG_SECRET');
+      return 2;
+    }
+  }
+  const maxBody = values['max-body'] ? Number(values['max-body']) : undefined;
+  if (maxBody !== undefined && (!Number.isInteger(maxBody) || maxBody < 1)) {
+    console.error(`floe catalog serve: invalid --max-body "${values['max-body']}"`);
+    return 2;
+  }
   const warehouse = resolve(values.dir);
-  const server = await startCatalogServer({
-    warehouse,
-    io: new LocalFileIO(),
-    host: values.host,
-    port,
-    auth: values.auth,
-    tokenTtlSeconds: values['token-ttl'] ? Number(values['token-ttl']) : undefined,
-    prefix: values.prefix,
-  });
+  let server: Awaited<ReturnType<typeof startCatalogServer>>;
+  try {
+    server = await startCatalogServer({
+      warehouse,
+      io: new LocalFileIO(),
+      host: values.host,
+      port,
+      auth: values.auth,
+      ...(secret
+        ? { acceptedSubjectTokens: [secret], clients: { [values['client-id'] ?? 'floe']: secret } }
+        : {}),
+      tokenTtlSeconds: values['token-ttl'] ? Number(values['token-ttl']) : undefined,
+      prefix: values.prefix,
+      maxBodyBytes: maxBody,
+    });
+  } catch (error) {
+    if (error instanceof WarehouseLockedError || error instanceof CatalogServerConfigError) {
+      console.error(`floe catalog serve: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   console.log(
     `floe catalog: serving ${warehouse} at ${server.url}${values.prefix ? ` (prefix ${values.prefix})` : ''}, auth ${values.auth}`,
   );

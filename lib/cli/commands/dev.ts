@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { findConfigFile } from '../../local/config-file.js';
+import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
 import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 import { parseCommandArgs } from '../args.js';
 
@@ -80,7 +81,13 @@ export async function run(args: string[]): Promise<number> {
         dropBadDemoFile = undefined;
       }
     },
+  }).catch((error: unknown) => {
+    // A second `floe dev` on the same --dir: say so plainly (the first one keeps its dev.json).
+    if (!(error instanceof WarehouseLockedError)) throw error;
+    console.error(`floe dev: ${error.message}`);
+    return undefined;
   });
+  if (!stack) return 1;
   if (s3Endpoint) {
     printBanner(
       stack.catalogUri,
