@@ -15,6 +15,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { commitBatch } from '../lib/ingest/commit-batch.js';
 import { type CommitRequest, decodeCommitMessage, loadCommitRequest } from '../lib/ingest/commit-request.js';
 import { settingsForTable } from '../lib/ingest/config.js';
+import { IngestLedger } from '../lib/ingest/ingest-ledger.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
@@ -27,6 +28,7 @@ const env = readEnvironment('commit');
 const config = ingestConfigFromEnvironment(env);
 const catalog = catalogFromEnvironment(env, new SecretCache(new SecretsManagerClient({}), env.secretId));
 const landingIo = new S3FileIO();
+const ledger = new IngestLedger(landingIo, `s3://${env.landingBucket}/${env.ledgerPrefix}`);
 
 async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   const failures: Array<{ itemIdentifier: string }> = [];
@@ -67,6 +69,7 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     catalog,
     tableIo: (table) => fileIOForTable(table, { catalog }),
     dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
+    ledger,
   });
   const now = Date.now();
   for (const table of result.tables) {

@@ -21,6 +21,8 @@ export interface HandlerEnvironment {
   landingPrefix: string;
   errorsPrefix: string;
   spillPrefix: string;
+  /** Durable ingest-ledger markers (issue 13): `<prefix><table uuid>/<ingest id>.json` in the landing bucket. */
+  ledgerPrefix: string;
   /** Routes config (JSON text), when set. */
   config?: string;
   maxFileBytes?: number;
@@ -65,6 +67,7 @@ export function readEnvironment(
     landingPrefix: env.FLOE_LANDING_PREFIX ?? '',
     errorsPrefix: withSlash(env.FLOE_ERRORS_PREFIX || '_floe/errors/'),
     spillPrefix: withSlash(env.FLOE_SPILL_PREFIX || '_floe/commit-requests/'),
+    ledgerPrefix: withSlash(env.FLOE_LEDGER_PREFIX || '_floe/ledger/'),
     config: env.FLOE_CONFIG || undefined,
     maxFileBytes,
   };

@@ -22,6 +22,7 @@ import type { FileInfo, FileIO } from '../storage/file-io.js';
 import { LocalFileIO } from '../storage/local.js';
 import { fileIOForTable } from '../storage/resolve.js';
 import { type CommitBatchResult, commitBatch } from './commit-batch.js';
+import { IngestLedger } from './ingest-ledger.js';
 import type { CommitRequest } from './commit-request.js';
 import { defaultIngestConfig, type IngestConfig, settingsForTable } from './config.js';
 import { type ConvertOutcome, convertObject } from './convert-object.js';
@@ -122,6 +123,7 @@ export async function runLocalIngest(options: LocalIngestOptions): Promise<Local
       catalog: options.catalog,
       tableIo: (table) => fileIOForTable(table, { catalog: options.catalog }),
       dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
+      ledger: new IngestLedger(landingIo, `${root}/_floe/ledger`),
     });
     commits.push(...result.tables);
     committed += result.requests.filter((r) => r.status !== 'failed').length;

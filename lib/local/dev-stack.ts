@@ -23,7 +23,7 @@ import type { CommitRequest } from '../ingest/commit-request.js';
 import type { IngestConfig } from '../ingest/config.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { ingestId } from '../ingest/ingest-id.js';
-import { committedIngestIds } from '../ingest/ingest-ledger.js';
+import { committedIngestIds, IngestLedger } from '../ingest/ingest-ledger.js';
 import type { LandedObject } from '../ingest/landed-event.js';
 import { routeObject } from '../ingest/route.js';
 import { loadTableIfExists } from '../ingest/table-setup.js';
@@ -91,6 +91,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const catalog = new RestCatalog({ uri: server.url });
   const tableIo = s3 ? s3.tableIo(catalog) : (_table: LoadedTable) => io;
   const keyOf = new Map<string, string>();
+  const ledger = new IngestLedger(io, home.ledger);
 
   const queue = new LocalFifoQueue<CommitRequest>({
     groupOf: commitGroupOf,
@@ -100,6 +101,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         catalog,
         tableIo,
         dedupWindowMs: () => Number.POSITIVE_INFINITY,
+        ledger,
       });
       const failed = result.tables.find((t) => t.outcome === 'failed');
       // A failed table fails the whole batch so the queue retries it in order (FIFO).

@@ -15,3 +15,7 @@ export { SnapshotProducerError } from './producer.js';
 export { replacePartitions } from './replace-partitions.js';
 export { newSnapshotId } from './snapshot-id.js';
 export { buildSummary, partitionKey } from './summary.js';
+export { DEFAULT_EXPIRY, type ExpiryPlan, type ExpirySettings, expirySettings, planExpiry } from './expire-snapshots.js';
+export { ManifestPathCache, reachableFiles, statisticsFiles, unreachableAfterExpiry } from './reachable-files.js';
+export { RewriteConflictError, type RewriteFilesInput, rewriteFiles } from './rewrite-files.js';
+export { DEFAULT_MANIFESTS_MIN_COUNT, rewriteManifests } from './rewrite-manifests.js';
