@@ -145,7 +145,10 @@ export class IngestLedger {
   async prune(tableUuid: string, windowMs: number, now = Date.now()): Promise<number> {
     const old: string[] = [];
     for await (const file of this.io.list(`${this.tableDir(tableUuid)}/`)) {
-      const marker = await this.read(tableUuid, decodeURIComponent(file.path.slice(file.path.lastIndexOf('/') + 1, -5)));
+      const marker = await this.read(
+        tableUuid,
+        decodeURIComponent(file.path.slice(file.path.lastIndexOf('/') + 1, -5)),
+      );
       if (marker && marker.committedAtMs < now - windowMs) old.push(file.path);
     }
     await Promise.all(old.map((path) => this.io.delete(path)));

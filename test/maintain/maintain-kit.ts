@@ -29,7 +29,11 @@ export interface Kit {
   ledger: IngestLedger;
   /** The clock every commit and maintenance run reads. */
   clock: { now: number };
-  land(key: string, rows: Array<[number, string]>, options?: { ledger?: IngestLedger | null }): Promise<CommitBatchResult>;
+  land(
+    key: string,
+    rows: Array<[number, string]>,
+    options?: { ledger?: IngestLedger | null },
+  ): Promise<CommitBatchResult>;
   requestFor(key: string, rows: Array<[number, string]>): Promise<CommitRequest>;
   context(extra?: Partial<MaintenanceContext>): MaintenanceContext;
   load(): Promise<LoadedTable>;
@@ -56,7 +60,10 @@ export async function startKit(properties: Record<string, string> = {}): Promise
         { id: 3, name: 'src', required: false, type: 'string' },
       ],
     },
-    'partition-spec': { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'day', transform: 'identity' }] },
+    'partition-spec': {
+      'spec-id': 0,
+      fields: [{ 'source-id': 2, 'field-id': 1000, name: 'day', transform: 'identity' }],
+    },
     properties: { ...FAST_RETRY, ...properties },
   });
   const clock = { now: Date.UTC(2026, 0, 1) };
@@ -121,7 +128,11 @@ export async function startKit(properties: Record<string, string> = {}): Promise
 }
 
 /** `src → rows` of the table, read by DuckDB from the live data files. */
-export async function countsBySource(catalog: Catalog, io: FileIO, id: TableIdentifier): Promise<Record<string, number>> {
+export async function countsBySource(
+  catalog: Catalog,
+  io: FileIO,
+  id: TableIdentifier,
+): Promise<Record<string, number>> {
   const loaded = await catalog.loadTable(id);
   const entries = await liveDataFiles(io, loaded.metadata);
   if (entries.length === 0) return {};

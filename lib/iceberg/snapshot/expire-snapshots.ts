@@ -48,8 +48,7 @@ export function expirySettings(metadata: TableMetadata, overrides: Partial<Expir
     return raw !== undefined && Number.isFinite(value) && value >= 0 ? value : undefined;
   };
   return {
-    maxSnapshotAgeMs:
-      overrides.maxSnapshotAgeMs ?? prop(PROP_MAX_SNAPSHOT_AGE_MS) ?? DEFAULT_EXPIRY.maxSnapshotAgeMs,
+    maxSnapshotAgeMs: overrides.maxSnapshotAgeMs ?? prop(PROP_MAX_SNAPSHOT_AGE_MS) ?? DEFAULT_EXPIRY.maxSnapshotAgeMs,
     minSnapshotsToKeep: Math.max(
       1,
       overrides.minSnapshotsToKeep ?? prop(PROP_MIN_SNAPSHOTS_TO_KEEP) ?? DEFAULT_EXPIRY.minSnapshotsToKeep,
@@ -75,7 +74,9 @@ export function planExpiry(metadata: TableMetadata, settings: ExpirySettings, no
     });
   }
   // Snapshots no ref reaches (rolled back, or of a dropped branch) live out the table's max age.
-  const reachable = new Set(refs.flatMap(([, ref]) => ancestorsOf(metadata, BigInt(ref['snapshot-id']))).map((s) => s['snapshot-id']));
+  const reachable = new Set(
+    refs.flatMap(([, ref]) => ancestorsOf(metadata, BigInt(ref['snapshot-id']))).map((s) => s['snapshot-id']),
+  );
   const tableCutoff = now - settings.maxSnapshotAgeMs;
   for (const snapshot of metadata.snapshots) {
     if (!reachable.has(snapshot['snapshot-id']) && snapshot['timestamp-ms'] >= tableCutoff)
@@ -99,7 +100,9 @@ export function planExpiry(metadata: TableMetadata, settings: ExpirySettings, no
         })),
       ],
       updates:
-        expired.length === 0 ? [] : [{ action: 'remove-snapshots', 'snapshot-ids': expired.map((s) => s['snapshot-id']) }],
+        expired.length === 0
+          ? []
+          : [{ action: 'remove-snapshots', 'snapshot-ids': expired.map((s) => s['snapshot-id']) }],
     },
   };
 }

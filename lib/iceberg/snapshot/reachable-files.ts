@@ -1,13 +1,14 @@
 /**
- * The files a set of snapshots reaches: their manifest lists, manifests, and every data and
- * delete file named by any entry of those manifests (ADDED, EXISTING or DELETED), plus the
- * statistics files of the table. Expiry deletes what expired snapshots reached minus what the
- * retained ones reach (Java `ReachableFileCleanup`); orphan removal keeps what all of them reach.
+ * The files a set of snapshots reaches: their manifest lists, manifests, and the data and delete
+ * files their manifests name. Expiry deletes what expired snapshots reached minus what the
+ * retained ones read (live entries: ADDED and EXISTING; Java `ReachableFileCleanup` reads live
+ * paths too), so a file a retained snapshot marks DELETED goes once its older snapshots are gone.
+ * Orphan removal keeps every file any entry names, DELETED ones included (conservative).
  */
 import type { FileIO } from '../../storage/file-io.js';
 import { readManifest } from '../avro/manifest.js';
 import { snapshotManifests } from '../scan.js';
-import type { ManifestFile, Snapshot, TableMetadata } from '../types.js';
+import { type ManifestFile, ManifestEntryStatus, type Snapshot, type TableMetadata } from '../types.js';
 
 export interface ReachableFiles {
   manifestLists: Set<string>;
@@ -19,7 +20,7 @@ export interface ReachableFiles {
 /** Reads manifests at most once across calls (they are immutable). */
 export class ManifestPathCache {
   private readonly lists = new Map<string, Promise<ManifestFile[]>>();
-  private readonly files = new Map<string, Promise<string[]>>();
+  private readonly files = new Map<string, Promise<{ live: string[]; all: string[] }>>();
   constructor(
     readonly io: FileIO,
     readonly metadata: TableMetadata,
@@ -36,22 +37,30 @@ export class ManifestPathCache {
     return list;
   }
 
-  /** Every file path an entry of `manifest` names. */
-  filesOf(manifest: ManifestFile): Promise<string[]> {
+  /** File paths the entries of `manifest` name: live ones (ADDED, EXISTING) and all. */
+  filesOf(manifest: ManifestFile): Promise<{ live: string[]; all: string[] }> {
     let paths = this.files.get(manifest.manifest_path);
     if (!paths) {
       const spec = this.metadata['partition-specs'].find((s) => s['spec-id'] === manifest.partition_spec_id);
-      paths = this.io
-        .read(manifest.manifest_path)
-        .then((bytes) => readManifest(bytes, { manifest, spec }).entries.map((e) => e.data_file.file_path));
+      paths = this.io.read(manifest.manifest_path).then((bytes) => {
+        const entries = readManifest(bytes, { manifest, spec }).entries;
+        return {
+          live: entries.filter((e) => e.status !== ManifestEntryStatus.Deleted).map((e) => e.data_file.file_path),
+          all: entries.map((e) => e.data_file.file_path),
+        };
+      });
       this.files.set(manifest.manifest_path, paths);
     }
     return paths;
   }
 }
 
-/** Collects the files `snapshots` reach. */
-export async function reachableFiles(cache: ManifestPathCache, snapshots: readonly Snapshot[]): Promise<ReachableFiles> {
+/** Collects the files `snapshots` reach; `liveOnly` counts only ADDED and EXISTING entries' files. */
+export async function reachableFiles(
+  cache: ManifestPathCache,
+  snapshots: readonly Snapshot[],
+  options: { liveOnly?: boolean } = {},
+): Promise<ReachableFiles> {
   const out: ReachableFiles = { manifestLists: new Set(), manifests: new Set(), contentFiles: new Set() };
   const manifests = new Map<string, ManifestFile>();
   for (const snapshot of snapshots) {
@@ -60,7 +69,8 @@ export async function reachableFiles(cache: ManifestPathCache, snapshots: readon
   }
   for (const manifest of manifests.values()) {
     out.manifests.add(manifest.manifest_path);
-    for (const path of await cache.filesOf(manifest)) out.contentFiles.add(path);
+    const files = await cache.filesOf(manifest);
+    for (const path of options.liveOnly ? files.live : files.all) out.contentFiles.add(path);
   }
   return out;
 }

@@ -60,7 +60,8 @@ export async function rewriteFiles(input: RewriteFilesInput): Promise<SnapshotPr
       if (
         live.some(
           (e) =>
-            spec?.fields.length === 0 || partitions.has(partitionKey(manifest.partition_spec_id, e.data_file.partition)),
+            spec?.fields.length === 0 ||
+            partitions.has(partitionKey(manifest.partition_spec_id, e.data_file.partition)),
         )
       )
         throw new RewriteConflictError('a partition being rewritten has delete files');

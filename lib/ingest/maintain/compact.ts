@@ -57,7 +57,11 @@ export async function planTableCompaction(
   overrides: Partial<CompactionSettings> = {},
 ): Promise<{ table: LoadedTable; plan: CompactionPlan }> {
   const table = await context.catalog.loadTable(id);
-  const plan = await planCompaction(context.tableIo(table), table.metadata, compactionSettings(table.metadata, overrides));
+  const plan = await planCompaction(
+    context.tableIo(table),
+    table.metadata,
+    compactionSettings(table.metadata, overrides),
+  );
   return { table, plan };
 }
 
@@ -177,7 +181,13 @@ async function rewriteGroupFiles(
   try {
     for (const file of group.files) {
       const errors = new RowErrorCollector('abort');
-      for await (const batch of readBatches(io.readStream(file.file_path), `${file.file_path}`, schema, undefined, errors))
+      for await (const batch of readBatches(
+        io.readStream(file.file_path),
+        `${file.file_path}`,
+        schema,
+        undefined,
+        errors,
+      ))
         await writer.write(batch);
     }
     return (await writer.close()).map((f) => ({ ...f, spec_id: group.specId }));

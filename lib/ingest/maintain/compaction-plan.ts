@@ -46,7 +46,10 @@ export interface CompactionPlan {
 }
 
 /** Reads the compaction settings of a table. */
-export function compactionSettings(metadata: TableMetadata, overrides: Partial<CompactionSettings> = {}): CompactionSettings {
+export function compactionSettings(
+  metadata: TableMetadata,
+  overrides: Partial<CompactionSettings> = {},
+): CompactionSettings {
   const num = (key: string, fallback: number) => {
     const value = Number(metadata.properties?.[key]);
     return metadata.properties?.[key] !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
@@ -54,7 +57,8 @@ export function compactionSettings(metadata: TableMetadata, overrides: Partial<C
   const target = overrides.targetFileSizeBytes ?? num('write.target-file-size-bytes', 512 * MiB);
   return {
     targetFileSizeBytes: target,
-    minFileSizeBytes: overrides.minFileSizeBytes ?? num('floe.maintenance.compact.min-file-size-bytes', Math.floor(target * 0.75)),
+    minFileSizeBytes:
+      overrides.minFileSizeBytes ?? num('floe.maintenance.compact.min-file-size-bytes', Math.floor(target * 0.75)),
     minInputFiles: overrides.minInputFiles ?? num('floe.maintenance.compact.min-input-files', 5),
     maxGroupBytes: overrides.maxGroupBytes ?? num('floe.maintenance.compact.max-group-bytes', 1024 * MiB),
   };
@@ -71,8 +75,16 @@ export async function planCompaction(
   if (!snapshot) return plan;
   const manifests = await snapshotManifests(io, snapshot);
   const [data, deletes] = await Promise.all([
-    liveEntries(io, metadata, manifests.filter((m) => m.content === 0)),
-    liveEntries(io, metadata, manifests.filter((m) => m.content === 1)),
+    liveEntries(
+      io,
+      metadata,
+      manifests.filter((m) => m.content === 0),
+    ),
+    liveEntries(
+      io,
+      metadata,
+      manifests.filter((m) => m.content === 1),
+    ),
   ]);
   const specOfEntry = (e: ManifestEntry) => e.data_file.spec_id ?? metadata['default-spec-id'];
   const withDeletes = new Set(deletes.map((e) => partitionKey(specOfEntry(e), e.data_file.partition)));

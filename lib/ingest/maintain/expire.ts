@@ -13,16 +13,8 @@
  */
 import type { LoadedTable, TableIdentifier } from '../../catalog/catalog.js';
 import { commitWithRetry } from '../../catalog/commit-driver.js';
-import {
-  type ExpirySettings,
-  expirySettings,
-  planExpiry,
-} from '../../iceberg/snapshot/expire-snapshots.js';
-import {
-  ManifestPathCache,
-  reachableFiles,
-  unreachableAfterExpiry,
-} from '../../iceberg/snapshot/reachable-files.js';
+import { type ExpirySettings, expirySettings, planExpiry } from '../../iceberg/snapshot/expire-snapshots.js';
+import { ManifestPathCache, reachableFiles, unreachableAfterExpiry } from '../../iceberg/snapshot/reachable-files.js';
 import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
 import { sweepExpiringSummaries } from '../ingest-ledger.js';
 import { deleteFiles, type MaintenanceContext, NothingToDo } from './maintenance-context.js';
@@ -68,7 +60,7 @@ export async function expireSnapshots(
     report.retainedSnapshots = retained.length;
     report.deletedFiles = unreachableAfterExpiry(
       await reachableFiles(cache, plan.expired),
-      await reachableFiles(cache, retained),
+      await reachableFiles(cache, retained, { liveOnly: true }),
     ).length;
     return report;
   }
@@ -102,7 +94,10 @@ export async function expireSnapshots(
   const after = committed.metadata;
   const gone = expired.filter((s) => !after.snapshots.some((k) => k['snapshot-id'] === s['snapshot-id']));
   const cache = new ManifestPathCache(io, after);
-  const doomed = unreachableAfterExpiry(await reachableFiles(cache, gone), await reachableFiles(cache, after.snapshots));
+  const doomed = unreachableAfterExpiry(
+    await reachableFiles(cache, gone),
+    await reachableFiles(cache, after.snapshots, { liveOnly: true }),
+  );
   report.expiredSnapshots = gone.length;
   report.retainedSnapshots = after.snapshots.length;
   report.deletedFiles = await deleteFiles(io, doomed);
