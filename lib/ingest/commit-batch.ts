@@ -179,7 +179,8 @@ async function commitTableGroup(
       table: { outcome: result.outcome, snapshotId, attempts: result.attempts, retries, committedIngestIds: [...ids] },
       statuses,
     };
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
     if (error instanceof NothingToCommit) {
       // Duplicates found only in summaries (a crash before the markers were written) get their markers now.
       try {

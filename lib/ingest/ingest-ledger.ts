@@ -162,14 +162,14 @@ export function markersFromSnapshots(snapshots: readonly Snapshot[]): LedgerMark
   for (const snapshot of snapshots) {
     const ids = decodeSummaryList(snapshot.summary?.[SUMMARY_INGEST_IDS]);
     const keys = decodeSummaryList(snapshot.summary?.[SUMMARY_SOURCE_KEYS]);
-    ids.forEach((ingestId, i) =>
+    ids.forEach((ingestId, i) => {
       markers.push({
         ingestId,
         snapshotId: snapshot['snapshot-id'].toString(),
         sourceKey: keys[i],
         committedAtMs: snapshot['timestamp-ms'],
-      }),
-    );
+      });
+    });
   }
   return markers;
 }

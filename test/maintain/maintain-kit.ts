@@ -17,8 +17,8 @@ import { ingestId } from '../../lib/ingest/ingest-id.js';
 import { IngestLedger } from '../../lib/ingest/ingest-ledger.js';
 import type { MaintenanceContext } from '../../lib/ingest/maintain/maintenance-context.js';
 import type { FileIO } from '../../lib/storage/file-io.js';
-import { openDuckDb, sqlString } from '../support/duckdb.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
+import { openDuckDb, sqlString } from '../support/duckdb.js';
 import { readTableWithIcebird } from '../support/icebird.js';
 
 export const DAY = 86_400_000;

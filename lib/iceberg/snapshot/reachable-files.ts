@@ -8,7 +8,7 @@
 import type { FileIO } from '../../storage/file-io.js';
 import { readManifest } from '../avro/manifest.js';
 import { snapshotManifests } from '../scan.js';
-import { type ManifestFile, ManifestEntryStatus, type Snapshot, type TableMetadata } from '../types.js';
+import { ManifestEntryStatus, type ManifestFile, type Snapshot, type TableMetadata } from '../types.js';
 
 export interface ReachableFiles {
   manifestLists: Set<string>;

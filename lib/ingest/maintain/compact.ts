@@ -13,13 +13,12 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedTable, TableIdentifier } from '../../catalog/catalog.js';
 import { commitWithRetry } from '../../catalog/commit-driver.js';
+import { RowErrorCollector, readBatches } from '../../formats/index.js';
 import { toArrowSchema } from '../../iceberg/arrow-schema.js';
 import { currentSchema } from '../../iceberg/metadata.js';
 import { DataFileWriter } from '../../iceberg/parquet/data-file-writer.js';
 import { newSnapshotId, RewriteConflictError, rewriteFiles } from '../../iceberg/snapshot/index.js';
 import type { DataFile } from '../../iceberg/types.js';
-import { readBatches, RowErrorCollector } from '../../formats/index.js';
-import { deleteFiles, type MaintenanceContext } from './maintenance-context.js';
 import {
   type CompactionGroup,
   type CompactionPlan,
@@ -27,6 +26,7 @@ import {
   compactionSettings,
   planCompaction,
 } from './compaction-plan.js';
+import { deleteFiles, type MaintenanceContext } from './maintenance-context.js';
 
 export interface GroupOutcome {
   partition: string;

@@ -8,10 +8,11 @@
  * 512 MiB) and floe's `floe.maintenance.compact.min-input-files` (default 5, as Java),
  * `floe.maintenance.compact.max-group-bytes` (default 1 GiB).
  */
+
+import { currentSnapshot } from '../../iceberg/metadata.js';
 import { liveEntries, snapshotManifests } from '../../iceberg/scan.js';
 import { partitionKey } from '../../iceberg/snapshot/summary.js';
-import { type DataFile, type ManifestEntry, type TableMetadata } from '../../iceberg/types.js';
-import { currentSnapshot } from '../../iceberg/metadata.js';
+import type { DataFile, ManifestEntry, TableMetadata } from '../../iceberg/types.js';
 import type { FileIO } from '../../storage/file-io.js';
 
 const MiB = 1024 * 1024;

@@ -8,8 +8,8 @@ import { commitWithRetry } from '../../catalog/commit-driver.js';
 import { readManifestList } from '../../iceberg/avro/manifest-list.js';
 import { currentSnapshot } from '../../iceberg/metadata.js';
 import { snapshotManifests } from '../../iceberg/scan.js';
-import type { PendingFile } from '../../iceberg/types.js';
 import { newSnapshotId, rewriteManifests } from '../../iceberg/snapshot/index.js';
+import type { PendingFile } from '../../iceberg/types.js';
 import { type MaintenanceContext, NothingToDo } from './maintenance-context.js';
 
 export interface RewriteManifestsReport {
