@@ -47,13 +47,10 @@ describe('ingest ledger markers', () => {
   });
 
   it('a crash between the commit and the marker write is repaired by the redelivery', async () => {
-    const failing: FileIO = {
-      ...kit.env.io,
-      read: (p) => kit.env.io.read(p),
-      list: (p) => kit.env.io.list(p),
-      write: async () => {
-        throw new Error('injected: crash before the marker write');
-      },
+    // A ledger store that cannot be written: the crash between the catalog commit and the markers.
+    const failing = Object.create(kit.env.io) as FileIO;
+    failing.write = async () => {
+      throw new Error('injected: crash before the marker write');
     };
     const broken = new IngestLedger(failing, kit.ledger.root);
     const first = await kit.land('a.csv', [[1, '2026-01-01']], { ledger: broken });
