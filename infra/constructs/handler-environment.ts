@@ -38,6 +38,7 @@ export function handlerEnvironment(config: FloeConfig, resources: HandlerResourc
     FLOE_ERRORS_PREFIX: config.errorsPrefix,
     FLOE_SPILL_PREFIX: config.spillPrefix,
     FLOE_BACKFILL_PREFIX: config.backfillPrefix,
+    FLOE_LEDGER_PREFIX: config.ledgerPrefix,
     FLOE_MAX_FILE_BYTES: String(config.maxFileBytes),
     POWERTOOLS_SERVICE_NAME: config.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,

@@ -23,6 +23,9 @@ export interface LandingProps {
   readonly errorsPrefix: string;
   readonly spillPrefix: string;
   readonly backfillPrefix: string;
+  /** Ingest-ledger markers, expired after `ledgerRetention` (issue 13). */
+  readonly ledgerPrefix?: string;
+  readonly ledgerRetention?: Duration;
   readonly errorReportRetention: Duration;
   readonly workFileRetention: Duration;
   /** SSE-KMS with a rotated customer key instead of SSE-S3. */
@@ -70,6 +73,9 @@ export class Landing extends Construct {
         expiring('expire-error-reports', props.errorsPrefix, props.errorReportRetention),
         expiring('expire-spilled-commit-requests', props.spillPrefix, props.workFileRetention),
         expiring('expire-backfill-work-files', props.backfillPrefix, props.workFileRetention),
+        ...(props.ledgerPrefix
+          ? [expiring('expire-ingest-ledger', props.ledgerPrefix, props.ledgerRetention ?? Duration.days(8))]
+          : []),
       ],
     });
 
