@@ -19,6 +19,7 @@ import { commitBatch } from '../lib/ingest/commit-batch.js';
 import { type CommitRequest, decodeCommitMessage, loadCommitRequest } from '../lib/ingest/commit-request.js';
 import { settingsForTable } from '../lib/ingest/config.js';
 import { type DecodedMessage, planFifoBatch } from '../lib/ingest/fifo-batch.js';
+import { IngestLedger } from '../lib/ingest/ingest-ledger.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
@@ -34,6 +35,7 @@ const config = ingestConfigFromEnvironment(env);
 const catalog = catalogFromEnvironment(env, new SecretCache(new SecretsManagerClient({}), env.secretId));
 const landingIo = new S3FileIO();
 const sqs = new SQSClient({});
+const ledger = new IngestLedger(landingIo, `s3://${env.landingBucket}/${env.ledgerPrefix}`);
 
 async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   const decoded: Array<DecodedMessage<CommitRequest>> = [];
@@ -58,6 +60,7 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     catalog,
     tableIo: (table) => fileIOForTable(table, { catalog }),
     dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
+    ledger,
   });
   const now = Date.now();
   for (const table of result.tables) {

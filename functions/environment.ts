@@ -23,6 +23,8 @@ export interface HandlerEnvironment {
   spillPrefix: string;
   /** Where routes with `archive: true` copy converted objects. */
   archivePrefix: string;
+  /** Durable ingest-ledger markers (issue 13): `<prefix><table uuid>/<ingest id>.json` in the landing bucket. */
+  ledgerPrefix: string;
   /** Routes config (JSON text), when set. */
   config?: string;
   maxFileBytes?: number;
@@ -68,6 +70,7 @@ export function readEnvironment(
     errorsPrefix: withSlash(env.FLOE_ERRORS_PREFIX || '_floe/errors/'),
     spillPrefix: withSlash(env.FLOE_SPILL_PREFIX || '_floe/commit-requests/'),
     archivePrefix: withSlash(env.FLOE_ARCHIVE_PREFIX || '_floe/archive/'),
+    ledgerPrefix: withSlash(env.FLOE_LEDGER_PREFIX || '_floe/ledger/'),
     config: env.FLOE_CONFIG || undefined,
     maxFileBytes,
   };

@@ -83,6 +83,14 @@ export const floeConfigSchema = z
     landedVersionRetentionDays: int(0, 3650).default(30),
     /** Powertools Tracer (X-Ray) on every function. @default false */
     tracing: bool.default(false),
+    /** Durable ingest-ledger markers (exactly-once across snapshot expiry). @default '_floe/ledger/' */
+    ledgerPrefix: prefix.default('_floe/ledger/'),
+    /** Ledger markers expire after (days): the longest dedup window of the routes plus a margin. @default 8 */
+    ledgerRetentionDays: int(1, 3650).default(8),
+    /** Deploy the maintenance state machine and its daily schedule. @default true */
+    maintenance: bool.default(true),
+    /** EventBridge Scheduler expression for maintenance. @default 'cron(0 3 * * ? *)' (03:00 UTC daily) */
+    maintenanceSchedule: z.string().min(1).default('cron(0 3 * * ? *)'),
     /** Largest landed object convert accepts; bigger ones get an error report. @default 512 MiB */
     maxFileBytes: int(1, 10 * 1024 * MiB).default(512 * MiB),
     /** Convert function memory (MiB); more memory is more vCPU. @default 3008 */
@@ -143,7 +151,7 @@ export const floeConfigSchema = z
     }
     // S3 notifications filter on one prefix: floe's own outputs must not lie under it, or an error
     // report would be ingested as data and produce another error report, forever.
-    for (const key of ['errorsPrefix', 'spillPrefix', 'backfillPrefix', 'archivePrefix'] as const) {
+    for (const key of ['errorsPrefix', 'spillPrefix', 'backfillPrefix', 'archivePrefix', 'ledgerPrefix'] as const) {
       if (c[key].startsWith(c.landingPrefix)) {
         ctx.addIssue({
           code: 'custom',

@@ -4,6 +4,7 @@
  */
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -14,6 +15,7 @@ import type { FloeCodeMode } from './constructs/floe-function.js';
 import { handlerEnvironment } from './constructs/handler-environment.js';
 import { IngestFunctions, VISIBILITY_TIMEOUT_FACTOR } from './constructs/ingest-functions.js';
 import { Landing } from './constructs/landing.js';
+import { Maintenance } from './constructs/maintenance.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { WarehouseAccess } from './constructs/warehouse-bucket.js';
 import { HANDLER_ENTRIES, missingHandlerEntries } from './handler-bundle.js';
@@ -69,6 +71,7 @@ export class FloeStack extends Stack {
   readonly secret: secretsmanager.ISecret;
   readonly ingest: IngestFunctions;
   readonly backfill?: Backfill;
+  readonly maintenance?: Maintenance;
   readonly monitoring: Monitoring;
   readonly warehouse?: WarehouseAccess;
 
@@ -78,7 +81,10 @@ export class FloeStack extends Stack {
     const code = props.code ?? 'bundle';
     const retention = logRetention(config.logRetentionDays);
     const entries = code === 'bundle' ? missingHandlerEntries() : [];
-    const needed = entries.filter((name) => config.backfill || !name.startsWith('backfill'));
+    const needed = entries.filter(
+      (name) =>
+        (config.backfill || !name.startsWith('backfill')) && (config.maintenance || !name.startsWith('maintain')),
+    );
     if (needed.length > 0) {
       // Fail before esbuild does, naming the files (and the way to deploy without backfill).
       throw new FloeConfigError(
@@ -96,6 +102,8 @@ export class FloeStack extends Stack {
       errorsPrefix: config.errorsPrefix,
       spillPrefix: config.spillPrefix,
       backfillPrefix: config.backfillPrefix,
+      ledgerPrefix: config.ledgerPrefix,
+      ledgerRetention: Duration.days(config.ledgerRetentionDays),
       errorReportRetention: Duration.days(config.errorReportRetentionDays),
       landedVersionRetention:
         config.landedVersionRetentionDays > 0 ? Duration.days(config.landedVersionRetentionDays) : undefined,
@@ -151,6 +159,13 @@ export class FloeStack extends Stack {
     };
     this.ingest = new IngestFunctions(this, 'Ingest', shared);
     this.backfill = config.backfill ? new Backfill(this, 'Backfill', shared) : undefined;
+    this.maintenance = config.maintenance
+      ? new Maintenance(this, 'Maintenance', {
+          ...shared,
+          ledgerPrefix: config.ledgerPrefix,
+          schedule: scheduler.ScheduleExpression.expression(config.maintenanceSchedule),
+        })
+      : undefined;
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: {

@@ -58,6 +58,8 @@ export const HANDLER_ENTRIES = {
   backfillConvert: 'functions/backfill-convert.ts',
   backfillCommit: 'functions/backfill-commit.ts',
   backfillReport: 'functions/backfill-report.ts',
+  maintain: 'functions/maintain.ts',
+  maintainCompact: 'functions/maintain-compact.ts',
 } as const;
 
 /** A handler's logical name. */

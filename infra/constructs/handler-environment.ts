@@ -39,6 +39,7 @@ export function handlerEnvironment(config: FloeConfig, resources: HandlerResourc
     FLOE_SPILL_PREFIX: config.spillPrefix,
     FLOE_BACKFILL_PREFIX: config.backfillPrefix,
     FLOE_ARCHIVE_PREFIX: config.archivePrefix,
+    FLOE_LEDGER_PREFIX: config.ledgerPrefix,
     FLOE_MAX_FILE_BYTES: String(config.maxFileBytes),
     POWERTOOLS_SERVICE_NAME: config.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,

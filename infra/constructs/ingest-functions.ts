@@ -84,6 +84,9 @@ export class IngestFunctions extends Construct {
       }),
     );
     landing.grantReadPrefix(this.commit.role, config.spillPrefix);
+    // Durable ingest-ledger markers: read before, written after every commit (issue 13).
+    landing.grantReadPrefix(this.commit.role, config.ledgerPrefix);
+    landing.grantWritePrefix(this.commit.role, config.ledgerPrefix);
     props.secret.grantRead(this.commit.role);
     props.warehouse?.grantReadWrite(this.commit.role);
   }

@@ -22,6 +22,9 @@ export interface LandingProps {
   readonly errorsPrefix: string;
   readonly spillPrefix: string;
   readonly backfillPrefix: string;
+  /** Ingest-ledger markers, expired after `ledgerRetention` (issue 13). */
+  readonly ledgerPrefix?: string;
+  readonly ledgerRetention?: Duration;
   readonly errorReportRetention: Duration;
   /** Replaced (noncurrent) versions of landed objects expire after this; undefined keeps them. */
   readonly landedVersionRetention?: Duration;
@@ -81,6 +84,9 @@ export class Landing extends Construct {
                 noncurrentVersionExpiration: props.landedVersionRetention,
               },
             ]
+          : []),
+        ...(props.ledgerPrefix
+          ? [expiring('expire-ingest-ledger', props.ledgerPrefix, props.ledgerRetention ?? Duration.days(8))]
           : []),
       ],
     });

@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   history: () => import('./commands/history.js'),
   errors: () => import('./commands/errors.js'),
   catalog: () => import('./commands/catalog.js'),
+  maintain: () => import('./commands/maintain.js'),
 };
 
 async function usage(): Promise<string> {

@@ -23,7 +23,14 @@ import type { FileIO } from '../iceberg/file-io.js';
 import { mergeAppend, newSnapshotId } from '../iceberg/snapshot/index.js';
 import type { DataFile } from '../iceberg/types.js';
 import type { CommitRequest } from './commit-request.js';
-import { committedIngestIds, encodeSummaryList, SUMMARY_INGEST_IDS, SUMMARY_SOURCE_KEYS } from './ingest-ledger.js';
+import {
+  BatchLedger,
+  committedIngestIds,
+  encodeSummaryList,
+  type IngestLedger,
+  SUMMARY_INGEST_IDS,
+  SUMMARY_SOURCE_KEYS,
+} from './ingest-ledger.js';
 
 export type RequestStatus = 'committed' | 'duplicate' | 'failed';
 
@@ -57,6 +64,8 @@ export interface CommitBatchContext {
   tableIo(table: LoadedTable): FileIO;
   /** Dedup window of a table, in ms. */
   dedupWindowMs(table: TableIdentifier): number;
+  /** Durable per-id markers that survive snapshot expiry (ingest-ledger.ts); without it, summaries only. */
+  ledger?: IngestLedger;
   now?: () => number;
   commit?: Pick<CommitOptions, 'retry' | 'signal'>;
 }
@@ -104,12 +113,22 @@ async function commitTableGroup(
   const now = context.now ?? Date.now;
   const snapshotId = newSnapshotId();
   let chosen: CommitRequest[] = [];
+  const ledger = new BatchLedger(
+    context.ledger,
+    group.map((r) => r.ingestId),
+    context.dedupWindowMs(id),
+    now,
+  );
+  const sourceOf = (r: CommitRequest) => ({ ingestId: r.ingestId, sourceKey: `${r.sourceBucket}/${r.sourceKey}` });
+  let baseUuid: string | undefined;
   try {
     const result = await commitWithRetry(
       context.catalog,
       id,
       async (base, attemptNumber) => {
         const held = committedIngestIds(base.metadata, context.dedupWindowMs(id), now());
+        baseUuid = base.metadata['table-uuid'];
+        for (const ingestId of await ledger.held(baseUuid)) held.add(ingestId);
         chosen = [];
         const seen = new Set<string>();
         for (const request of group) {
@@ -142,6 +161,12 @@ async function commitTableGroup(
       { ...context.commit, onRetry: (info) => retries.push(info) },
     );
     const ids = new Set(chosen.map((r) => r.ingestId));
+    // Before the ack: every request of the group is now held (committed here or earlier).
+    const uuid = result.table.metadata['table-uuid'];
+    await Promise.all([
+      ledger.record(uuid, chosen.map(sourceOf), snapshotId),
+      ledger.record(uuid, group.filter((r) => !chosen.includes(r)).map(sourceOf)),
+    ]);
     for (const request of group) {
       statuses.set(
         request,
@@ -154,7 +179,16 @@ async function commitTableGroup(
       table: { outcome: result.outcome, snapshotId, attempts: result.attempts, retries, committedIngestIds: [...ids] },
       statuses,
     };
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    if (error instanceof NothingToCommit) {
+      // Duplicates found only in summaries (a crash before the markers were written) get their markers now.
+      try {
+        if (baseUuid) await ledger.record(baseUuid, group.map(sourceOf));
+      } catch (ledgerError) {
+        error = ledgerError;
+      }
+    }
     if (error instanceof NothingToCommit) {
       for (const request of group) statuses.set(request, { status: 'duplicate' });
       return {

@@ -24,8 +24,9 @@ import type { IngestConfig } from '../ingest/config.js';
 import { warmEncoderWorker } from '../ingest/conversion-encoder.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { ingestId } from '../ingest/ingest-id.js';
-import { committedIngestIds } from '../ingest/ingest-ledger.js';
+import { committedIngestIds, IngestLedger } from '../ingest/ingest-ledger.js';
 import type { LandedObject } from '../ingest/landed-event.js';
+import type { MaintainReport } from '../ingest/maintain/maintain-table.js';
 import { routeObject } from '../ingest/route.js';
 import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
@@ -33,6 +34,11 @@ import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
 import { type LandedFile, LandingWatcher } from './landing-watcher.js';
 import { localLandedObject, localObjectPath } from './local-objects.js';
+import {
+  DEFAULT_MAINTAIN_EVERY_MS,
+  type MaintenanceSchedule,
+  startMaintenanceSchedule,
+} from './maintenance-schedule.js';
 import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
 
 /** One line of the live log. */
@@ -60,6 +66,10 @@ export interface DevStackOptions {
   stableMs?: number;
   /** Landing and warehouse in buckets of an S3-compatible server (`--s3-endpoint`), see s3-dev-stack.ts. */
   s3?: S3DevOptions;
+  /** Scheduled table maintenance (maintenance-schedule.ts); 0 turns it off. @default 10 minutes */
+  maintainEveryMs?: number;
+  /** Called with each table's maintenance report. */
+  onMaintained?(report: MaintainReport): void;
 }
 
 export interface DevStack {
@@ -68,6 +78,8 @@ export interface DevStack {
   server: CatalogServer;
   /** Resolves when nothing is being converted or committed. */
   idle(): Promise<void>;
+  /** The maintenance schedule, when on. */
+  maintenance?: MaintenanceSchedule;
   /** Stops watching, finishes what is in flight (nothing half-written), stops the catalog. */
   stop(): Promise<void>;
 }
@@ -98,6 +110,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const catalog = new RestCatalog({ uri: server.url });
   const tableIo = s3 ? s3.tableIo(catalog) : (_table: LoadedTable) => io;
   const keyOf = new Map<string, string>();
+  const ledger = new IngestLedger(io, home.ledger);
 
   const queue = new LocalFifoQueue<CommitRequest>({
     groupOf: commitGroupOf,
@@ -107,6 +120,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         catalog,
         tableIo,
         dedupWindowMs: () => Number.POSITIVE_INFINITY,
+        ledger,
       });
       const failed = result.tables.find((t) => t.outcome === 'failed');
       // A failed table fails the whole batch so the queue retries it in order (FIFO).
@@ -230,6 +244,19 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     s3Endpoint: s3?.endpoint,
   });
 
+  const everyMs = options.maintainEveryMs ?? DEFAULT_MAINTAIN_EVERY_MS;
+  const maintenance =
+    everyMs > 0
+      ? startMaintenanceSchedule({
+          catalog,
+          tableIo,
+          ledger,
+          everyMs,
+          onReport: options.onMaintained,
+          onError: (error) => options.onEvent({ kind: 'failed', key: '(maintenance)', error }),
+        })
+      : undefined;
+
   const idle = async () => {
     for (;;) {
       if (inFlight.size > 0) await Promise.all(inFlight);
@@ -243,7 +270,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     catalogUri: server.url,
     server,
     idle,
+    maintenance,
     async stop() {
+      await maintenance?.stop();
       await watcher.close();
       stopping = true;
       waiting.length = 0;

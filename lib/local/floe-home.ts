@@ -9,6 +9,7 @@
  *   warehouse/   table metadata and data (the embedded catalog's warehouse)
  *   landing/     drop files at landing/<namespace>/<table>/<file>
  *   errors/      <key>.error.json for each rejected file
+ *   ledger/      <table uuid>/<ingest id>.json: ingest ids committed (survive snapshot expiry)
  *   dev.json     { pid, catalogUri } while `floe dev` runs
  * ```
  */
@@ -20,6 +21,8 @@ export interface FloeHome {
   warehouse: string;
   landing: string;
   errors: string;
+  /** Durable ingest-ledger markers (lib/ingest/ingest-ledger.ts). */
+  ledger: string;
   devState: string;
 }
 
@@ -31,6 +34,7 @@ export function floeHome(dir = '.floe'): FloeHome {
     warehouse: join(root, 'warehouse'),
     landing: join(root, 'landing'),
     errors: join(root, 'errors'),
+    ledger: join(root, 'ledger'),
     devState: join(root, 'dev.json'),
   };
 }

@@ -1,7 +1,4 @@
-/**
- * The exactly-once fault suite at full size (500 files × 10 seeds): `npm run test:full` and CI.
- * `npm test` runs the same suite reduced (exactly-once.test.ts).
- */
-process.env.FLOE_FAULT_FILES ??= '500';
-process.env.FLOE_FAULT_SEEDS ??= '10';
-await import('./exactly-once.test.js');
+/** The exactly-once fault suite with maintenance interleaved, full size (`npm run test:full`). */
+import { exactlyOnceSuite } from './exactly-once-suite.js';
+
+exactlyOnceSuite({ files: 500, seeds: 10 });

@@ -253,8 +253,9 @@ export function writeManifest(options: WriteManifestOptions): WrittenManifest {
     if (formatVersion >= 2) {
       if (added) {
         // ADDED entries leave sequence numbers null: they are inherited from the manifest list
-        // (spec: Sequence Number Inheritance), so a retried commit needs no rewrite.
-        record.sequence_number = null;
+        // (spec: Sequence Number Inheritance), so a retried commit needs no rewrite. A rewrite
+        // (compaction) sets the data sequence number explicitly to keep the rows' one.
+        record.sequence_number = entry.sequence_number ?? null;
         record.file_sequence_number = null;
       } else {
         if (entry.sequence_number == null)
@@ -265,7 +266,7 @@ export function writeManifest(options: WriteManifestOptions): WrittenManifest {
         record.file_sequence_number = entry.file_sequence_number ?? entry.sequence_number;
       }
     }
-    const dataSequence = added ? sequenceNumber : (entry.sequence_number ?? 0n);
+    const dataSequence = added ? (entry.sequence_number ?? sequenceNumber) : (entry.sequence_number ?? 0n);
     if (minSequenceNumber === undefined || dataSequence < minSequenceNumber) minSequenceNumber = dataSequence;
     return record;
   });
