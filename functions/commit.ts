@@ -21,6 +21,7 @@ import { catalogFromEnvironment } from './catalog-client.js';
 import { readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
+import { commitHistoryRecords, recordCommitOutcomes, splitHistoryRecords } from './outcome-recording.js';
 import { SecretCache } from './secret-cache.js';
 
 const env = readEnvironment('commit');
@@ -68,6 +69,7 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     tableIo: (table) => fileIOForTable(table, { catalog }),
     dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
   });
+  await recordCommitOutcomes(result);
   const now = Date.now();
   for (const table of result.tables) {
     const fields = {
@@ -97,4 +99,12 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   return { batchItemFailures: failures };
 }
 
-export const handler = middy(commitMessages).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+/** History rows (their own FIFO group, issue #14) are committed apart from commit requests. */
+async function commitQueueBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  const { history, requests } = splitHistoryRecords(event.Records);
+  const historyFailures = await commitHistoryRecords(history, catalog);
+  const response = await commitMessages({ Records: requests });
+  return { batchItemFailures: [...response.batchItemFailures, ...historyFailures] };
+}
+
+export const handler = middy(commitQueueBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));

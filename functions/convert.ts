@@ -21,6 +21,7 @@ import { catalogFromEnvironment } from './catalog-client.js';
 import { readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
+import { recordConvertOutcome } from './outcome-recording.js';
 import { SecretCache } from './secret-cache.js';
 
 const env = readEnvironment('convert');
@@ -56,6 +57,7 @@ const processor = new BatchProcessor(EventType.SQS);
 async function recordHandler(record: SQSRecord): Promise<void> {
   for (const object of landedObjectsFrom(JSON.parse(record.body))) {
     const outcome = await convertObject(object, context);
+    await recordConvertOutcome(object, outcome);
     if (outcome.status === 'skipped') {
       logger.debug('skipped object', { key: outcome.key, reason: outcome.reason });
       metrics.addMetric(METRIC.filesSkipped, MetricUnit.Count, 1);
