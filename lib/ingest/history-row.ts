@@ -139,11 +139,8 @@ export function historyRowForConvert(
     if (outcome.reason.startsWith("floe's own prefix")) return undefined;
     // convert-object skips a late redelivery of a committed object: that is a duplicate.
     const duplicate = /^already committed to (\S+) \(ingest id (\S+)\)$/.exec(outcome.reason);
-    const row = emptyRow(object, duplicate ? 'duplicate' : 'skipped', landedAt, now);
-    if (duplicate) {
-      row.target_table = duplicate[1] as string;
-      row.ingest_id = duplicate[2] as string;
-    }
+    if (duplicate) return duplicateHistoryRow(object, duplicate[1] as string, duplicate[2] as string, now);
+    const row = emptyRow(object, 'skipped', landedAt, now);
     row.bytes = object.size ?? 0;
     row.reason = outcome.reason;
     return row;
@@ -170,5 +167,19 @@ export function historyRowForConvert(
   row.bytes = outcome.bytes;
   row.rejected_rows = outcome.rejectedRows;
   row.error_report = outcome.reportPath ?? null;
+  return row;
+}
+
+/** The row of a landed object found already committed before any work (a late redelivery). */
+export function duplicateHistoryRow(
+  object: LandedObject,
+  table: string,
+  ingestId: string,
+  now = Date.now(),
+): HistoryRow {
+  const row = emptyRow(object, 'duplicate', object.eventTime, now);
+  row.target_table = table;
+  row.ingest_id = ingestId;
+  row.bytes = object.size ?? 0;
   return row;
 }

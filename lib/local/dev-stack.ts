@@ -22,17 +22,21 @@ import { commitGroupOf } from '../ingest/commit-queue.js';
 import type { CommitRequest } from '../ingest/commit-request.js';
 import type { IngestConfig } from '../ingest/config.js';
 import { convertObject } from '../ingest/convert-object.js';
+import { DEFAULT_HISTORY_TABLE } from '../ingest/history-table.js';
 import { ingestId } from '../ingest/ingest-id.js';
 import { committedIngestIds } from '../ingest/ingest-ledger.js';
 import type { LandedObject } from '../ingest/landed-event.js';
 import { routeObject } from '../ingest/route.js';
 import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
+import { DevOutcomes } from './dev-outcomes.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
 import { LandingWatcher } from './landing-watcher.js';
 import { localLandedObject, localObjectPath } from './local-objects.js';
+import { eventsFile } from './ndjson-event-sink.js';
 import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
+import { StatusPage } from './status-page/status-page.js';
 
 /** One line of the live log. */
 export type DevEvent =
@@ -59,12 +63,20 @@ export interface DevStackOptions {
   stableMs?: number;
   /** Landing and warehouse in buckets of an S3-compatible server (`--s3-endpoint`), see s3-dev-stack.ts. */
   s3?: S3DevOptions;
+  /** The load history table (issue #14). @default DEFAULT_HISTORY_TABLE */
+  historyTable?: string;
+  /** How long history rows gather before one history commit. @default 1000 */
+  historyWindowMs?: number;
 }
 
 export interface DevStack {
   home: FloeHome;
   catalogUri: string;
   server: CatalogServer;
+  /** The status page at the root of the catalog's port. */
+  statusUrl: string;
+  /** `.floe/events.ndjson`. */
+  eventsPath: string;
   /** Resolves when nothing is being converted or committed. */
   idle(): Promise<void>;
   /** Stops watching, finishes what is in flight (nothing half-written), stops the catalog. */
@@ -81,15 +93,30 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   warmEncoderWorker(); // the encoder thread loads while the catalog starts, not on the first file
   const io = new LocalFileIO();
   const s3 = options.s3 ? s3DevStorage(options.s3) : undefined;
+  let catalog: RestCatalog | undefined;
+  const page = new StatusPage({
+    catalog: () => catalog as RestCatalog,
+    readReport: (path) => (s3?.landingIo ?? io).read(path),
+  });
   const server = await startCatalogServer({
+    pages: (req, res) => page.handle(req, res),
     warehouse: s3?.warehouse ?? home.warehouse,
     io: s3?.serverIo ?? io,
     vend: s3?.vend,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8181,
   });
-  const catalog = new RestCatalog({ uri: server.url });
+  catalog = new RestCatalog({ uri: server.url });
   const tableIo = s3 ? s3.tableIo(catalog) : (_table: LoadedTable) => io;
+  const outcomes = new DevOutcomes({
+    catalog,
+    tableIo,
+    historyTable: options.historyTable ?? DEFAULT_HISTORY_TABLE,
+    historyWindowMs: options.historyWindowMs,
+    eventsPath: eventsFile(home.root),
+    onRows: (rows) => page.add(rows),
+    onEvent: () => page.notify(),
+  });
   const keyOf = new Map<string, string>();
 
   const queue = new LocalFifoQueue<CommitRequest>({
@@ -104,6 +131,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const failed = result.tables.find((t) => t.outcome === 'failed');
       // A failed table fails the whole batch so the queue retries it in order (FIFO).
       if (failed) throw failed.error;
+      outcomes.committed(result);
       for (const outcome of result.requests) {
         const { request } = outcome;
         const table = formatIdentifier(request.table);
@@ -161,6 +189,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         const id = ingestId(object);
         const table = await loadTableIfExists(catalog, routed.table);
         if (table && committedIngestIds(table.metadata, routed.settings.dedupWindowMs).has(id)) {
+          outcomes.duplicate(object, formatIdentifier(routed.table), id);
           options.onEvent({ kind: 'duplicate', key: object.key, table: formatIdentifier(routed.table) });
           return;
         }
@@ -170,6 +199,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
     try {
       const outcome = await convertObject(object, convertContext);
+      outcomes.converted(object, outcome);
       if (outcome.status === 'rejected') {
         options.onEvent({
           kind: 'rejected',
@@ -213,6 +243,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     for (;;) {
       if (inFlight.size > 0) await Promise.all(inFlight);
       await queue.drain();
+      await outcomes.drain();
       if (inFlight.size === 0 && waiting.length === 0 && queue.depth === 0) return;
     }
   };
@@ -221,6 +252,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     home,
     catalogUri: server.url,
     server,
+    statusUrl: `${server.url}/`,
+    eventsPath: eventsFile(home.root),
     idle,
     async stop() {
       await watcher.close();
@@ -228,6 +261,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       waiting.length = 0;
       await Promise.all(inFlight);
       await queue.close({ drain: true });
+      await outcomes.close();
+      page.close();
       await server.close();
       await clearDevState(home);
     },

@@ -45,6 +45,8 @@ export interface CatalogServerOptions {
   prefix?: string;
   /** Default page size of list routes (default 100). */
   pageSize?: number;
+  /** Answers requests outside `/v1` (the `floe dev` status page); false falls through to 404. */
+  pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface CatalogServer {
@@ -70,6 +72,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
   const ttl = options.tokenTtlSeconds ?? 3600;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.pages && !(req.url ?? '/').startsWith('/v1/') && (await options.pages(req, res))) return;
     const raw = await readBody(req);
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const url = new URL(req.url ?? '/', 'http://localhost');
