@@ -139,7 +139,7 @@ describe('floe dev: load history and events', () => {
     expect(events[2].detail.eventId).toBe(events[1].detail.eventId);
     expect(events[0]).toMatchObject({
       source: 'floe',
-      detail: { table: 'sales.orders', addedRows: 2, operation: 'append', sourceKeys: ['local/sales/orders/a.csv'] },
+      detail: { table: 'sales.orders', addedRows: 2, operation: 'append', sourceKeys: ['landing/sales/orders/a.csv'] },
     });
     expect(events[1].detail).toMatchObject({ key: 'sales/orders/bad.csv', line: 2, column: 'amount', value: 'x' });
   });
