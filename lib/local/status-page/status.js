@@ -100,8 +100,8 @@ function drawChart(series) {
       height: 220,
       series: [
         {},
-        { label: 'rows / min', stroke: '#2563eb', fill: 'rgba(37,99,235,0.1)' },
-        { label: 'latency (ms)', stroke: '#f97316', scale: 'ms' },
+        { label: 'rows / min', stroke: '#2563eb', fill: 'rgba(37,99,235,0.1)', points: { show: false } },
+        { label: 'latency (ms)', stroke: '#f97316', scale: 'ms', spanGaps: true },
       ],
       axes: [{}, { label: 'rows' }, { side: 1, scale: 'ms', label: 'ms', grid: { show: false } }],
     },
