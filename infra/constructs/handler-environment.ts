@@ -39,6 +39,8 @@ export function handlerEnvironment(config: FloeConfig, resources: HandlerResourc
     FLOE_SPILL_PREFIX: config.spillPrefix,
     FLOE_BACKFILL_PREFIX: config.backfillPrefix,
     FLOE_MAX_FILE_BYTES: String(config.maxFileBytes),
+    FLOE_EVENT_BUS: config.eventBusName,
+    FLOE_HISTORY_TABLE: config.historyTable,
     POWERTOOLS_SERVICE_NAME: config.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
   };
