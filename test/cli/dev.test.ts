@@ -159,7 +159,8 @@ describe('floe dev', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders']);
+    // floe.ingest_history: the load history is a table of the same catalog (issue #14).
+    expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders', 'floe.ingest_history']);
     expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe('7');
     const history = (await floe(cwd, 'history', 'demo.orders', '--snapshots', '--json'))
       .trim()

@@ -138,4 +138,35 @@ describe('floe.ingest_history', () => {
       'bad.csv:rejected',
     ]);
   });
+  it('records a batch once under catalog faults: applied-then-500, dropped connection, 409, redelivery', async () => {
+    const table = 'ops.history_faults';
+    const context = {
+      catalog: env.catalog,
+      tableIo: () => env.io,
+      table,
+      commit: { retry: { minWaitMs: 1, maxWaitMs: 5 } },
+    };
+    const batch = (prefix: string) => [
+      sampleRow(`${prefix}-1.csv`, 'committed'),
+      sampleRow(`${prefix}-2.csv`, 'rejected'),
+    ];
+    // Create the table first, so the faults below hit the appends.
+    await commitHistoryRows(batch('warm'), context);
+
+    env.server.faults.applyThenFail(1, 500);
+    expect(await commitHistoryRows(batch('a'), context)).toMatchObject({ added: 2 });
+    env.server.faults.dropConnection(1, { apply: true });
+    expect(await commitHistoryRows(batch('b'), context)).toMatchObject({ added: 2 });
+    env.server.faults.failNextCommits(2, 409);
+    expect(await commitHistoryRows(batch('c'), context)).toMatchObject({ added: 2 });
+    // The whole sequence delivered again (the Lambda died before the ack): nothing new.
+    for (const prefix of ['warm', 'a', 'b', 'c']) {
+      expect(await commitHistoryRows(batch(prefix), context)).toMatchObject({ added: 0, alreadyRecorded: 2 });
+    }
+    const loaded = await env.catalog.loadTable({ namespace: ['ops'], name: 'history_faults' });
+    const rows = await readTableWithIcebird(loaded.metadataLocation);
+    const keys = rows.map((r) => `${r.key}:${r.outcome}`).sort();
+    expect(keys).toHaveLength(8);
+    expect(new Set(keys).size).toBe(8);
+  });
 });
