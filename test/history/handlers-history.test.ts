@@ -7,13 +7,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenExchangeAuth } from '../../lib/catalog/rest/auth.js';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { findCurrentMetadata } from '../../lib/iceberg/table-paths.js';
-import { s3EventNotification, sqsEvent, sqsRecord } from '../ingest/events.js';
 import {
   deliverCommitBatch,
   lambdaContext,
@@ -23,6 +22,7 @@ import {
   takeFifoBatch,
 } from '../functions/pipeline-harness.js';
 import { queryTable } from '../functions/verify-table.js';
+import { s3EventNotification, sqsEvent, sqsRecord } from '../ingest/events.js';
 import { readTableWithIcebird } from '../support/icebird.js';
 
 describe('load history and events from the handlers', () => {

@@ -2,8 +2,9 @@
  * The load history table: rows committed through the embedded catalog over HTTP, read back by
  * DuckDB (its Parquet data files) and icebird (its metadata); a redelivered batch adds nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotFiles } from '../../lib/iceberg/scan.js';
 import type { HistoryRow } from '../../lib/ingest/history-row.js';
 import { historyId } from '../../lib/ingest/history-row.js';
@@ -12,7 +13,7 @@ import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js
 import { openDuckDb, sqlString } from '../support/duckdb.js';
 import { readTableWithIcebird } from '../support/icebird.js';
 
-export function sampleRow(key: string, outcome: HistoryRow['outcome'], extra: Partial<HistoryRow> = {}): HistoryRow {
+function sampleRow(key: string, outcome: HistoryRow['outcome'], extra: Partial<HistoryRow> = {}): HistoryRow {
   const landed = Date.UTC(2026, 11, 4, 10, 0, 0);
   return {
     history_id: historyId({ bucket: 'landing', key, etag: 'e1' }, outcome),
