@@ -179,7 +179,7 @@ describe('floe dev', () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l));
       return rows.length >= 3 ? rows : undefined;
-    });
+    }, 30_000);
     expect(loads.map((r) => `${r.key} ${r.outcome}`).sort()).toEqual([
       'demo/orders/orders-2024-06-01.csv committed',
       'demo/orders/orders-2024-06-02.csv committed',

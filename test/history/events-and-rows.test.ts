@@ -35,7 +35,7 @@ describe('commit events', () => {
     expect(first.map((e) => e.type)).toEqual(['floe.TableCommitted']);
     const second = commitEvents({ requests: [], tables: (await ingest('b.csv')).commits });
     expect(second.map((e) => e.type)).toEqual(['floe.TableCommitted', 'floe.SchemaEvolved']);
-    const committed = second[0]?.detail as Record<string, unknown>;
+    const committed = second[0]?.detail as unknown as Record<string, unknown>;
     expect(committed).toMatchObject({
       table: 'db.people',
       sequenceNumber: 2,
