@@ -12,8 +12,12 @@
  * DuckDB converting the same CSV files to one Parquet file in the same run (no catalog, no
  * exactly-once bookkeeping): an upper bound for the conversion work alone.
  *
+ * 4. the load history table under hundreds of tables committing at once (bench/history-load.ts):
+ *    history commits per minute.
+ *
  * Knobs: BENCH_SMALL_FILES (1000), BENCH_BIG_MB (100), BENCH_WORKERS (2), BENCH_COMMIT_BATCH (10),
- * BENCH_COMMIT_WINDOW_MS (250: the local queue's batching window; 0 = none).
+ * BENCH_COMMIT_WINDOW_MS (250: the local queue's batching window; 0 = none), BENCH_HISTORY_ONLY
+ * (1: only workload 4), BENCH_HISTORY_TABLES (200), BENCH_HISTORY_COMMITS (3).
  */
 import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,12 +36,14 @@ import { loadTableIfExists } from '../lib/ingest/table-setup.js';
 import { LocalFifoQueue } from '../lib/local/fifo-queue.js';
 import { LocalFileIO } from '../lib/storage/local.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
+import { benchHistory } from './history-load.js';
 
 const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 1000);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 100);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const COMMIT_BATCH = Number(process.env.BENCH_COMMIT_BATCH ?? 10);
 const COMMIT_WINDOW_MS = Number(process.env.BENCH_COMMIT_WINDOW_MS ?? 250);
+const HISTORY_ONLY = process.env.BENCH_HISTORY_ONLY === '1';
 
 function row(i: number): string {
   const day = 1 + (i % 28);
@@ -188,6 +194,14 @@ try {
     `floe ingest bench: ${SMALL_FILES} × ~10 KB CSV, 1 × ${BIG_MB} MB CSV; ${WORKERS} convert workers, commit batches ≤ ${COMMIT_BATCH}, batching window ${COMMIT_WINDOW_MS} ms`,
   );
 
+  if (!HISTORY_ONLY) await benchIngest(catalog, landing);
+  await benchHistory(catalog, new LocalFileIO());
+  await server.close();
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
+
+async function benchIngest(catalog: RestCatalog, landing: string): Promise<void> {
   await mkdir(join(landing, 'bench', 'small'), { recursive: true });
   const smallKeys: string[] = [];
   for (let i = 0; i < SMALL_FILES; i++) {
@@ -215,7 +229,4 @@ try {
   const big2 = await runPipeline(catalog, landing, [big2Key], { namespace: ['bench'], name: 'big' });
   const big2Peer = await duckdbPeer([join(landing, big2Key)], join(root, 'peer-big-2.parquet'));
   report(`one more ${BIG_MB} MB file (existing table: one pass)`, big2, big2Peer);
-  await server.close();
-} finally {
-  await rm(root, { recursive: true, force: true });
 }

@@ -27,6 +27,7 @@ import { readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
 import { COMMIT_BACKOFF, delayRetries } from './retry-delay.js';
+import { commitHistoryRecords, recordCommitOutcomes, splitHistoryRecords } from './outcome-recording.js';
 import { SecretCache } from './secret-cache.js';
 import { tracingMiddlewares } from './tracing.js';
 
@@ -62,6 +63,7 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
     ledger,
   });
+  await recordCommitOutcomes(result);
   const now = Date.now();
   for (const table of result.tables) {
     const fields = {
@@ -98,7 +100,15 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   return { batchItemFailures: failures };
 }
 
-export const handler = middy(commitMessages)
+/** History rows (their own FIFO group, issue #14) are committed apart from commit requests. */
+async function commitQueueBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  const { history, requests } = splitHistoryRecords(event.Records);
+  const historyFailures = await commitHistoryRecords(history, catalog);
+  const response = await commitMessages({ Records: requests });
+  return { batchItemFailures: [...response.batchItemFailures, ...historyFailures] };
+}
+
+export const handler = middy(commitQueueBatch)
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(await tracingMiddlewares());

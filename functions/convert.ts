@@ -26,6 +26,7 @@ import { readEnvironment } from './environment.js';
 import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger, METRIC, MetricUnit, metrics } from './observability.js';
 import { CONVERT_BACKOFF, delayRetries } from './retry-delay.js';
+import { recordConvertOutcome } from './outcome-recording.js';
 import { SecretCache } from './secret-cache.js';
 import { SqsCommitQueue } from './sqs-commit-queue.js';
 import { tracingMiddlewares } from './tracing.js';
@@ -97,6 +98,7 @@ function tableOf(object: LandedObject): string | undefined {
 
 async function convertOne(object: LandedObject): Promise<void> {
   const outcome = await convertObject(object, context);
+  await recordConvertOutcome(object, outcome);
   if (outcome.status === 'skipped') {
     const unrouted = UNROUTED.test(outcome.reason);
     logger.info(unrouted ? 'unrouted object' : 'skipped object', { key: outcome.key, reason: outcome.reason });

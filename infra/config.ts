@@ -75,6 +75,10 @@ export const floeConfigSchema = z
     errorsPrefix: prefix.default('_floe/errors/'),
     /** Where commit requests too large for an SQS message are spilled. @default '_floe/commit-requests/' */
     spillPrefix: prefix.default('_floe/commit-requests/'),
+    /** EventBridge bus for commit events (docs/events.md); `off` sends none. @default 'default' */
+    eventBusName: z.string().min(1).default('default'),
+    /** The load history Iceberg table (`namespace.table`); `off` records none. @default 'floe.ingest_history' */
+    historyTable: z.string().min(1).default('floe.ingest_history'),
     /** Backfill plans, Map Run results and reports. @default '_floe/backfill/' */
     backfillPrefix: prefix.default('_floe/backfill/'),
     /** Where routes with `archive: true` copy converted objects. @default '_floe/archive/' */

@@ -41,6 +41,8 @@ export function handlerEnvironment(config: FloeConfig, resources: HandlerResourc
     FLOE_ARCHIVE_PREFIX: config.archivePrefix,
     FLOE_LEDGER_PREFIX: config.ledgerPrefix,
     FLOE_MAX_FILE_BYTES: String(config.maxFileBytes),
+    FLOE_EVENT_BUS: config.eventBusName,
+    FLOE_HISTORY_TABLE: config.historyTable,
     POWERTOOLS_SERVICE_NAME: config.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
   };

@@ -4,6 +4,7 @@
  * failures, so one bad message is retried alone instead of its whole batch.
  */
 import { Duration, Size } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -89,5 +90,14 @@ export class IngestFunctions extends Construct {
     landing.grantWritePrefix(this.commit.role, config.ledgerPrefix);
     props.secret.grantRead(this.commit.role);
     props.warehouse?.grantReadWrite(this.commit.role);
+
+    // Load history rows travel through their own FIFO group of the commits queue (issue #14).
+    commitQueue.queue.grantSendMessages(this.commit.role);
+    // Commit events: PutEvents on the chosen bus only.
+    if (config.eventBusName !== 'off') {
+      const bus = events.EventBus.fromEventBusName(this, 'EventBus', config.eventBusName);
+      bus.grantPutEventsTo(this.convert.role);
+      bus.grantPutEventsTo(this.commit.role);
+    }
   }
 }

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   scan: () => import('./commands/scan.js'),
   history: () => import('./commands/history.js'),
   errors: () => import('./commands/errors.js'),
+  events: () => import('./commands/events.js'),
   catalog: () => import('./commands/catalog.js'),
   maintain: () => import('./commands/maintain.js'),
 };

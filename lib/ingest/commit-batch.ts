@@ -50,6 +50,8 @@ export interface TableCommitOutcome {
   retries: RetryInfo[];
   committedIngestIds: string[];
   error?: unknown;
+  /** The table as committed (`committed`/`already-committed`), for commit events (commit-events.ts). */
+  committedTable?: LoadedTable;
 }
 
 export interface CommitBatchResult {
@@ -176,7 +178,14 @@ async function commitTableGroup(
       );
     }
     return {
-      table: { outcome: result.outcome, snapshotId, attempts: result.attempts, retries, committedIngestIds: [...ids] },
+      table: {
+        outcome: result.outcome,
+        snapshotId,
+        attempts: result.attempts,
+        retries,
+        committedIngestIds: [...ids],
+        committedTable: result.table,
+      },
       statuses,
     };
   } catch (caught) {

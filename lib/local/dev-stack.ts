@@ -23,6 +23,7 @@ import type { CommitRequest } from '../ingest/commit-request.js';
 import type { IngestConfig } from '../ingest/config.js';
 import { warmEncoderWorker } from '../ingest/conversion-encoder.js';
 import { convertObject } from '../ingest/convert-object.js';
+import { DEFAULT_HISTORY_TABLE } from '../ingest/history-table.js';
 import { ingestId } from '../ingest/ingest-id.js';
 import { committedIngestIds, IngestLedger } from '../ingest/ingest-ledger.js';
 import type { LandedObject } from '../ingest/landed-event.js';
@@ -30,6 +31,7 @@ import type { MaintainReport } from '../ingest/maintain/maintain-table.js';
 import { routeObject } from '../ingest/route.js';
 import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
+import { DevOutcomes } from './dev-outcomes.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
 import { type LandedFile, LandingWatcher } from './landing-watcher.js';
@@ -39,7 +41,9 @@ import {
   type MaintenanceSchedule,
   startMaintenanceSchedule,
 } from './maintenance-schedule.js';
+import { eventsFile } from './ndjson-event-sink.js';
 import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
+import { StatusPage } from './status-page/status-page.js';
 
 /** One line of the live log. */
 export type DevEvent =
@@ -70,12 +74,20 @@ export interface DevStackOptions {
   maintainEveryMs?: number;
   /** Called with each table's maintenance report. */
   onMaintained?(report: MaintainReport): void;
+  /** The load history table (issue #14). @default DEFAULT_HISTORY_TABLE */
+  historyTable?: string;
+  /** How long history rows gather before one history commit. @default 1000 */
+  historyWindowMs?: number;
 }
 
 export interface DevStack {
   home: FloeHome;
   catalogUri: string;
   server: CatalogServer;
+  /** The status page at the root of the catalog's port. */
+  statusUrl: string;
+  /** `.floe/events.ndjson`. */
+  eventsPath: string;
   /** Resolves when nothing is being converted or committed. */
   idle(): Promise<void>;
   /** The maintenance schedule, when on. */
@@ -97,7 +109,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   // One floe dev per --dir: a local warehouse is locked by the catalog itself; with an S3
   // warehouse the local one is locked here, so a second `floe dev` on the dir still refuses.
   const dirLock = s3 ? await lockWarehouse(home.warehouse) : undefined;
+  let catalog: RestCatalog | undefined;
+  const page = new StatusPage({
+    catalog: () => catalog as RestCatalog,
+    readReport: (path) => (s3?.landingIo ?? io).read(path),
+  });
   const server = await startCatalogServer({
+    pages: (req, res) => page.handle(req, res),
     warehouse: s3?.warehouse ?? home.warehouse,
     io: s3?.serverIo ?? io,
     vend: s3?.vend,
@@ -107,8 +125,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await dirLock?.release();
     throw error;
   });
-  const catalog = new RestCatalog({ uri: server.url });
+  catalog = new RestCatalog({ uri: server.url });
   const tableIo = s3 ? s3.tableIo(catalog) : (_table: LoadedTable) => io;
+  const outcomes = new DevOutcomes({
+    catalog,
+    tableIo,
+    historyTable: options.historyTable ?? DEFAULT_HISTORY_TABLE,
+    historyWindowMs: options.historyWindowMs,
+    eventsPath: eventsFile(home.root),
+    onRows: (rows) => page.add(rows),
+    onEvent: () => page.notify(),
+  });
   const keyOf = new Map<string, string>();
   const ledger = new IngestLedger(io, home.ledger);
 
@@ -125,6 +152,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const failed = result.tables.find((t) => t.outcome === 'failed');
       // A failed table fails the whole batch so the queue retries it in order (FIFO).
       if (failed) throw failed.error;
+      outcomes.committed(result);
       for (const outcome of result.requests) {
         const { request } = outcome;
         const table = formatIdentifier(request.table);
@@ -183,6 +211,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         const id = ingestId(object);
         const table = await loadTableIfExists(catalog, routed.table);
         if (table && committedIngestIds(table.metadata, routed.settings.dedupWindowMs).has(id)) {
+          outcomes.duplicate(object, formatIdentifier(routed.table), id);
           options.onEvent({ kind: 'duplicate', key: object.key, table: formatIdentifier(routed.table) });
           return;
         }
@@ -192,6 +221,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
     try {
       const outcome = await convertObject(object, convertContext);
+      outcomes.converted(object, outcome);
       if (outcome.status === 'rejected') {
         options.onEvent({
           kind: 'rejected',
@@ -261,6 +291,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     for (;;) {
       if (inFlight.size > 0) await Promise.all(inFlight);
       await queue.drain();
+      await outcomes.drain();
       if (inFlight.size === 0 && waiting.length === 0 && queue.depth === 0) return;
     }
   };
@@ -269,6 +300,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     home,
     catalogUri: server.url,
     server,
+    statusUrl: `${server.url}/`,
+    eventsPath: eventsFile(home.root),
     idle,
     maintenance,
     async stop() {
@@ -278,6 +311,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       waiting.length = 0;
       await Promise.all(inFlight);
       await queue.close({ drain: true });
+      await outcomes.close();
+      page.close();
       await server.close();
       await dirLock?.release();
       await clearDevState(home);

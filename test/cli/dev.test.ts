@@ -159,15 +159,31 @@ describe('floe dev', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders']);
+    // floe.ingest_history: the load history is a table of the same catalog (issue #14).
+    expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders', 'floe.ingest_history']);
     expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe('7');
-    const history = (await floe(cwd, 'history', 'demo.orders', '--json'))
+    const history = (await floe(cwd, 'history', 'demo.orders', '--snapshots', '--json'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(history.flatMap((h) => h.sources).sort()).toEqual([
       'landing/demo/orders/orders-2024-06-01.csv',
       'landing/demo/orders/orders-2024-06-02.csv',
+    ]);
+    // The load history (floe.ingest_history): one row per file and outcome (issue #14).
+    const loads = await waitFor(async () => {
+      const out = await floe(cwd, 'history', 'demo.orders', '--json');
+      const rows = out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      return rows.length >= 3 ? rows : undefined;
+    }, 30_000);
+    expect(loads.map((r) => `${r.key} ${r.outcome}`).sort()).toEqual([
+      'demo/orders/orders-2024-06-01.csv committed',
+      'demo/orders/orders-2024-06-02.csv committed',
+      'demo/orders/orders-bad.csv rejected',
     ]);
     const csv = await floe(cwd, 'scan', 'demo.orders', '--where', 'country=DE', '--csv');
     const [header, ...rows] = csv.trim().split('\n');

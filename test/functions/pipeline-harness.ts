@@ -7,6 +7,7 @@
  * per-group order and redelivers failed messages at the head of their group.
  */
 import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, type SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -35,6 +36,8 @@ export interface Pipeline {
   sendFault: (input: SendMessageCommandInput) => 'before' | 'after' | undefined;
   sqs: ReturnType<typeof mockClient>;
   secrets: ReturnType<typeof mockClient>;
+  /** EventBridge (commit events, issue #14): accepts every entry. */
+  events: ReturnType<typeof mockClient>;
   stop(): Promise<void>;
 }
 
@@ -94,12 +97,17 @@ export async function startPipeline(extraEnv: Record<string, string> = {}): Prom
     FLOE_SECRET_ID: 'floe/dremio-pat',
     FLOE_COMMIT_QUEUE_URL: COMMIT_QUEUE_URL,
     FLOE_LANDING_BUCKET: 'landing',
+    // History rows and events are off unless a test turns them on (test/history/).
+    FLOE_HISTORY_TABLE: 'off',
+    FLOE_EVENT_BUS: 'off',
     ...extraEnv,
   });
 
   const secrets = mockClient(SecretsManagerClient);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ pat: PAT }) });
   const sqs = mockClient(SQSClient);
+  const events = mockClient(EventBridgeClient);
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   const pipeline: Pipeline = {
     s3,
     server,
@@ -111,7 +119,9 @@ export async function startPipeline(extraEnv: Record<string, string> = {}): Prom
     sendFault: () => undefined,
     sqs,
     secrets,
+    events,
     async stop() {
+      events.restore();
       sqs.restore();
       secrets.restore();
       await server.close();

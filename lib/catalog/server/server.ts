@@ -73,6 +73,8 @@ export interface CatalogServerOptions {
   s3Client?: S3Client;
   /** Receives the detail of internal errors (the client only gets a generic 500). Default: stderr. */
   logError?: (error: unknown) => void;
+  /** Answers requests outside `/v1` (the `floe dev` status page); false falls through to 404. */
+  pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface CatalogServer {
@@ -133,6 +135,7 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     // A web page that rebinds a DNS name to 127.0.0.1 still sends its own name as Host.
     if (allowedHosts && !allowedHosts.has(hostName(req.headers.host)))
       throw new ServerError(403, 'ForbiddenException', 'Host header not allowed');
+    if (options.pages && !(req.url ?? '/').startsWith('/v1/') && (await options.pages(req, res))) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').slice(1);
     if (parts.at(-1) === '') parts.pop();

@@ -25,7 +25,11 @@ const usage = `usage: floe dev [--port 8181] [--dir ./.floe] [--config floe.conf
                   minioadmin), vended by the catalog with each table; new objects are found
                   by polling the landing bucket's listing
   --landing-bucket NAME     with --s3-endpoint                             default landing
-  --warehouse-bucket NAME   with --s3-endpoint                             default warehouse`;
+  --warehouse-bucket NAME   with --s3-endpoint                             default warehouse
+  --history-table NS.NAME   the load history table                 default floe.ingest_history
+
+The status page is at the root of the port (http://127.0.0.1:8181/); commit events are appended
+to <dir>/events.ndjson (floe events --follow).`;
 
 const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'local', 'demo');
 
@@ -42,6 +46,7 @@ export async function run(args: string[]): Promise<number> {
       's3-endpoint': { type: 'string' },
       'landing-bucket': { type: 'string', default: 'landing' },
       'warehouse-bucket': { type: 'string', default: 'warehouse' },
+      'history-table': { type: 'string' },
     },
     ({ positionals }) => positionals.length === 0,
   );
@@ -71,6 +76,7 @@ export async function run(args: string[]): Promise<number> {
     dir: values.dir,
     port,
     config,
+    historyTable: values['history-table'],
     s3: s3Endpoint
       ? { endpoint: s3Endpoint, landingBucket: values['landing-bucket'], warehouseBucket: values['warehouse-bucket'] }
       : undefined,
@@ -157,6 +163,7 @@ function describeEvent(event: DevEvent): string {
 
 function printBanner(uri: string, landing: string, warehouse: string, configPath: string | undefined): void {
   console.log(`floe dev
+  status     ${uri}/   (live status page)
   catalog    ${uri}   (Iceberg REST, no auth)
   landing    ${landing}/<namespace>/<table>/<file>
   warehouse  ${warehouse}
@@ -169,6 +176,7 @@ Connect an engine:
   DuckDB     INSTALL iceberg; LOAD iceberg;   -- DuckDB 1.4+
              ATTACH 'warehouse' AS floe (TYPE iceberg, ENDPOINT '${uri}', AUTHORIZATION_TYPE 'none');
   floe       npx floe tables | npx floe scan <ns.table> | npx floe history <ns.table> | npx floe errors
+             npx floe events --follow   (commit events, also in .floe/events.ndjson)
 
 Watching for files. Ctrl-C to stop.`);
 }
