@@ -126,6 +126,7 @@ export class CsvTokenizer {
       const lf = buf.indexOf(LF, pos);
       if (lf < 0) {
         if (!final) {
+          if (end - pos > maxLine) this.tooLong(line);
           this.line = line;
           return this.result(buf, 0, pos);
         }
@@ -286,6 +287,9 @@ export class CsvTokenizer {
     }
     firstField[records] = nf;
     this.line = line;
+    // Whatever path stopped at an incomplete record (a block ending inside `""` pairs, a CR),
+    // the carried tail never outgrows the line cap (issue #19: a 1 GiB field of `""`).
+    if (!final && end - pos > maxLine) this.tooLong(line);
     return this.result(buf, records, pos);
   }
 

@@ -63,6 +63,9 @@ class JsonSplitter {
     let line = this.line;
     let records = 0;
     const done = () => {
+      // Whatever path left the tail incomplete, the carry never outgrows the record cap.
+      if (!final && end - pos > this.maxLine)
+        this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
       this.line = line;
       return { buf, records, starts: this.starts, ends: this.ends, lines: this.lines, consumed: pos };
     };
@@ -143,6 +146,11 @@ class JsonSplitter {
           break;
         } else if (c === LF) nl++;
         p++;
+      }
+      if (p === s) {
+        // A stray `}`, `]` or `,` where a record should start: framing, not a record. (Left as a
+        // zero-length record it was never consumed, and the splitter looped forever: issue #19.)
+        this.error(`unexpected ${JSON.stringify(String.fromCharCode(buf[s]!))} where a JSON record should start`, line);
       }
       if (!complete) {
         if (!final) {
