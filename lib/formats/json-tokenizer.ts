@@ -195,6 +195,8 @@ export class JsonSyntaxError extends Error {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** With the `u` flag a surrogate pair is one code point, so this matches only unpaired halves. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A cursor over one record's bytes. */
@@ -259,12 +261,20 @@ export class JsonCursor {
       this.fail('invalid UTF-8 in string');
     }
     if (!escaped) return text;
+    let value: string;
     try {
-      return JSON.parse(text) as string;
+      value = JSON.parse(text) as string;
     } catch {
       this.pos = s;
       return this.fail('invalid escape in string');
     }
+    // `\ud800` without its pair is valid JSON but no Unicode text: UTF-8 would store U+FFFD
+    // silently (issue #19), so it is rejected like invalid UTF-8.
+    if (LONE_SURROGATE.test(value)) {
+      this.pos = s;
+      this.fail('lone surrogate escape in string (not valid Unicode)');
+    }
+    return value;
   }
 
   /** End (exclusive) of a scalar token (number, true, false, null) at `pos`. */

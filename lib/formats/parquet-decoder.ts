@@ -1,0 +1,213 @@
+/**
+ * parquet-wasm's reader, contained (issue #19). A corrupt page can make parquet-wasm panic
+ * (`RuntimeError: unreachable`) inside one of its async callbacks, where no `try` of floe's
+ * sees it: the process died with a wasm stack and the other files of the batch were lost. So
+ * the decoding runs in a worker thread: a panic ends that worker only, and the file being read
+ * is rejected with `ParquetDecodeError`; the next read starts a fresh worker.
+ *
+ * One worker per process, one request at a time (decoding is CPU-bound; one in flight also
+ * pins a crash on the file that caused it). Where parquet-wasm cannot be resolved from a file
+ * path (a single-file bundle), or with `FLOE_PARQUET_DECODER=inline`, the reader runs inline as
+ * before, with its errors still wrapped as far as a `try` reaches.
+ */
+import { openAsBlob } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import * as arrow from 'apache-arrow';
+import { ParquetFile } from 'parquet-wasm';
+import { BadInputError } from './bad-input-error.js';
+
+/** parquet-wasm could not decode (or crashed on) a landed Parquet file. */
+export class ParquetDecodeError extends BadInputError {
+  override name = 'ParquetDecodeError';
+}
+
+/** An open Parquet file: its row-group and column counts, and reads of one row group. */
+export interface ParquetHandle {
+  rowGroups: number;
+  /** Leaf columns of the first row group (0 without row groups). */
+  columns: number;
+  /** One row group (or, without `rowGroup`, the schema with `limit: 0`) as an Arrow table. */
+  read(rowGroup: number | undefined, limit?: number): Promise<arrow.Table>;
+  close(): Promise<void>;
+}
+
+/** Opens a spooled Parquet file for reading, in the decoder worker when one can run. */
+export async function openParquet(path: string, fileName: string): Promise<ParquetHandle> {
+  const worker = decoderWorker();
+  return worker ? worker.open(path, fileName) : openInline(path, fileName);
+}
+
+const describe = (e: unknown) => String((e as Error)?.message ?? e);
+
+async function openInline(path: string, fileName: string): Promise<ParquetHandle> {
+  let file: ParquetFile;
+  let rowGroups: number;
+  let columns: number;
+  try {
+    file = await ParquetFile.fromFile(await openAsBlob(path));
+    const metadata = file.metadata();
+    rowGroups = metadata.numRowGroups();
+    columns = rowGroups > 0 ? metadata.rowGroup(0).numColumns() : 0;
+  } catch (e) {
+    throw new ParquetDecodeError(`corrupt Parquet footer: ${describe(e)}`, { file: fileName }, { cause: e });
+  }
+  return {
+    rowGroups,
+    columns,
+    async read(rowGroup, limit) {
+      try {
+        const wasm = await file.read({
+          ...(rowGroup === undefined ? {} : { rowGroups: [rowGroup] }),
+          ...(limit === undefined ? {} : { limit }),
+        });
+        return arrow.tableFromIPC(wasm.intoIPCStream());
+      } catch (e) {
+        throw new ParquetDecodeError(
+          `corrupt Parquet data in row group ${rowGroup ?? 0}: ${describe(e)}`,
+          { file: fileName },
+          { cause: e },
+        );
+      }
+    },
+    async close() {
+      try {
+        file.free();
+      } catch {
+        // freeing after a failed read: nothing more to release
+      }
+    },
+  };
+}
+
+type Request = { id: number; op: 'open' | 'read' | 'close'; path: string; rowGroup?: number; limit?: number };
+type Reply = { id: number; error?: string; rowGroups?: number; columns?: number; ipc?: Uint8Array };
+
+/** The worker's script (CommonJS, eval'd): parquet-wasm by its installed path, no other module. */
+const workerSource = (parquetWasm: string) => `
+const { parentPort } = require('node:worker_threads');
+const { openAsBlob } = require('node:fs');
+const { ParquetFile } = require(${JSON.stringify(parquetWasm)});
+const files = new Map();
+parentPort.on('message', async (m) => {
+  try {
+    let file = files.get(m.path);
+    if (m.op === 'close') {
+      files.delete(m.path);
+      if (file) (await file).free();
+      parentPort.postMessage({ id: m.id });
+      return;
+    }
+    if (!file) {
+      file = openAsBlob(m.path).then((blob) => ParquetFile.fromFile(blob));
+      files.set(m.path, file);
+      file.catch(() => files.delete(m.path));
+    }
+    const f = await file;
+    if (m.op === 'open') {
+      const md = f.metadata();
+      const rowGroups = md.numRowGroups();
+      parentPort.postMessage({ id: m.id, rowGroups, columns: rowGroups > 0 ? md.rowGroup(0).numColumns() : 0 });
+      return;
+    }
+    const options = {};
+    if (m.rowGroup !== undefined) options.rowGroups = [m.rowGroup];
+    if (m.limit !== undefined) options.limit = m.limit;
+    const ipc = (await f.read(options)).intoIPCStream();
+    parentPort.postMessage({ id: m.id, ipc }, [ipc.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
+  }
+});
+`;
+
+class DecoderWorker {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private queue: { request: Request; resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
+  private inFlight: (typeof this.queue)[number] | undefined;
+
+  constructor(private readonly source: string) {}
+
+  async open(path: string, fileName: string): Promise<ParquetHandle> {
+    const opened = await this.call({ op: 'open', path }, fileName, 'corrupt Parquet footer');
+    return {
+      rowGroups: opened.rowGroups ?? 0,
+      columns: opened.columns ?? 0,
+      read: async (rowGroup, limit) => {
+        const reply = await this.call(
+          { op: 'read', path, rowGroup, limit },
+          fileName,
+          `corrupt Parquet data in row group ${rowGroup ?? 0}`,
+        );
+        return arrow.tableFromIPC(reply.ipc!);
+      },
+      close: async () => {
+        await this.call({ op: 'close', path }, fileName, 'closing').catch(() => {});
+      },
+    };
+  }
+
+  private call(request: Omit<Request, 'id'>, fileName: string, what: string): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      this.queue.push({ request: { ...request, id: this.nextId++ }, resolve, reject });
+      this.pump();
+    }).then((reply) => {
+      if (reply.error !== undefined) throw new ParquetDecodeError(`${what}: ${reply.error}`, { file: fileName });
+      return reply;
+    }, (crash: Error) => {
+      throw new ParquetDecodeError(`${what}: parquet-wasm crashed (${describe(crash)})`, { file: fileName }, { cause: crash });
+    });
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0) {
+      if (!this.inFlight) this.worker?.unref(); // idle: never keeps the process alive
+      return;
+    }
+    this.inFlight = this.queue.shift()!;
+    const worker = this.start();
+    worker.ref();
+    worker.postMessage(this.inFlight.request);
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.source, { eval: true });
+    worker.on('message', (reply: Reply) => {
+      const current = this.inFlight;
+      if (!current || current.request.id !== reply.id) return;
+      this.inFlight = undefined;
+      current.resolve(reply);
+      this.pump();
+    });
+    const crashed = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined; // the next request starts a fresh worker (files reopen by path)
+      const current = this.inFlight;
+      this.inFlight = undefined;
+      current?.reject(error);
+      this.pump();
+    };
+    worker.on('error', crashed);
+    worker.on('exit', (code) => crashed(new Error(`decoder worker exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+let shared: DecoderWorker | null | undefined;
+
+/** The process's decoder worker, or null when decoding runs inline. */
+function decoderWorker(): DecoderWorker | null {
+  if (shared !== undefined) return shared;
+  shared = null;
+  if (process.env.FLOE_PARQUET_DECODER === 'inline') return shared;
+  try {
+    const parquetWasm = createRequire(import.meta.url).resolve('parquet-wasm');
+    shared = new DecoderWorker(workerSource(parquetWasm));
+  } catch {
+    // bundled without node_modules: inline
+  }
+  return shared;
+}
