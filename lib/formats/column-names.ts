@@ -52,7 +52,7 @@ export function finalColumnNames(
       throw new ColumnNameError(
         same
           ? `duplicate column name "${n}" (columns ${prev + 1} and ${i + 1})`
-          : `column names "${names[prev]}" and "${n}" differ only in case (columns ${prev + 1} and ${i + 1})`,
+          : `duplicate column name "${n}": "${names[prev]}" and "${n}" differ only in case (columns ${prev + 1} and ${i + 1})`,
         { file: fileName, line: opts.line, column: n },
       );
     }

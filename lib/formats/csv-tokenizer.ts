@@ -9,6 +9,7 @@
  * (multi-line) record costs linear time. The carry is capped by `maxLineBytes`.
  */
 import { BadInputError } from './bad-input-error.js';
+import { LimitExceededError } from './caps.js';
 import type { CsvOptions, FormatLimits } from './options.js';
 import { recordBlocks } from './record-blocks.js';
 
@@ -105,10 +106,11 @@ export class CsvTokenizer {
   }
 
   private tooLong(line: number): never {
-    throw new BadInputError(`line longer than the ${this.limits.maxLineBytes}-byte limit (limits.maxLineBytes)`, {
-      file: this.fileName,
-      line,
-    });
+    throw new LimitExceededError(
+      `line longer than the ${this.limits.maxLineBytes}-byte limit (limits.maxLineBytes)`,
+      'limits.maxLineBytes',
+      { file: this.fileName, line },
+    );
   }
 
   /** Tokenizes complete records of `buf[start..]`; `consumed` says where the carry begins. */

@@ -9,6 +9,7 @@ import { Decompress as ZstdDecompress } from 'fzstd';
 import bitIterator, { type BitReader } from 'unbzip2-stream/lib/bit_iterator.js';
 import bz2 from 'unbzip2-stream/lib/bzip2.js';
 import { BadInputError } from './bad-input-error.js';
+import { LimitExceededError } from './caps.js';
 import type { Compression } from './detect.js';
 
 /** Reads the first `n` bytes (or fewer at end of input) and returns them with the whole stream. */
@@ -51,8 +52,9 @@ export async function* decompress(
 ): AsyncGenerator<Uint8Array> {
   let expanded = 0;
   const tooBig = () =>
-    new BadInputError(
+    new LimitExceededError(
       `expanded size exceeds the ${maxExpandedBytes}-byte limit (limits.maxExpandedBytes)${compression === 'none' ? '' : `; a ${compression} bomb?`}`,
+      'limits.maxExpandedBytes',
       { file: fileName },
     );
   const inner =

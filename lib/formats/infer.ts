@@ -41,7 +41,9 @@ export async function inferSchema(
   if (format === 'parquet') schema = await parquetFileSchema(bytes, fileName, opts.limits.maxColumns);
   else {
     const fields =
-      format === 'json' ? await inferJson(bytes, fileName, opts) : await inferCsv(bytes, fileName, opts, format === 'tsv');
+      format === 'json'
+        ? await inferJson(bytes, fileName, opts)
+        : await inferCsv(bytes, fileName, opts, format === 'tsv');
     schema = assignFreshIds({ type: 'struct', fields }).schema;
   }
   // The same checks for every format (issue #19): a table's names must stay unambiguous, and

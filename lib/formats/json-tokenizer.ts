@@ -6,6 +6,7 @@
  * the file. `parseJsonValue` then parses one value from bytes, keeping numbers as text.
  */
 import { BadInputError } from './bad-input-error.js';
+import { LimitExceededError } from './caps.js';
 import { JsonNumber, type JsonObject, type JsonValue } from './json-value.js';
 import { recordBlocks } from './record-blocks.js';
 
@@ -53,6 +54,10 @@ class JsonSplitter {
       throw new BadInputError('unterminated JSON array', { file: this.fileName, line: this.line });
   }
 
+  private overCap(reason: string, limit: string, line: number): never {
+    throw new LimitExceededError(reason, limit, { file: this.fileName, line });
+  }
+
   private error(reason: string, line: number): never {
     throw new BadInputError(reason, { file: this.fileName, line });
   }
@@ -65,7 +70,11 @@ class JsonSplitter {
     const done = () => {
       // Whatever path left the tail incomplete, the carry never outgrows the record cap.
       if (!final && end - pos > this.maxLine)
-        this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+        this.overCap(
+          `record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`,
+          'limits.maxLineBytes',
+          line,
+        );
       this.line = line;
       return { buf, records, starts: this.starts, ends: this.ends, lines: this.lines, consumed: pos };
     };
@@ -129,7 +138,7 @@ class JsonSplitter {
         }
         if (c === 0x7b || c === 0x5b) {
           if (++depth > this.maxDepth)
-            this.error(`JSON nested deeper than ${this.maxDepth} levels (json.maxDepth)`, line + nl);
+            this.overCap(`JSON nested deeper than ${this.maxDepth} levels (json.maxDepth)`, 'json.maxDepth', line + nl);
         } else if (c === 0x7d || c === 0x5d) {
           if (depth === 0) {
             // End of the enclosing array for a scalar element, or stray.
@@ -155,14 +164,22 @@ class JsonSplitter {
       if (!complete) {
         if (!final) {
           if (end - s > this.maxLine)
-            this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+            this.overCap(
+              `record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`,
+              'limits.maxLineBytes',
+              line,
+            );
           pos = s;
           return done();
         }
         if (depth > 0) this.error('unexpected end of JSON input (unterminated object, array or string)', line);
       }
       if (p - s > this.maxLine)
-        this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+        this.overCap(
+          `record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`,
+          'limits.maxLineBytes',
+          line,
+        );
       if (records + 1 >= this.starts.length) {
         const grow = (a: Int32Array) => {
           const b = new Int32Array(a.length * 2);

@@ -152,12 +152,19 @@ class DecoderWorker {
     return new Promise<Reply>((resolve, reject) => {
       this.queue.push({ request: { ...request, id: this.nextId++ }, resolve, reject });
       this.pump();
-    }).then((reply) => {
-      if (reply.error !== undefined) throw new ParquetDecodeError(`${what}: ${reply.error}`, { file: fileName });
-      return reply;
-    }, (crash: Error) => {
-      throw new ParquetDecodeError(`${what}: parquet-wasm crashed (${describe(crash)})`, { file: fileName }, { cause: crash });
-    });
+    }).then(
+      (reply) => {
+        if (reply.error !== undefined) throw new ParquetDecodeError(`${what}: ${reply.error}`, { file: fileName });
+        return reply;
+      },
+      (crash: Error) => {
+        throw new ParquetDecodeError(
+          `${what}: parquet-wasm crashed (${describe(crash)})`,
+          { file: fileName },
+          { cause: crash },
+        );
+      },
+    );
   }
 
   private pump(): void {
