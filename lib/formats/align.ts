@@ -105,8 +105,14 @@ function fieldIds(field: NestedField): number[] {
   const visit = (t: IcebergType): void => {
     if (typeof t === 'string') return;
     if (t.type === 'struct') for (const f of t.fields) ids.push(...fieldIds(f));
-    else if (t.type === 'list') ids.push(t['element-id']), visit(t.element);
-    else ids.push(t['key-id'], t['value-id']), visit(t.key), visit(t.value);
+    else if (t.type === 'list') {
+      ids.push(t['element-id']);
+      visit(t.element);
+    } else {
+      ids.push(t['key-id'], t['value-id']);
+      visit(t.key);
+      visit(t.value);
+    }
   };
   visit(field.type);
   return ids;

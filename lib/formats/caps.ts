@@ -34,10 +34,16 @@ export function countFields(fields: readonly NestedField[]): number {
   let n = 0;
   const visit = (t: IcebergType): void => {
     if (typeof t === 'string') return;
-    if (t.type === 'struct') for (const f of t.fields) n++, visit(f.type);
-    else if (t.type === 'list') visit(t.element);
-    else visit(t.key), visit(t.value);
+    if (t.type === 'struct') {
+      n += t.fields.length;
+      for (const f of t.fields) visit(f.type);
+    } else if (t.type === 'list') visit(t.element);
+    else {
+      visit(t.key);
+      visit(t.value);
+    }
   };
-  for (const f of fields) n++, visit(f.type);
+  n += fields.length;
+  for (const f of fields) visit(f.type);
   return n;
 }
