@@ -6,16 +6,17 @@
  * is rejected with `ParquetDecodeError`; the next read starts a fresh worker.
  *
  * One worker per process, one request at a time (decoding is CPU-bound; one in flight also
- * pins a crash on the file that caused it). Where parquet-wasm cannot be resolved from a file
- * path (a single-file bundle), or with `FLOE_PARQUET_DECODER=inline`, the reader runs inline as
- * before, with its errors still wrapped as far as a `try` reaches.
+ * pins a crash on the file that caused it). Without the worker's script (a bundle that does not
+ * ship `parquet-decode-worker.js`), or with `FLOE_PARQUET_DECODER=inline`, the reader runs
+ * inline as before, with its errors still wrapped as far as a `try` reaches.
  */
-import { openAsBlob } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, openAsBlob } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import { BadInputError } from './bad-input-error.js';
+import type { DecodeReply, DecodeRequest } from './parquet-decode-worker.js';
 
 /** parquet-wasm could not decode (or crashed on) a landed Parquet file. */
 export class ParquetDecodeError extends BadInputError {
@@ -80,46 +81,8 @@ async function openInline(path: string, fileName: string): Promise<ParquetHandle
   };
 }
 
-type Request = { id: number; op: 'open' | 'read' | 'close'; path: string; rowGroup?: number; limit?: number };
-type Reply = { id: number; error?: string; rowGroups?: number; columns?: number; ipc?: Uint8Array };
-
-/** The worker's script (CommonJS, eval'd): parquet-wasm by its installed path, no other module. */
-const workerSource = (parquetWasm: string) => `
-const { parentPort } = require('node:worker_threads');
-const { openAsBlob } = require('node:fs');
-const { ParquetFile } = require(${JSON.stringify(parquetWasm)});
-const files = new Map();
-parentPort.on('message', async (m) => {
-  try {
-    let file = files.get(m.path);
-    if (m.op === 'close') {
-      files.delete(m.path);
-      if (file) (await file).free();
-      parentPort.postMessage({ id: m.id });
-      return;
-    }
-    if (!file) {
-      file = openAsBlob(m.path).then((blob) => ParquetFile.fromFile(blob));
-      files.set(m.path, file);
-      file.catch(() => files.delete(m.path));
-    }
-    const f = await file;
-    if (m.op === 'open') {
-      const md = f.metadata();
-      const rowGroups = md.numRowGroups();
-      parentPort.postMessage({ id: m.id, rowGroups, columns: rowGroups > 0 ? md.rowGroup(0).numColumns() : 0 });
-      return;
-    }
-    const options = {};
-    if (m.rowGroup !== undefined) options.rowGroups = [m.rowGroup];
-    if (m.limit !== undefined) options.limit = m.limit;
-    const ipc = (await f.read(options)).intoIPCStream();
-    parentPort.postMessage({ id: m.id, ipc }, [ipc.buffer]);
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
-  }
-});
-`;
+type Request = DecodeRequest;
+type Reply = DecodeReply;
 
 class DecoderWorker {
   private worker: Worker | undefined;
@@ -127,7 +90,7 @@ class DecoderWorker {
   private queue: { request: Request; resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private inFlight: (typeof this.queue)[number] | undefined;
 
-  constructor(private readonly source: string) {}
+  constructor(private readonly entry: URL | string) {}
 
   async open(path: string, fileName: string): Promise<ParquetHandle> {
     const opened = await this.call({ op: 'open', path }, fileName, 'corrupt Parquet footer');
@@ -180,7 +143,8 @@ class DecoderWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.source, { eval: true });
+    const entry = this.entry;
+    const worker = typeof entry === 'string' ? new Worker(entry, { eval: true }) : new Worker(entry);
     worker.on('message', (reply: Reply) => {
       const current = this.inFlight;
       if (!current || current.request.id !== reply.id) return;
@@ -205,16 +169,21 @@ class DecoderWorker {
 
 let shared: DecoderWorker | null | undefined;
 
-/** The process's decoder worker, or null when decoding runs inline. */
+/**
+ * The process's decoder worker, or null when decoding runs inline. Its script: the bundled
+ * `parquet-decode-worker.js` next to this module (a Lambda bundle ships it beside `index.mjs`),
+ * else the `.ts` source through tsx (tests, `floe` from sources).
+ */
 function decoderWorker(): DecoderWorker | null {
   if (shared !== undefined) return shared;
   shared = null;
   if (process.env.FLOE_PARQUET_DECODER === 'inline') return shared;
-  try {
-    const parquetWasm = createRequire(import.meta.url).resolve('parquet-wasm');
-    shared = new DecoderWorker(workerSource(parquetWasm));
-  } catch {
-    // bundled without node_modules: inline
-  }
+  const js = new URL('./parquet-decode-worker.js', import.meta.url);
+  const ts = new URL('./parquet-decode-worker.ts', import.meta.url);
+  if (existsSync(fileURLToPath(js))) shared = new DecoderWorker(js);
+  else if (existsSync(fileURLToPath(ts)))
+    shared = new DecoderWorker(
+      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`,
+    );
   return shared;
 }
