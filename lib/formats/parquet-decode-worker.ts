@@ -1,6 +1,7 @@
 /**
  * Worker-thread entry of the contained Parquet reader (see parquet-decoder.ts): parquet-wasm
- * decodes here, so a panic on a corrupt page ends this worker, not the process. Messages in:
+ * decodes here, so a panic on a corrupt page ends this worker, not the process. It posts
+ * `{ id: 0 }` once loaded (ready: a crash after that is the file's); messages in:
  * `{ id, op: 'open' | 'read' | 'close', path, rowGroup?, limit? }`; out, one per request:
  * `{ id, rowGroups, columns }` (open), `{ id, ipc }` (read; an Arrow IPC stream, transferred),
  * `{ id }` (close) or `{ id, error }`.
@@ -20,6 +21,7 @@ export type DecodeReply = { id: number; error?: string; rowGroups?: number; colu
 
 const port = parentPort;
 if (port) {
+  port.postMessage({ id: 0 } satisfies DecodeReply); // ready: a crash from now on is the file's
   const files = new Map<string, Promise<ParquetFile>>();
   port.on('message', async (m: DecodeRequest) => {
     try {

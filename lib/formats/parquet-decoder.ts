@@ -23,6 +23,11 @@ export class ParquetDecodeError extends BadInputError {
   override name = 'ParquetDecodeError';
 }
 
+/** The decoder worker could not start (an environment problem, not bad input: retried). */
+export class DecoderStartError extends Error {
+  override name = 'DecoderStartError';
+}
+
 /** An open Parquet file: its row-group and column counts, and reads of one row group. */
 export interface ParquetHandle {
   rowGroups: number;
@@ -121,6 +126,7 @@ class DecoderWorker {
         return reply;
       },
       (crash: Error) => {
+        if (crash instanceof DecoderStartError) throw crash;
         throw new ParquetDecodeError(
           `${what}: parquet-wasm crashed (${describe(crash)})`,
           { file: fileName },
@@ -146,18 +152,26 @@ class DecoderWorker {
     const entry = this.entry;
     const worker = typeof entry === 'string' ? new Worker(entry, { eval: true }) : new Worker(entry);
     worker.on('message', (reply: Reply) => {
+      if (reply.id === 0) {
+        online = true;
+        return;
+      }
       const current = this.inFlight;
       if (!current || current.request.id !== reply.id) return;
       this.inFlight = undefined;
       current.resolve(reply);
       this.pump();
     });
+    let online = false; // set by the worker's `ready` message (its module and parquet-wasm loaded)
     const crashed = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined; // the next request starts a fresh worker (files reopen by path)
       const current = this.inFlight;
       this.inFlight = undefined;
-      current?.reject(error);
+      // A worker that failed to start says nothing about the file: a transient error (retried).
+      current?.reject(
+        online ? error : new DecoderStartError('the Parquet decoder worker failed to start', { cause: error }),
+      );
       this.pump();
     };
     worker.on('error', crashed);
@@ -181,9 +195,17 @@ function decoderWorker(): DecoderWorker | null {
   const js = new URL('./parquet-decode-worker.js', import.meta.url);
   const ts = new URL('./parquet-decode-worker.ts', import.meta.url);
   if (existsSync(fileURLToPath(js))) shared = new DecoderWorker(js);
-  else if (existsSync(fileURLToPath(ts)))
+  else if (existsSync(fileURLToPath(ts))) {
+    // An eval'd worker resolves bare names from the cwd: point at the installed tsx.
+    let tsx: string;
+    try {
+      tsx = import.meta.resolve('tsx/esm/api');
+    } catch {
+      return shared; // sources without tsx: inline
+    }
     shared = new DecoderWorker(
-      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`,
+      `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); });`,
     );
+  }
   return shared;
 }
