@@ -12,6 +12,11 @@ import { BadInputError } from './bad-input-error.js';
 import { LimitExceededError } from './caps.js';
 import type { Compression } from './detect.js';
 
+/** A gzip, zstd or bzip2 stream that its decoder refused (corrupt or truncated). */
+export class CorruptStreamError extends BadInputError {
+  override name = 'CorruptStreamError';
+}
+
 /** Reads the first `n` bytes (or fewer at end of input) and returns them with the whole stream. */
 export async function peek(
   source: AsyncIterable<Uint8Array>,
@@ -74,7 +79,7 @@ export async function* decompress(
   } catch (e) {
     if (e instanceof BadInputError) throw e;
     if (compression !== 'none' && !isTransient(e)) {
-      throw new BadInputError(
+      throw new CorruptStreamError(
         `corrupt or truncated ${compression} stream: ${(e as Error)?.message ?? String(e)}`,
         { file: fileName },
         { cause: e },
