@@ -99,4 +99,29 @@ describe('floe ingest: a batch of every hostile file beside good files (issue #1
     }
     expect((await readdir(spool)).filter((n) => n.startsWith('floe-'))).toEqual([]); // (tsx keeps its cache here)
   });
+
+  it('on_error continue: ragged rows and bad lines are row errors for a new table; tiny doubles read exactly', {
+    timeout: 120_000,
+  }, async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'floe-hostile-cli-'));
+    dirs.push(cwd);
+    await writeFile(join(cwd, 'floe.config.json'), JSON.stringify({ defaults: { on_error: 'continue' } }));
+    await writeFile(join(cwd, 'ragged.csv'), 'a,b\n1,2\n3\n4,5\n');
+    await writeFile(join(cwd, 'lines.ndjson'), '{"a": 1}\n{"a": oops}\n{"a": 2}\n');
+    await writeFile(join(cwd, 'tiny.csv'), 'x\n0.00000000000000000000001\n1.5\n');
+
+    const csv = await floe(['ingest', 'ragged.csv', '--table', 'c.csv', '--json'], cwd, {});
+    const json = await floe(['ingest', 'lines.ndjson', '--table', 'c.json', '--json'], cwd, {});
+    const tiny = await floe(['ingest', 'tiny.csv', '--table', 'c.tiny', '--json'], cwd, {});
+
+    expect(JSON.parse(csv.stdout.split('\n')[0]!)).toMatchObject({ committed: 1, rows: 2 });
+    expect(JSON.parse(json.stdout.split('\n')[0]!)).toMatchObject({ committed: 1, rows: 2 });
+    expect(JSON.parse(tiny.stdout.split('\n')[0]!)).toMatchObject({ committed: 1, rows: 2 });
+    const scan = await floe(['scan', 'c.tiny', '--json'], cwd, {});
+    const values = scan.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).x);
+    expect(values.map(Number).sort((p, q) => p - q)).toEqual([1e-23, 1.5]);
+  });
 });
