@@ -8,6 +8,7 @@
  *   npm run bench:convert -- --repeat 5   # best of 5 interleaved runs per converter (default 3)
  *   npm run bench:convert -- --only csv   # some inputs only (csv, ndjson, csv.gz)
  *   npm run bench:convert -- --gb         # adds a ~1 GB CSV memory run (floe only); --gb-only runs just that
+ *   npm run bench:convert -- --wide       # adds wide files (1,000 rows × 100 … 10,000 columns, issue #19); --wide-only
  *
  * "floe" is a warm process (`encoder: 'auto'` with the shared encoder worker started before the
  * timed conversion, as in a warm Lambda: the worker encodes while the main thread parses);
@@ -149,10 +150,47 @@ async function gbRun(): Promise<void> {
   );
 }
 
+/**
+ * What width costs (issue #19: 10,000 columns took 48 s, 100,000 ran past 15 minutes, which is
+ * why `limits.maxColumns` defaults to 10,000): 1,000 rows of integer columns, floe next to DuckDB.
+ */
+async function wideRun(): Promise<void> {
+  const widths = (argValue('--widths') ?? '100,1000,5000,10000').split(',').map(Number);
+  mkdirSync(dataDir, { recursive: true });
+  console.log(`wide files: 1,000 rows × N int columns; one run each; load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `${'columns'.padStart(8)} ${'converter'.padEnd(16)} ${'MB'.padStart(8)} ${'sec'.padStart(8)} ${'CPU s'.padStart(8)} ${'RSS MB'.padStart(8)}`,
+  );
+  for (const width of widths) {
+    const path = join(dataDir, `wide-${width}.csv`);
+    if (!existsSync(path)) {
+      await writeLines(
+        path,
+        (function* () {
+          yield `${Array.from({ length: width }, (_, c) => `c${c}`).join(',')}\n`;
+          for (let r = 0; r < 1000; r++)
+            yield `${Array.from({ length: width }, (_, c) => (r * 31 + c) % 1000).join(',')}\n`;
+        })(),
+      );
+    }
+    const mb = statSync(path).size / 1e6;
+    for (const [name, kind] of [
+      ['floe', 'floe'],
+      ['duckdb 1 thread', 'duckdb'],
+    ] as const) {
+      const r = runChild(kind, path, 1, kind === 'floe' ? { FLOE_ENCODER: 'inline' } : {});
+      console.log(
+        `${String(width).padStart(8)} ${name.padEnd(16)} ${fmt(mb)} ${fmt(r.seconds, 2)} ${fmt(r.cpuSeconds, 2)} ${fmt(r.maxRssMb, 0)}`,
+      );
+    }
+  }
+}
+
 async function main() {
   const count = Number(argValue('--rows') ?? 1_000_000);
   const repeat = Number(argValue('--repeat') ?? 3);
   if (args.includes('--gb-only')) return gbRun();
+  if (args.includes('--wide-only')) return wideRun();
   const inputs = await generate(count, String(count));
   if (args.includes('--generate')) return;
   const only = argValue('--only')?.toLowerCase().split(',');
@@ -200,6 +238,7 @@ async function main() {
     );
   }
   if (args.includes('--gb')) await gbRun();
+  if (args.includes('--wide')) await wideRun();
   rmSync(join(dataDir, 'out'), { recursive: true, force: true });
 }
 

@@ -81,6 +81,12 @@ export const PARQUET_WORKER_SOURCE = join('lib', 'iceberg', 'parquet', 'parquet-
 /** The worker's bundled name, next to index.mjs (worker-encoder.ts resolves `./parquet-worker.js`). */
 export const PARQUET_WORKER_FILE = 'parquet-worker.js';
 
+/** The contained Parquet reader's worker entry (lib/formats/parquet-decoder.ts loads it by URL; issue #19). */
+export const PARQUET_DECODE_WORKER_SOURCE = join('lib', 'formats', 'parquet-decode-worker.ts');
+
+/** Its bundled name, next to index.mjs (parquet-decoder.ts resolves `./parquet-decode-worker.js`). */
+export const PARQUET_DECODE_WORKER_FILE = 'parquet-decode-worker.js';
+
 /** {@link HANDLER_ESBUILD} as esbuild command-line flags (what NodejsFunction passes, too). */
 export function esbuildCliFlags(): string[] {
   return [
@@ -119,6 +125,21 @@ export function afterBundlingCommands(inputDir: string, outputDir: string): stri
         join(inputDir, PARQUET_WORKER_SOURCE),
         ...esbuildCliFlags(),
         `--outfile=${join(outputDir, PARQUET_WORKER_FILE)}`,
+        '--log-level=warning',
+      ]
+        .map(shellQuote)
+        .join(' '),
+    );
+  }
+  if (existsSync(join(PROJECT_ROOT, PARQUET_DECODE_WORKER_SOURCE))) {
+    const esbuild = join(inputDir, 'node_modules', '.bin', 'esbuild');
+    commands.push(
+      `echo '{"type":"module"}' > ${shellQuote(join(outputDir, 'package.json'))}`,
+      [
+        esbuild,
+        join(inputDir, PARQUET_DECODE_WORKER_SOURCE),
+        ...esbuildCliFlags(),
+        `--outfile=${join(outputDir, PARQUET_DECODE_WORKER_FILE)}`,
         '--log-level=warning',
       ]
         .map(shellQuote)

@@ -10,6 +10,7 @@
 import { addColumns, canPromote, highestFieldId, isPrimitive, promoteColumn } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, PrimitiveType, Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
+import { checkSchemaNames } from './column-names.js';
 
 export type AlignPolicy = 'evolve' | 'strict' | 'ignore-extra';
 
@@ -91,7 +92,28 @@ export function alignToTable(
     schema = r.schema;
     lastColumnId = r.lastColumnId;
     newColumns.push(...schema.fields.slice(schema.fields.length - added.length));
+    // A new `Id` beside the table's `id`, or a new `a.b` beside struct `a`'s `b` (issue #19).
+    checkSchemaNames(schema.fields, { file }, new Set(newColumns.flatMap((c) => fieldIds(c))));
   }
   const evolved = newColumns.length > 0 || promotions.length > 0;
   return { schema, evolved, newColumns, promotions, lastColumnId };
+}
+
+/** A field's id and the ids of everything nested in it. */
+function fieldIds(field: NestedField): number[] {
+  const ids = [field.id];
+  const visit = (t: IcebergType): void => {
+    if (typeof t === 'string') return;
+    if (t.type === 'struct') for (const f of t.fields) ids.push(...fieldIds(f));
+    else if (t.type === 'list') {
+      ids.push(t['element-id']);
+      visit(t.element);
+    } else {
+      ids.push(t['key-id'], t['value-id']);
+      visit(t.key);
+      visit(t.value);
+    }
+  };
+  visit(field.type);
+  return ids;
 }

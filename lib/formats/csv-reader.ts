@@ -7,6 +7,7 @@ import type * as arrow from 'apache-arrow';
 import type { Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
 import { BatchAssembler, mapColumns } from './batch-assembler.js';
+import { checkColumnCount } from './caps.js';
 import { finalColumnNames } from './column-names.js';
 import { type CsvBlock, csvBlocks, csvDialect } from './csv-tokenizer.js';
 import type { FormatOptions } from './options.js';
@@ -92,6 +93,7 @@ export async function* readCsv(
           normalize: options.normalizeColumnNames,
           caseInsensitive: options.caseInsensitive,
           line: lines[0],
+          maxColumns: options.limits.maxColumns,
         });
         setColumns(names, lines[0]);
         sawHeader = true;
@@ -99,6 +101,7 @@ export async function* readCsv(
       } else {
         // No header: columns map by position onto the target's fields.
         const n = firstField[1]! - firstField[0]!;
+        checkColumnCount(n, options.limits.maxColumns, { file: fileName, line: lines[0] });
         setColumns(
           target.fields.slice(0, n).map((f) => f.name),
           undefined,

@@ -9,6 +9,7 @@
  * (multi-line) record costs linear time. The carry is capped by `maxLineBytes`.
  */
 import { BadInputError } from './bad-input-error.js';
+import { LimitExceededError } from './caps.js';
 import type { CsvOptions, FormatLimits } from './options.js';
 import { recordBlocks } from './record-blocks.js';
 
@@ -105,10 +106,11 @@ export class CsvTokenizer {
   }
 
   private tooLong(line: number): never {
-    throw new BadInputError(`line longer than the ${this.limits.maxLineBytes}-byte limit (limits.maxLineBytes)`, {
-      file: this.fileName,
-      line,
-    });
+    throw new LimitExceededError(
+      `line longer than the ${this.limits.maxLineBytes}-byte limit (limits.maxLineBytes)`,
+      'limits.maxLineBytes',
+      { file: this.fileName, line },
+    );
   }
 
   /** Tokenizes complete records of `buf[start..]`; `consumed` says where the carry begins. */
@@ -126,6 +128,7 @@ export class CsvTokenizer {
       const lf = buf.indexOf(LF, pos);
       if (lf < 0) {
         if (!final) {
+          if (end - pos > maxLine) this.tooLong(line);
           this.line = line;
           return this.result(buf, 0, pos);
         }
@@ -286,6 +289,9 @@ export class CsvTokenizer {
     }
     firstField[records] = nf;
     this.line = line;
+    // Whatever path stopped at an incomplete record (a block ending inside `""` pairs, a CR),
+    // the carried tail never outgrows the line cap (issue #19: a 1 GiB field of `""`).
+    if (!final && end - pos > maxLine) this.tooLong(line);
     return this.result(buf, records, pos);
   }
 

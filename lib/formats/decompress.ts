@@ -6,9 +6,16 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import unbzip2 from 'unbzip2-stream';
+import bitIterator, { type BitReader } from 'unbzip2-stream/lib/bit_iterator.js';
+import bz2 from 'unbzip2-stream/lib/bzip2.js';
 import { BadInputError } from './bad-input-error.js';
+import { LimitExceededError } from './caps.js';
 import type { Compression } from './detect.js';
+
+/** A gzip, zstd or bzip2 stream that its decoder refused (corrupt or truncated). */
+export class CorruptStreamError extends BadInputError {
+  override name = 'CorruptStreamError';
+}
 
 /** Reads the first `n` bytes (or fewer at end of input) and returns them with the whole stream. */
 export async function peek(
@@ -60,24 +67,31 @@ export async function* decompress(
       throw error;
     }
   })();
+  const tooBig = () =>
+    new LimitExceededError(
+      `expanded size exceeds the ${maxExpandedBytes}-byte limit (limits.maxExpandedBytes)${compression === 'none' ? '' : `; a ${compression} bomb?`}`,
+      'limits.maxExpandedBytes',
+      { file: fileName },
+    );
   const inner =
-    compression === 'none' ? guarded : compression === 'zstd' ? zstdStream(guarded) : nodeStream(guarded, compression);
+    compression === 'none'
+      ? guarded
+      : compression === 'zstd'
+        ? zstdStream(guarded)
+        : compression === 'bzip2'
+          ? bzip2Stream(guarded, () => maxExpandedBytes - expanded, tooBig)
+          : gzipStream(guarded);
   try {
     for await (const chunk of inner) {
       expanded += chunk.length;
-      if (expanded > maxExpandedBytes) {
-        throw new BadInputError(
-          `expanded size exceeds the ${maxExpandedBytes}-byte limit (limits.maxExpandedBytes)${compression === 'none' ? '' : `; a ${compression} bomb?`}`,
-          { file: fileName },
-        );
-      }
+      if (expanded > maxExpandedBytes) throw tooBig();
       yield chunk;
     }
   } catch (e) {
     if (e instanceof BadInputError || sourceFault) throw e;
     if (compression !== 'none') {
-      throw new BadInputError(
-        `corrupt or truncated ${compression} stream: ${(e as Error).message}`,
+      throw new CorruptStreamError(
+        `corrupt or truncated ${compression} stream: ${(e as Error)?.message ?? String(e)}`,
         { file: fileName },
         { cause: e },
       );
@@ -86,22 +100,19 @@ export async function* decompress(
   }
 }
 
-function nodeStream(source: AsyncIterable<Uint8Array>, compression: 'gzip' | 'bzip2'): AsyncIterable<Uint8Array> {
+function gzipStream(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  // pipe() honours backpressure: zlib inflates only as fast as the reader consumes.
   const input = Readable.from(source, { objectMode: false });
-  if (compression === 'gzip') {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-    input.on('error', (e) => gunzip.destroy(e));
-    return input.pipe(gunzip);
-  }
-  const bz = unbzip2();
-  input.on('error', (e) => bz.destroy(e));
-  const out = new Readable({ read() {} });
-  bz.on('data', (d: Uint8Array) => out.push(d));
-  bz.on('end', () => out.push(null));
-  bz.on('error', (e: Error) => out.destroy(e));
-  input.pipe(bz);
-  return out;
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  input.on('error', (e) => gunzip.destroy(e));
+  return input.pipe(gunzip);
 }
+
+/**
+ * Compressed bytes handed to a push-style decoder at a time. A zstd RLE block is 4 bytes in and
+ * 128 KiB out, so one slice inflates to at most 32 MiB before the consumer (and the cap) sees it.
+ */
+const ZSTD_SLICE = 1024;
 
 async function* zstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let out: Uint8Array[] = [];
@@ -111,14 +122,91 @@ async function* zstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Ui
     if (final) ended = true;
   });
   for await (const chunk of source) {
-    d.push(chunk);
-    if (out.length > 0) {
-      const ready = out;
-      out = [];
-      yield* ready;
+    // fzstd inflates everything a push completes: push small slices and hand each one's output
+    // on before the next, so memory stays bounded by one slice's output (issue #19).
+    for (let at = 0; at < chunk.length; at += ZSTD_SLICE) {
+      d.push(chunk.subarray(at, Math.min(chunk.length, at + ZSTD_SLICE)));
+      if (out.length > 0) {
+        const ready = out;
+        out = [];
+        yield* ready;
+      }
     }
   }
   d.push(new Uint8Array(0), true);
   yield* out;
   if (!ended) throw new Error('unexpected end of zstd stream');
+}
+
+/**
+ * bzip2, one block at a time, pulled by the consumer. unbzip2-stream's own stream decodes every
+ * block its input holds in one write and ignores backpressure (a bomb filled gigabytes: issue
+ * #19), so its block decoder is driven here directly: a block is decoded only when the consumer
+ * asks for more, into a byte buffer (not a number array), and stops mid-block past the cap.
+ */
+async function* bzip2Stream(
+  source: AsyncIterable<Uint8Array>,
+  budget: () => number,
+  tooBig: () => Error,
+): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let buffered = 0;
+  let sourceDone = false;
+  const it = source[Symbol.asyncIterator]();
+  const nextBuffer = () => {
+    const next = queue.shift();
+    if (next === undefined) throw new Error('unexpected end of bzip2 stream');
+    return next;
+  };
+  let bits: BitReader | undefined; // it takes its first buffer when made: made after the first read
+  const unread = () => buffered - (bits?.bytesRead ?? 0);
+  // Input a block may need: the decoder reads synchronously, so it must all be buffered first.
+  const fill = async (need: number) => {
+    while (!sourceDone && unread() < need) {
+      const r = await it.next();
+      if (r.done) sourceDone = true;
+      else if (r.value.length > 0) {
+        queue.push(r.value);
+        buffered += r.value.length;
+      }
+    }
+  };
+  let blockSize = 0;
+  let streamCRC: number | null = 0;
+  let table = new Int32Array(0);
+  let out = new Uint8Array(1 << 20);
+  for (;;) {
+    await fill(blockSize === 0 ? 4 : 25000 + 100000 * blockSize);
+    if (unread() <= 0) break;
+    bits ??= bitIterator(nextBuffer);
+    if (blockSize === 0) {
+      blockSize = bz2.header(bits);
+      streamCRC = 0;
+      if (table.length < 100000 * blockSize) table = new Int32Array(100000 * blockSize);
+      continue;
+    }
+    let n = 0;
+    const room = budget();
+    streamCRC = bz2.decompress(
+      bits,
+      (byte: number) => {
+        if (n === out.length) {
+          if (n >= room) throw tooBig();
+          const bigger = new Uint8Array(n * 2);
+          bigger.set(out);
+          out = bigger;
+        }
+        out[n++] = byte;
+      },
+      table,
+      100000 * blockSize,
+      streamCRC,
+    );
+    if (streamCRC === null) {
+      blockSize = 0; // end of this stream; another may follow (multi-stream bzip2)
+      continue;
+    }
+    if (n > 0) yield out.slice(0, n);
+  }
+  if (blockSize !== 0) throw new Error('bzip2 stream ended before its end-of-stream marker');
 }

@@ -12,7 +12,8 @@
 import { assignFreshIds } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
-import { finalColumnNames, normalizeColumnName, positionalNames } from './column-names.js';
+import { checkColumnCount, countFields } from './caps.js';
+import { checkSchemaNames, finalColumnNames, normalizeColumnName, positionalNames } from './column-names.js';
 import { headerNames } from './csv-reader.js';
 import { csvBlocks, csvDialect } from './csv-tokenizer.js';
 import { decompress, peek } from './decompress.js';
@@ -36,12 +37,20 @@ export async function inferSchema(
   const { head, stream } = await peek(open());
   const { format, compression } = detectFormat(fileName, head);
   const bytes = decompress(stream, compression, fileName, opts.limits.maxExpandedBytes);
-  let fields: NestedField[];
-  if (format === 'parquet') {
-    return parquetFileSchema(bytes, fileName);
-  } else if (format === 'json') fields = await inferJson(bytes, fileName, opts);
-  else fields = await inferCsv(bytes, fileName, opts, format === 'tsv');
-  return assignFreshIds({ type: 'struct', fields }).schema;
+  let schema: Schema;
+  if (format === 'parquet') schema = await parquetFileSchema(bytes, fileName, opts.limits.maxColumns);
+  else {
+    const fields =
+      format === 'json'
+        ? await inferJson(bytes, fileName, opts)
+        : await inferCsv(bytes, fileName, opts, format === 'tsv');
+    schema = assignFreshIds({ type: 'struct', fields }).schema;
+  }
+  // The same checks for every format (issue #19): a table's names must stay unambiguous, and
+  // nested fields count towards the column cap.
+  checkColumnCount(countFields(schema.fields), opts.limits.maxColumns, { file: fileName });
+  checkSchemaNames(schema.fields, { file: fileName });
+  return schema;
 }
 
 const BOOL = 1;
@@ -168,6 +177,7 @@ async function inferCsv(
   let names: string[] | undefined;
   let cols: TextColumnType[] = [];
   let dataRows = 0;
+  let firstRowError: BadInputError | undefined;
   for await (const block of csvBlocks(bytes, csvDialect(csv, tsv), opts.limits, fileName)) {
     let r = 0;
     if (names === undefined) {
@@ -177,20 +187,27 @@ async function inferCsv(
           normalize: opts.normalizeColumnNames,
           caseInsensitive: opts.caseInsensitive,
           line: block.lines[0],
+          maxColumns: opts.limits.maxColumns,
         });
         r = 1;
-      } else names = positionalNames(n);
+      } else {
+        checkColumnCount(n, opts.limits.maxColumns, { file: fileName, line: block.lines[0] });
+        names = positionalNames(n);
+      }
       cols = names.map(() => new TextColumnType(opts.inferDecimals));
     }
     for (; r < block.records; r++) {
       const f0 = block.firstField[r]!;
       const n = block.firstField[r + 1]! - f0;
       if (n !== cols.length) {
-        throw new BadInputError(`expected ${cols.length} fields, found ${n}`, {
+        // A row error, not a file error: the reader rejects this row under `on_error` (abort
+        // names it; continue skips it), so inference leaves it out (issue #19).
+        firstRowError ??= new BadInputError(`expected ${cols.length} fields, found ${n}`, {
           file: fileName,
           line: block.lines[r],
           column: Math.min(n, cols.length) + 1,
         });
+        continue;
       }
       dataRows++;
       for (let c = 0; c < n; c++) {
@@ -204,6 +221,7 @@ async function inferCsv(
     }
   }
   if (names === undefined) throw new BadInputError('empty file: no records', { file: fileName });
+  if (dataRows === 0 && firstRowError) throw firstRowError;
   if (dataRows === 0 && csv.header)
     throw new BadInputError('no data rows: the file has a header only', { file: fileName, line: 2 });
   return names.map((name, i) => ({ id: 0, name, required: false, type: cols[i]!.type() }));
@@ -301,26 +319,40 @@ async function inferJson(
 ): Promise<NestedField[]> {
   let root: Shape = { kind: 'null' };
   let records = 0;
+  // A bad record is a row error (the reader rejects it under `on_error`), so inference skips
+  // it; a file of nothing else fails with the first (issue #19).
+  let firstRowError: BadInputError | undefined;
   for await (const block of jsonBlocks(bytes, fileName, opts.limits, opts.json.maxDepth)) {
     for (let r = 0; r < block.records; r++) {
       let v: JsonValue;
       try {
         v = parseJsonValue(block.buf, block.starts[r]!, block.ends[r]!);
       } catch (e) {
-        throw new BadInputError(
+        firstRowError ??= new BadInputError(
           `invalid JSON: ${(e as Error).message}`,
           { file: fileName, line: block.lines[r] },
           { cause: e },
         );
+        continue;
       }
-      if (!(v instanceof Map))
-        throw new BadInputError('record is not a JSON object', { file: fileName, line: block.lines[r] });
+      if (!(v instanceof Map)) {
+        firstRowError ??= new BadInputError('record is not a JSON object', { file: fileName, line: block.lines[r] });
+        continue;
+      }
       root = observe(root, v, opts, 0);
       records++;
+      // Distinct keys accumulate across records: stop a file of ever-new keys early.
+      if (root.kind === 'struct' && root.fields.size > opts.limits.maxColumns)
+        checkColumnCount(root.fields.size, opts.limits.maxColumns, { file: fileName, line: block.lines[r] });
     }
   }
+  if (records === 0 && firstRowError) throw firstRowError;
   if (records === 0) throw new BadInputError('empty file: no JSON records', { file: fileName });
   const fields = root.kind === 'struct' ? structFields(root.fields) : [];
+  if (fields.length === 0 && opts.json.rawColumn === undefined) {
+    // Every record is `{}`: a table without columns cannot hold a row (issue #19).
+    throw new BadInputError('no columns: every JSON record is an empty object', { file: fileName });
+  }
   const rawColumn = opts.json.rawColumn;
   if (rawColumn !== undefined) {
     if (fields.some((f) => f.name === rawColumn))

@@ -162,7 +162,18 @@ export async function* readJson(
       if (!cur.escaped) {
         cur.pos = end;
         err = b.appendBytes(cur.buf, start + 1, end - 1);
-      } else err = b.appendString(cur.readString());
+      } else {
+        // An escape that is no text (a lone surrogate) is this column's error, not the record's.
+        let value: string | undefined;
+        try {
+          value = cur.readString();
+        } catch (e) {
+          if (!(e instanceof JsonSyntaxError)) throw e;
+          cur.pos = end;
+          return { value: lenient.decode(cur.buf.subarray(start, Math.min(end, start + 200))), reason: e.message };
+        }
+        err = b.appendString(value);
+      }
     } else if (c === 0x7b || c === 0x5b) {
       if (isString[col]) {
         cur.skipValue();

@@ -6,6 +6,7 @@
  * the file. `parseJsonValue` then parses one value from bytes, keeping numbers as text.
  */
 import { BadInputError } from './bad-input-error.js';
+import { LimitExceededError } from './caps.js';
 import { JsonNumber, type JsonObject, type JsonValue } from './json-value.js';
 import { recordBlocks } from './record-blocks.js';
 
@@ -53,6 +54,10 @@ class JsonSplitter {
       throw new BadInputError('unterminated JSON array', { file: this.fileName, line: this.line });
   }
 
+  private overCap(reason: string, limit: string, line: number): never {
+    throw new LimitExceededError(reason, limit, { file: this.fileName, line });
+  }
+
   private error(reason: string, line: number): never {
     throw new BadInputError(reason, { file: this.fileName, line });
   }
@@ -63,6 +68,13 @@ class JsonSplitter {
     let line = this.line;
     let records = 0;
     const done = () => {
+      // Whatever path left the tail incomplete, the carry never outgrows the record cap.
+      if (!final && end - pos > this.maxLine)
+        this.overCap(
+          `record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`,
+          'limits.maxLineBytes',
+          line,
+        );
       this.line = line;
       return { buf, records, starts: this.starts, ends: this.ends, lines: this.lines, consumed: pos };
     };
@@ -126,7 +138,7 @@ class JsonSplitter {
         }
         if (c === 0x7b || c === 0x5b) {
           if (++depth > this.maxDepth)
-            this.error(`JSON nested deeper than ${this.maxDepth} levels (json.maxDepth)`, line + nl);
+            this.overCap(`JSON nested deeper than ${this.maxDepth} levels (json.maxDepth)`, 'json.maxDepth', line + nl);
         } else if (c === 0x7d || c === 0x5d) {
           if (depth === 0) {
             // End of the enclosing array for a scalar element, or stray.
@@ -144,17 +156,30 @@ class JsonSplitter {
         } else if (c === LF) nl++;
         p++;
       }
+      if (p === s) {
+        // A stray `}`, `]` or `,` where a record should start: framing, not a record. (Left as a
+        // zero-length record it was never consumed, and the splitter looped forever: issue #19.)
+        this.error(`unexpected ${JSON.stringify(String.fromCharCode(buf[s]!))} where a JSON record should start`, line);
+      }
       if (!complete) {
         if (!final) {
           if (end - s > this.maxLine)
-            this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+            this.overCap(
+              `record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`,
+              'limits.maxLineBytes',
+              line,
+            );
           pos = s;
           return done();
         }
         if (depth > 0) this.error('unexpected end of JSON input (unterminated object, array or string)', line);
       }
       if (p - s > this.maxLine)
-        this.error(`record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`, line);
+        this.overCap(
+          `record longer than the ${this.maxLine}-byte limit (limits.maxLineBytes)`,
+          'limits.maxLineBytes',
+          line,
+        );
       if (records + 1 >= this.starts.length) {
         const grow = (a: Int32Array) => {
           const b = new Int32Array(a.length * 2);
@@ -187,6 +212,8 @@ export class JsonSyntaxError extends Error {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** With the `u` flag a surrogate pair is one code point, so this matches only unpaired halves. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A cursor over one record's bytes. */
@@ -251,12 +278,20 @@ export class JsonCursor {
       this.fail('invalid UTF-8 in string');
     }
     if (!escaped) return text;
+    let value: string;
     try {
-      return JSON.parse(text) as string;
+      value = JSON.parse(text) as string;
     } catch {
       this.pos = s;
       return this.fail('invalid escape in string');
     }
+    // `\ud800` without its pair is valid JSON but no Unicode text: UTF-8 would store U+FFFD
+    // silently (issue #19), so it is rejected like invalid UTF-8.
+    if (LONE_SURROGATE.test(value)) {
+      this.pos = s;
+      this.fail('lone surrogate escape in string (not valid Unicode)');
+    }
+    return value;
   }
 
   /** End (exclusive) of a scalar token (number, true, false, null) at `pos`. */

@@ -47,6 +47,11 @@ export const LimitsSchema = z.object({
     .int()
     .positive()
     .default(16 * 1024 ** 2),
+  /**
+   * Columns in one file, nested fields included; default 10,000. Wide files cost superlinear
+   * time in the Parquet writer (bench:convert prints the cost); 100,000 columns ran 15 minutes.
+   */
+  maxColumns: z.number().int().positive().default(10_000),
 });
 
 /** All reader options (route config `format:` block). */

@@ -6,33 +6,39 @@
  * A column whose Arrow type already equals the target's is passed through without copying;
  * others (int→long, float→double, anything→string, …) go through the column builders.
  */
-import { createWriteStream, openAsBlob } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as arrow from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
 import { fieldIdOf, fromArrowSchema, toArrowSchema } from '../iceberg/arrow-schema.js';
 import { avroName } from '../iceberg/avro-name.js';
 import { assignFreshIds } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
 import { BadInputError } from './bad-input-error.js';
 import { BatchAssembler, mapColumns } from './batch-assembler.js';
+import { checkColumnCount } from './caps.js';
 import type { ReaderContext } from './csv-reader.js';
+import { openParquet, type ParquetHandle } from './parquet-decoder.js';
 
 interface Spooled {
-  file: ParquetFile;
+  file: ParquetHandle;
   schema: arrow.Schema;
   rowGroups: number;
   cleanup: () => Promise<void>;
 }
 
-async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promise<Spooled> {
+async function spool(source: AsyncIterable<Uint8Array>, fileName: string, maxColumns?: number): Promise<Spooled> {
   const dir = await mkdtemp(join(tmpdir(), 'floe-parquet-'));
   const path = join(dir, 'input.parquet');
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  let file: ParquetHandle | undefined;
+  // Every exit removes the spool directory, whatever the decoder did (issue #19).
+  const cleanup = async () => {
+    await file?.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     await pipeline(Readable.from(source), createWriteStream(path));
     const fh = await open(path, 'r');
@@ -55,20 +61,14 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
     } finally {
       await fh.close();
     }
-    let file: ParquetFile;
-    try {
-      file = await ParquetFile.fromFile(await openAsBlob(path));
-    } catch (e) {
-      throw new BadInputError(
-        `corrupt Parquet footer: ${String((e as Error)?.message ?? e)}`,
-        { file: fileName },
-        { cause: e },
-      );
-    }
-    const rowGroups = file.metadata().numRowGroups();
+    // parquet-wasm runs contained (parquet-decoder.ts): a panic rejects this file only.
+    file = await openParquet(path, fileName);
+    const rowGroups = file.rowGroups;
+    // Before any row group is decoded: wide files cost superlinear time (issue #19).
+    if (maxColumns !== undefined) checkColumnCount(file.columns, maxColumns, { file: fileName });
     let schema: arrow.Schema;
-    if (rowGroups > 0) schema = (await readRowGroup(file, 0, fileName, 0)).schema;
-    else schema = arrow.tableFromIPC((await file.read({ limit: 0 })).intoIPCStream()).schema;
+    if (rowGroups > 0) schema = (await file.read(0, 0)).schema;
+    else schema = (await file.read(undefined, 0)).schema;
     return { file, schema, rowGroups, cleanup };
   } catch (e) {
     await cleanup();
@@ -76,22 +76,13 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
   }
 }
 
-async function readRowGroup(file: ParquetFile, index: number, fileName: string, limit?: number): Promise<arrow.Table> {
-  try {
-    const wasm = await file.read({ rowGroups: [index], ...(limit === undefined ? {} : { limit }) });
-    return arrow.tableFromIPC(wasm.intoIPCStream());
-  } catch (e) {
-    throw new BadInputError(
-      `corrupt Parquet data in row group ${index}: ${String((e as Error)?.message ?? e)}`,
-      { file: fileName },
-      { cause: e },
-    );
-  }
-}
-
 /** The Iceberg schema of a Parquet file: its field ids when it has them, else fresh ids. */
-export async function parquetFileSchema(source: AsyncIterable<Uint8Array>, fileName: string): Promise<Schema> {
-  const s = await spool(source, fileName);
+export async function parquetFileSchema(
+  source: AsyncIterable<Uint8Array>,
+  fileName: string,
+  maxColumns?: number,
+): Promise<Schema> {
+  const s = await spool(source, fileName, maxColumns);
   try {
     const hasIds = s.schema.fields.some((f) => fieldIdOf(f) !== undefined);
     const schema = fromArrowSchema(s.schema);
@@ -100,7 +91,6 @@ export async function parquetFileSchema(source: AsyncIterable<Uint8Array>, fileN
     if (e instanceof BadInputError) throw e;
     throw new BadInputError(`unsupported Parquet schema: ${(e as Error).message}`, { file: fileName }, { cause: e });
   } finally {
-    s.file.free();
     await s.cleanup();
   }
 }
@@ -111,7 +101,7 @@ export async function* readParquet(
   ctx: ReaderContext,
 ): AsyncGenerator<arrow.RecordBatch> {
   const { fileName, target, options, rowErrors } = ctx;
-  const s = await spool(source, fileName);
+  const s = await spool(source, fileName, options.limits.maxColumns);
   try {
     const fileFields = s.schema.fields;
     const mapping = mapColumns(
@@ -133,7 +123,7 @@ export async function* readParquet(
     const constants = new Map(mapping.absent.map((a) => [a.index, a.constant]));
     let rowBase = 0;
     for (let g = 0; g < s.rowGroups; g++) {
-      const table = await readRowGroup(s.file, g, fileName);
+      const table = await s.file.read(g);
       for (const batch of table.batches) {
         yield convertBatch(batch, rowBase);
         rowBase += batch.numRows;
@@ -209,7 +199,6 @@ export async function* readParquet(
       return asm.flush();
     }
   } finally {
-    s.file.free();
     await s.cleanup();
   }
 }

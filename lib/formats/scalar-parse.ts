@@ -122,7 +122,8 @@ export function parseDouble(buf: Uint8Array, start: number, end: number): number
     } else if (c === 0x2e && frac < 0) frac = 0;
     else break;
   }
-  if (i === end && any && digits <= 15) {
+  if (i === end && any && digits <= 15 && frac <= 22) {
+    // (10^22 is the largest exact power of ten: `0.` and 23 digits more took the text path, issue #19)
     const v = frac > 0 ? mant / POW10[frac]! : mant;
     return neg ? -v : v;
   }
