@@ -21,9 +21,12 @@ export class BatchAssembler {
     readonly target: Schema,
     readonly fileName: string,
     caseInsensitive: boolean,
+    roundDoubles = false,
   ) {
     this.arrowSchema = toArrowSchema(target);
-    this.builders = target.fields.map((f, i) => makeColumnBuilder(f, this.arrowSchema.fields[i]!, caseInsensitive));
+    this.builders = target.fields.map((f, i) =>
+      makeColumnBuilder(f, this.arrowSchema.fields[i]!, caseInsensitive, roundDoubles),
+    );
   }
 
   /** Marks the current row complete. */

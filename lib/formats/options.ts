@@ -59,6 +59,13 @@ export const FormatOptionsSchema = z.object({
   normalizeColumnNames: z.boolean().default(false),
   /** Infer `decimal(p,s)` (instead of double) for plain decimal numbers such as `12.30`. */
   inferDecimals: z.boolean().default(false),
+  /**
+   * `exact` (default): a number is never rounded. Inference picks double only for values a double
+   * holds exactly (up to 15 significant digits, or the digits a double prints back), else
+   * decimal(p,s) up to 38 digits, else string; a later value a double column cannot hold exactly
+   * rejects the row. `double`: numbers may round to the nearest double (documented loss).
+   */
+  numbers: z.enum(['exact', 'double']).default('exact'),
   limits: LimitsSchema.default(() => LimitsSchema.parse({})),
   /** Rows per Arrow record batch handed to the Parquet writer. */
   batchRows: z.number().int().positive().default(65536),

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as arrow from 'apache-arrow';
+import { parquetMetadata } from 'hyparquet';
 import { ParquetFile } from 'parquet-wasm';
 import { fieldIdOf, fromArrowSchema, toArrowSchema } from '../iceberg/arrow-schema.js';
 import { avroName } from '../iceberg/avro-name.js';
@@ -25,6 +26,8 @@ import type { ReaderContext } from './csv-reader.js';
 interface Spooled {
   file: ParquetFile;
   schema: arrow.Schema;
+  /** Column paths (`a`, `s.b`, `l.list.element`) with the Parquet UUID logical type. */
+  uuidPaths: Set<string>;
   rowGroups: number;
   cleanup: () => Promise<void>;
 }
@@ -38,6 +41,7 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
     const fh = await open(path, 'r');
     let tail: Buffer;
     let size: number;
+    let uuidPaths = new Set<string>();
     try {
       size = (await fh.stat()).size;
       tail = Buffer.alloc(Math.min(8, size));
@@ -52,6 +56,9 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
       }
       if (tail.readUInt32LE(0) > size - 12)
         throw new BadInputError('corrupt Parquet footer: footer length beyond the file', { file: fileName });
+      const footer = Buffer.alloc(tail.readUInt32LE(0) + 8);
+      await fh.read(footer, 0, footer.length, size - footer.length);
+      uuidPaths = uuidColumnPaths(footer);
     } finally {
       await fh.close();
     }
@@ -69,11 +76,54 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string): Promi
     let schema: arrow.Schema;
     if (rowGroups > 0) schema = (await readRowGroup(file, 0, fileName, 0)).schema;
     else schema = arrow.tableFromIPC((await file.read({ limit: 0 })).intoIPCStream()).schema;
-    return { file, schema, rowGroups, cleanup };
+    return { file, schema, uuidPaths, rowGroups, cleanup };
   } catch (e) {
     await cleanup();
     throw e;
   }
+}
+
+/**
+ * Paths of the columns the footer marks with the UUID logical type. parquet-wasm reads them as
+ * plain fixed[16]; Iceberg has a `uuid` type for them (spec: Parquet type mapping).
+ */
+function uuidColumnPaths(footer: Uint8Array): Set<string> {
+  const paths = new Set<string>();
+  let elements: ReturnType<typeof parquetMetadata>['schema'];
+  try {
+    elements = parquetMetadata(new Uint8Array(footer).buffer).schema;
+  } catch {
+    return paths; // parquet-wasm reports a corrupt footer with its own message
+  }
+  let i = 1;
+  const walk = (prefix: string, count: number) => {
+    for (let k = 0; k < count && i < elements.length; k++) {
+      const e = elements[i++]!;
+      const path = prefix ? `${prefix}.${e.name}` : e.name;
+      if (e.num_children) walk(path, e.num_children);
+      else if (e.logical_type?.type === 'UUID') paths.add(path);
+    }
+  };
+  walk('', elements[0]?.num_children ?? 0);
+  return paths;
+}
+
+/** The schema with fixed[16] columns at `uuidPaths` typed `uuid` (lists as `x.list.element`). */
+function withUuids(schema: Schema, uuidPaths: Set<string>): Schema {
+  if (uuidPaths.size === 0) return schema;
+  const retype = (type: IcebergType, path: string): IcebergType => {
+    if (type === 'fixed[16]') return uuidPaths.has(path) ? 'uuid' : type;
+    if (typeof type === 'string') return type;
+    if (type.type === 'struct')
+      return { ...type, fields: type.fields.map((f) => ({ ...f, type: retype(f.type, `${path}.${f.name}`) })) };
+    if (type.type === 'list') return { ...type, element: retype(type.element, `${path}.list.element`) };
+    return {
+      ...type,
+      key: retype(type.key, `${path}.key_value.key`),
+      value: retype(type.value, `${path}.key_value.value`),
+    };
+  };
+  return { ...schema, fields: schema.fields.map((f) => ({ ...f, type: retype(f.type, f.name) })) };
 }
 
 async function readRowGroup(file: ParquetFile, index: number, fileName: string, limit?: number): Promise<arrow.Table> {
@@ -94,7 +144,7 @@ export async function parquetFileSchema(source: AsyncIterable<Uint8Array>, fileN
   const s = await spool(source, fileName);
   try {
     const hasIds = s.schema.fields.some((f) => fieldIdOf(f) !== undefined);
-    const schema = fromArrowSchema(s.schema);
+    const schema = withUuids(fromArrowSchema(s.schema), s.uuidPaths);
     return hasIds ? schema : assignFreshIds(schema).schema;
   } catch (e) {
     if (e instanceof BadInputError) throw e;
@@ -175,8 +225,13 @@ export async function* readParquet(
         });
         return new arrow.RecordBatch(targetArrow, data);
       }
-      const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
-      const columns = target.fields.map((_, t) => (sourceOf[t]! >= 0 ? batch.getChildAt(sourceOf[t]!)! : undefined));
+      const asm = new BatchAssembler(target, fileName, options.caseInsensitive, options.numbers === 'double');
+      // Timestamps are read as their raw 64-bit counts: Arrow JS would hand them out as epoch
+      // milliseconds and lose the microseconds (issue #18).
+      const columns = target.fields.map((_, t) =>
+        sourceOf[t]! >= 0 ? new arrow.Vector(batch.getChildAt(sourceOf[t]!)!.data.map(rawTimestamps)) : undefined,
+      );
+      const fileTypes = target.fields.map((_, t) => (sourceOf[t]! >= 0 ? fileFields[sourceOf[t]!]!.type : undefined));
       for (let i = 0; i < batch.numRows; i++) {
         let ok = true;
         for (let t = 0; t < target.fields.length && ok; t++) {
@@ -185,7 +240,7 @@ export async function* readParquet(
           let err: string | null;
           let value: unknown = null;
           if (col) {
-            value = toPlain(col.get(i), col.type, target.fields[t]!.type, options.caseInsensitive);
+            value = toPlain(col.get(i), fileTypes[t]!, target.fields[t]!.type, options.caseInsensitive);
             err = b.appendValue(value);
           } else {
             const constant = constants.get(t);
@@ -214,6 +269,58 @@ export async function* readParquet(
   }
 }
 
+/** The same data with timestamps (at any depth) typed as Int64, so values read as raw counts. */
+function rawTimestamps(data: arrow.Data): arrow.Data {
+  if (!hasTimestamp(data.type)) return data;
+  const buffers = data as unknown as Parameters<arrow.Data['clone']>[4]; // clone's default: this data's own buffers
+  return data.clone(
+    rawType(data.type),
+    data.offset,
+    data.length,
+    data.nullCount,
+    buffers,
+    data.children.map(rawTimestamps),
+  );
+}
+
+function hasTimestamp(type: arrow.DataType): boolean {
+  return arrow.DataType.isTimestamp(type) || (type.children ?? []).some((f: arrow.Field) => hasTimestamp(f.type));
+}
+
+function rawType(type: arrow.DataType): arrow.DataType {
+  if (arrow.DataType.isTimestamp(type)) return new arrow.Int64();
+  const kids = (type.children ?? []).map((f: arrow.Field) => f.clone({ type: rawType(f.type) }));
+  if (arrow.DataType.isStruct(type)) return new arrow.Struct(kids);
+  if (arrow.DataType.isList(type)) return new arrow.List(kids[0]!);
+  if (arrow.DataType.isMap(type))
+    return new arrow.Map_(
+      kids[0] as arrow.Field<arrow.Struct<{ key: arrow.DataType; value: arrow.DataType }>>,
+      (type as arrow.Map_).keysSorted,
+    );
+  if (arrow.DataType.isFixedSizeList(type))
+    return new arrow.FixedSizeList((type as arrow.FixedSizeList).listSize, kids[0]!);
+  return type;
+}
+
+const NANOS_PER_UNIT = [1_000_000_000n, 1_000_000n, 1_000n, 1n];
+
+/** A raw timestamp or time count in `unit` (Arrow TimeUnit: s, ms, µs, ns) as nanoseconds. */
+function toNanos(v: unknown, unit: arrow.TimeUnit): bigint {
+  return BigInt(v as number | bigint) * NANOS_PER_UNIT[unit]!;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.fffffffff` (UTC) of nanoseconds since the epoch. */
+function isoText(nanos: bigint): string {
+  let secs = nanos / 1_000_000_000n;
+  let frac = nanos - secs * 1_000_000_000n;
+  if (frac < 0n) {
+    secs -= 1n;
+    frac += 1_000_000_000n;
+  }
+  const whole = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${frac.toString().padStart(9, '0')}`;
+}
+
 function concatData(vector: arrow.Vector, type: arrow.DataType): arrow.Data {
   // Several chunks in one batch column are rare (parquet-wasm yields one per batch): copy once.
   const joined = arrow.makeVector(vector.data.map((d) => d.clone(type)));
@@ -238,9 +345,13 @@ function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
 function toPlain(v: unknown, type: arrow.DataType, target: IcebergType, caseInsensitive: boolean): unknown {
   if (v === null || v === undefined) return null;
   if (arrow.DataType.isDate(type)) return new Date(Number(v)).toISOString().slice(0, 10);
-  // Arrow JS hands out every timestamp unit as epoch milliseconds (sub-ms digits are lost on this
-  // conversion path only; same-typed columns pass through untouched).
-  if (arrow.DataType.isTimestamp(type)) return new Date(Number(v)).toISOString();
+  // Raw counts (see rawTimestamps) as ISO-8601 text with every digit: the column builder keeps
+  // them exactly or rejects a value finer than the column's unit, never truncates it.
+  if (arrow.DataType.isTimestamp(type)) {
+    const t = type as arrow.Timestamp;
+    return `${isoText(toNanos(v, t.unit))}${t.timezone ? 'Z' : ''}`;
+  }
+  if (arrow.DataType.isTime(type)) return isoText(toNanos(v, (type as arrow.Time).unit)).slice(11);
   if (arrow.DataType.isDecimal(type)) return scaledDecimal(String(v), (type as arrow.Decimal).scale);
   if (typeof target === 'string') {
     const nested = arrow.DataType.isStruct(type) || arrow.DataType.isList(type) || arrow.DataType.isMap(type);
