@@ -11,8 +11,11 @@ const char = z.string().length(1);
 export const CsvOptionsSchema = z.object({
   /** Field delimiter; default `,` for `.csv` and tab for `.tsv`. */
   delimiter: char.optional(),
-  /** Quote character; default `"`. */
-  quote: char.default('"'),
+  /**
+   * Quote character; default `"` for CSV. TSV has no quoting by default (IANA text/tab-separated-values:
+   * a `"` is data, `"a"` stays `"a"`); set `quote: '"'` for a TSV whose fields are quoted.
+   */
+  quote: char.optional(),
   /** Escape character inside quotes; default the quote itself (`""` is a literal quote, RFC 4180). */
   escape: char.optional(),
   /** Lines starting with this character are skipped (outside quoted fields). */
