@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TableIdentifier } from '../../lib/catalog/catalog.js';
 import { currentSchema } from '../../lib/iceberg/metadata.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
+import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';
@@ -273,5 +274,71 @@ describe('fidelity: every cell read back by DuckDB equals the source', () => {
     expect(await tableCells(id)).toEqual(expected);
     await ingest('again-wasm.parquet', 'fid.wasm');
     expect(await tableCells(id)).toEqual(expected.flatMap((r) => [r, r]));
+  });
+
+  it('a value a double column cannot hold exactly is a named rejection; numbers: double accepts the rounding', async () => {
+    await writeFile(join(dir, 'd1.csv'), 'k,x\n1,0.5\n');
+    await writeFile(join(dir, 'd2.csv'), 'k,x\n2,123456789.123456789012\n');
+    await ingest('d1.csv', 'fid.dbl');
+    const second = await runLocalIngest({
+      files: [join(dir, 'd2.csv')],
+      table: 'fid.dbl',
+      catalog: env.catalog,
+      root: dir,
+    });
+    expect(second.files[0]).toMatchObject({
+      status: 'rejected',
+      error: { line: 2, column: 'x', value: '123456789.123456789012' },
+    });
+    expect((second.files[0] as { reason: string }).reason).toMatch(/more digits than a double holds exactly/);
+    const lossy = parseIngestConfig({ defaults: { format: { numbers: 'double' } }, routes: [] });
+    const third = await runLocalIngest({
+      files: [join(dir, 'd2.csv')],
+      table: 'fid.dbl',
+      catalog: env.catalog,
+      root: dir,
+      config: lossy,
+    });
+    expect(third.files[0]).toMatchObject({ status: 'enqueued', rows: 1 });
+  });
+
+  it('TIMESTAMP_NS in a v2 table: whole microseconds are kept, a finer value is rejected by name', async () => {
+    const path = join(dir, 'ns.parquet');
+    await db.query(
+      `COPY (SELECT 1 k, TIMESTAMP_NS '2024-01-02 03:04:05.789012345' t) TO ${sqlString(path)} (FORMAT parquet)`,
+    );
+    const result = await runLocalIngest({ files: [path], table: 'fid.ns', catalog: env.catalog, root: dir });
+    expect(result.files[0]).toMatchObject({ status: 'rejected', error: { column: 't' } });
+    expect((result.files[0] as { reason: string }).reason).toMatch(/more precision than the column's unit/);
+  });
+
+  it('a rejected first file leaves no table; a rejected file with a new column leaves the schema as it was', async () => {
+    await writeFile(join(dir, 'header-only.csv'), 'k,x\n');
+    const first = await runLocalIngest({
+      files: [join(dir, 'header-only.csv')],
+      table: 'fid.never',
+      catalog: env.catalog,
+      root: dir,
+    });
+    expect(first.files[0]?.status).toBe('rejected');
+    await expect(env.catalog.loadTable({ namespace: ['fid'], name: 'never' })).rejects.toThrow(
+      /does not exist|not found/i,
+    );
+
+    await writeFile(join(dir, 'base.csv'), 'k,x\n1,0.5\n');
+    await ingest('base.csv', 'fid.evolve');
+    const before = await env.catalog.loadTable({ namespace: ['fid'], name: 'evolve' });
+    // A new column, and a value the double column x cannot hold: rejected, and no new column.
+    await writeFile(join(dir, 'evolve-bad.csv'), 'k,x,extra\n2,1.5,a\n3,123456789.123456789012,b\n');
+    const bad = await runLocalIngest({
+      files: [join(dir, 'evolve-bad.csv')],
+      table: 'fid.evolve',
+      catalog: env.catalog,
+      root: dir,
+    });
+    expect(bad.files[0]?.status).toBe('rejected');
+    const after = await env.catalog.loadTable({ namespace: ['fid'], name: 'evolve' });
+    expect(after.metadata['current-schema-id']).toBe(before.metadata['current-schema-id']);
+    expect(currentSchema(after.metadata).fields.map((f) => f.name)).toEqual(['k', 'x']);
   });
 });
