@@ -12,6 +12,7 @@
  * such and not converted again, and the commit step deduplicates again on its own base.
  */
 
+import { stat } from 'node:fs/promises';
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
@@ -30,7 +31,7 @@ import { loadTableIfExists } from '../ingest/table-setup.js';
 import { LocalFileIO } from '../storage/local.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { clearDevState, ensureFloeHome, type FloeHome, floeHome, writeDevState } from './floe-home.js';
-import { LandingWatcher } from './landing-watcher.js';
+import { type LandedFile, LandingWatcher } from './landing-watcher.js';
 import { localLandedObject, localObjectPath } from './local-objects.js';
 import { S3_DEV_RESERVED_PREFIX, type S3DevOptions, s3DevStorage } from './s3-dev-stack.js';
 
@@ -74,6 +75,16 @@ export interface DevStack {
 /** How long a commit batch gathers files by default (short enough to feel live in `floe dev`). */
 export const DEFAULT_COMMIT_WINDOW_MS = 250;
 
+/** Whether a local file still has the size and mtime it had when the watcher reported it. */
+async function fileUnchanged(file: LandedFile): Promise<boolean> {
+  try {
+    const info = await stat(file.path);
+    return info.size === file.size && info.mtimeMs === file.mtimeMs;
+  } catch {
+    return false; // gone: nothing of it may be committed as a half-read
+  }
+}
+
 /** Starts the embedded catalog, the queue and the watcher. */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const home = floeHome(options.dir);
@@ -95,7 +106,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const queue = new LocalFifoQueue<CommitRequest>({
     groupOf: commitGroupOf,
     batchWindowMs: options.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS,
-    consume: async (_group, batch) => {
+    consume: async (_group, whole) => {
+      const batch = await dropChangedFiles(whole);
       const result: CommitBatchResult = await commitBatch(batch, {
         catalog,
         tableIo,
@@ -192,12 +204,39 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     waiting.push(object);
     pump();
   };
+  // A local file may change after the watcher saw it stable (a writer that paused, an editor
+  // saving again): its conversion read a version that is no longer the file. Such requests are
+  // dropped before the commit, and the watcher reports the new version (issue #18).
+  const seen = new Map<string, LandedFile>();
+  const seenKey = (bucket: string, key: string, etag: string | undefined) => `${bucket}/${key}@${etag}`;
+  const dropChangedFiles = async (batch: CommitRequest[]): Promise<CommitRequest[]> => {
+    const kept: CommitRequest[] = [];
+    for (const request of batch) {
+      const file = seen.get(seenKey(request.sourceBucket, request.sourceKey, request.etag));
+      if (!file || (await fileUnchanged(file))) {
+        kept.push(request);
+        continue;
+      }
+      seen.delete(seenKey(request.sourceBucket, request.sourceKey, request.etag));
+      for (const dataFile of request.dataFiles) await io.delete(dataFile.file_path).catch(() => {});
+      options.onEvent({
+        kind: 'skipped',
+        key: request.sourceKey,
+        reason: 'the file changed while it was being ingested; its new version is ingested once it is stable',
+      });
+    }
+    return kept;
+  };
   const watcher = s3
     ? s3.poller(enqueue)
     : new LandingWatcher({
         root: home.landing,
         stableMs: options.stableMs,
-        onFile: (file) => enqueue(localLandedObject(file.path, file, home.landing)),
+        onFile: (file) => {
+          const object = localLandedObject(file.path, file, home.landing);
+          seen.set(seenKey(object.bucket, object.key, object.etag), file);
+          enqueue(object);
+        },
       });
   await watcher.start();
   await writeDevState(home, {
