@@ -41,7 +41,9 @@ export type DevEvent =
   | { kind: 'duplicate'; key: string; table: string }
   | { kind: 'rejected'; key: string; table?: string; reason: string; reportPath: string }
   | { kind: 'skipped'; key: string; reason: string }
-  | { kind: 'failed'; key: string; error: unknown };
+  | { kind: 'failed'; key: string; error: unknown }
+  /** A problem that is not one file's (the landing bucket cannot be listed): printed once. */
+  | { kind: 'warning'; message: string };
 
 export interface DevStackOptions {
   dir?: string;
@@ -228,7 +230,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     return kept;
   };
   const watcher = s3
-    ? s3.poller(enqueue)
+    ? s3.poller(enqueue, (error) => options.onEvent({ kind: 'warning', message: (error as Error).message }))
     : new LandingWatcher({
         root: home.landing,
         stableMs: options.stableMs,
