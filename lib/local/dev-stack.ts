@@ -23,6 +23,7 @@ import { commitGroupOf } from '../ingest/commit-queue.js';
 import type { CommitRequest } from '../ingest/commit-request.js';
 import type { IngestConfig } from '../ingest/config.js';
 import { convertObject } from '../ingest/convert-object.js';
+import { errorReportPaths } from '../ingest/error-report.js';
 import { ingestId } from '../ingest/ingest-id.js';
 import { committedIngestIds } from '../ingest/ingest-ledger.js';
 import type { LandedObject } from '../ingest/landed-event.js';
@@ -167,6 +168,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
   };
 
+  const rejectedBefore = async (object: LandedObject): Promise<boolean> => {
+    const { report } = errorReportPaths(convertContext.errorsLocation(), object.key);
+    try {
+      const text = new TextDecoder().decode(await convertContext.landingIo.read(report));
+      const previous = JSON.parse(text) as { etag?: string; outcome?: string };
+      return previous.outcome === 'rejected' && previous.etag === object.etag;
+    } catch {
+      return false; // no report (or an unreadable one): convert
+    }
+  };
+
   const ingestFile = async (object: LandedObject): Promise<void> => {
     try {
       // Already committed (a restart, or the same file seen twice)? Then don't convert again.
@@ -181,6 +193,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       }
     } catch {
       // Routing errors are reported by convertObject below, with an error report.
+    }
+    // Rejected before (a restart, or seen again)? Its report stands; don't convert and report it again.
+    if (await rejectedBefore(object)) {
+      options.onEvent({ kind: 'skipped', key: object.key, reason: 'rejected before; see its error report' });
+      return;
     }
     try {
       const outcome = await convertObject(object, convertContext);

@@ -15,10 +15,10 @@ import { floeHome } from '../../lib/local/floe-home.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { queryTable } from '../functions/verify-table.js';
 
-async function waitFor(probe: () => boolean, ms = 20_000): Promise<void> {
+async function waitFor(probe: () => boolean, what: () => unknown = () => '', ms = 45_000): Promise<void> {
   const end = Date.now() + ms;
   while (!probe()) {
-    if (Date.now() > end) throw new Error('timed out');
+    if (Date.now() > end) throw new Error(`timed out; events: ${JSON.stringify(what())}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -49,7 +49,10 @@ describe('floe dev: a half-written file', () => {
       // The writer pauses past the stable window: the partial file is reported and converted.
       await new Promise((r) => setTimeout(r, 700));
       await appendFile(path, 'a\n2,b\n');
-      await waitFor(() => events.some((e) => e.kind === 'committed'));
+      await waitFor(
+        () => events.some((e) => e.kind === 'committed'),
+        () => events.map((e) => [e.kind, 'reason' in e ? e.reason : '']),
+      );
       await stack.idle();
       await new Promise((r) => setTimeout(r, 500));
       await stack.idle();
@@ -67,5 +70,32 @@ describe('floe dev: a half-written file', () => {
     } finally {
       await stack.stop();
     }
+  });
+
+  it('a rejected file is not converted and reported again after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-rejected-'));
+    dirs.push(dir);
+    const folder = join(floeHome(dir).landing, 'db', 'bad');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'header-only.csv'), 'id,v\n');
+    const runOnce = async () => {
+      const events: DevEvent[] = [];
+      const stack = await startDevStack({
+        dir,
+        port: 0,
+        config: defaultIngestConfig(),
+        onEvent: (e) => events.push(e),
+        stableMs: 50,
+      });
+      try {
+        await waitFor(() => events.some((e) => e.kind === 'rejected' || e.kind === 'skipped'));
+        await stack.idle();
+      } finally {
+        await stack.stop();
+      }
+      return events.map((e) => e.kind);
+    };
+    expect(await runOnce()).toEqual(['rejected']);
+    expect(await runOnce()).toEqual(['skipped']);
   });
 });
