@@ -17,6 +17,7 @@ import { currentSchema } from '../../lib/iceberg/metadata.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
+import { scanTable } from '../../lib/local/table-scan.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';
 
@@ -340,5 +341,23 @@ describe('fidelity: every cell read back by DuckDB equals the source', () => {
     const after = await env.catalog.loadTable({ namespace: ['fid'], name: 'evolve' });
     expect(after.metadata['current-schema-id']).toBe(before.metadata['current-schema-id']);
     expect(currentSchema(after.metadata).fields.map((f) => f.name)).toEqual(['k', 'x']);
+  });
+
+  it('floe scan prints values as Iceberg single-value JSON: decimals scaled, timestamps exact at any depth', async () => {
+    await writeFile(
+      join(dir, 'nested.ndjson'),
+      '{"k":1,"d":1234.567890123456789,"s":{"t":"2024-01-02T03:04:05.789012","z":"2024-01-02T03:04:05.000001Z"},"l":["2024-01-02T00:00:00.000001"]}\n',
+    );
+    await ingest('nested.ndjson', 'fid.scan');
+    const loaded = await env.catalog.loadTable({ namespace: ['fid'], name: 'scan' });
+    const { rows } = await scanTable(env.io, loaded.metadata);
+    expect(rows).toEqual([
+      {
+        k: 1,
+        d: '1234.567890123456789',
+        s: { t: '2024-01-02T03:04:05.789012', z: '2024-01-02T03:04:05.000001+00:00' },
+        l: ['2024-01-02T00:00:00.000001'],
+      },
+    ]);
   });
 });
