@@ -160,7 +160,7 @@ describe('floe dev', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders']);
-    expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe('7');
+    expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe(7); // a number, like the snapshot id
     const history = (await floe(cwd, 'history', 'demo.orders', '--json'))
       .trim()
       .split('\n')
