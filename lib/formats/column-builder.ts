@@ -153,6 +153,11 @@ export abstract class ColumnBuilder {
     return data;
   }
 
+  /** Timestamps appended since the last call whose zone did not match the column (and resets). */
+  zoneAdjusted(): number {
+    return 0;
+  }
+
   /** Index of the first row whose text is not valid UTF-8 (string columns), or -1. */
   firstInvalidUtf8(): number {
     return -1;
@@ -359,6 +364,13 @@ const big64Words = new Int32Array(big64.buffer);
 /** 64-bit values stored as (lo, hi) Int32 pairs so safe integers never allocate a BigInt. */
 class Int64Builder extends ColumnBuilder {
   private words = new Int32Array(2048);
+  /** Values whose zone did not match the column (see `zoneAdjusted`). */
+  private zoneMismatches = 0;
+  override zoneAdjusted(): number {
+    const n = this.zoneMismatches;
+    this.zoneMismatches = 0;
+    return n;
+  }
   constructor(
     type: arrow.DataType,
     required: boolean,
@@ -374,6 +386,7 @@ class Int64Builder extends ColumnBuilder {
     if (2 * (this.length + (r1 - r0)) > this.words.length) this.words = grow(this.words, 2 * (this.length + (r1 - r0)));
     const words = this.words;
     const isLong = this.kind === 'long';
+    const zoned = this.kind.startsWith('timestamptz');
     const units = this.kind.endsWith('_ns') ? 1_000_000_000 : 1_000_000;
     const valid = this.reserveValid(r1 - r0);
     let len = this.length;
@@ -392,6 +405,7 @@ class Int64Builder extends ColumnBuilder {
       }
       const v = isLong ? parseLong(buf, s, e) : parseTimestamp(buf, s, e, units);
       if (Number.isNaN(v)) break;
+      if (!isLong && timestampInfo.hadOffset !== zoned) this.zoneMismatches++;
       if (v === BIG) {
         big64[0] = bigResult.value;
         words[2 * len] = big64Words[0]!;
@@ -417,9 +431,10 @@ class Int64Builder extends ColumnBuilder {
         break;
       default:
         v = parseTimestamp(buf, start, end, this.kind.endsWith('_ns') ? 1_000_000_000 : 1_000_000);
-        if (this.kind.startsWith('timestamp') && !this.kind.startsWith('timestamptz') && timestampInfo.hadOffset) {
-          // A wall-clock column given an instant: keep the UTC wall clock (what Spark writes).
-        }
+        // One rule (docs/formats.md "Time zones"): a zoned value into a timestamp column is
+        // converted to UTC and its zone dropped; a naive value into timestamptz is taken as UTC.
+        // Both are counted, so the outcome can warn.
+        if (!Number.isNaN(v) && timestampInfo.hadOffset !== this.kind.startsWith('timestamptz')) this.zoneMismatches++;
     }
     if (Number.isNaN(v)) return takeFailure();
     if (v === BIG) this.putBig(bigResult.value);

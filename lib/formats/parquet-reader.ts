@@ -226,7 +226,13 @@ export async function* readParquet(
         });
         return new arrow.RecordBatch(targetArrow, data);
       }
-      const asm = new BatchAssembler(target, fileName, options.caseInsensitive, options.numbers === 'double');
+      const asm = new BatchAssembler(
+        target,
+        fileName,
+        options.caseInsensitive,
+        options.numbers === 'double',
+        rowErrors.zoneAdjusted,
+      );
       // Timestamps are read as their raw 64-bit counts: Arrow JS would hand them out as epoch
       // milliseconds and lose the microseconds (issue #18).
       const columns = target.fields.map((_, t) =>

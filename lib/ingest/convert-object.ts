@@ -104,6 +104,8 @@ export type ConvertOutcome =
       passes: 1 | 2;
       /** Set when `on_error: continue` rejected rows (report written). */
       reportPath?: string;
+      /** Values kept by a documented rule rather than as written (a time zone that did not match its column). */
+      warnings: string[];
       request: CommitRequest;
     }
   | {
@@ -270,6 +272,8 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       specId: spec['spec-id'],
     };
     await context.queue.send(request);
+    if (result.warnings.length > 0)
+      context.log?.('warn', 'values converted by rule', { key, table: tableName, warnings: result.warnings });
     if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
     return {
       status: 'enqueued',
@@ -282,6 +286,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       rejectedRows: rejectedCount,
       passes: converted.passes,
       reportPath,
+      warnings: result.warnings,
       request,
     };
   } catch (error) {

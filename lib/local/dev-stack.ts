@@ -213,6 +213,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         options.onEvent({ kind: 'skipped', key: object.key, reason: outcome.reason });
       } else {
         keyOf.set(outcome.ingestId, object.key);
+        for (const warning of outcome.warnings)
+          options.onEvent({ kind: 'warning', message: `${object.key}: ${warning}` });
       }
     } catch (error) {
       options.onEvent({ kind: 'failed', key: object.key, error });

@@ -360,4 +360,27 @@ describe('fidelity: every cell read back by DuckDB equals the source', () => {
       },
     ]);
   });
+
+  it('time zones follow one rule, with a warning: zoned into timestamp → UTC, naive into timestamptz → UTC', async () => {
+    await writeFile(join(dir, 'z1.csv'), 'k,ts,tz\n1,2024-01-02T03:00:00,2024-01-02T03:00:00Z\n');
+    await writeFile(join(dir, 'z2.csv'), 'k,ts,tz\n2,2024-01-02T03:00:00+02:00,2024-01-02T03:00:00\n');
+    await ingest('z1.csv', 'fid.zones');
+    const second = await runLocalIngest({
+      files: [join(dir, 'z2.csv')],
+      table: 'fid.zones',
+      catalog: env.catalog,
+      root: dir,
+    });
+    const outcome = second.files[0] as { status: string; warnings: string[] };
+    expect(outcome.status).toBe('enqueued');
+    expect(outcome.warnings).toEqual([
+      'ts: 1 value(s) with a time zone converted to UTC and the zone dropped (column is timestamp)',
+      'tz: 1 value(s) without a time zone taken as UTC (column is timestamptz)',
+    ]);
+    const cells = await tableCells({ namespace: ['fid'], name: 'zones' });
+    expect(cells.map((r) => [r.ts, r.tz])).toEqual([
+      ['2024-01-02 03:00:00', '2024-01-02 03:00:00+00'],
+      ['2024-01-02 01:00:00', '2024-01-02 03:00:00+00'],
+    ]);
+  });
 });
