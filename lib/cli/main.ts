@@ -44,4 +44,5 @@ if (!load) {
   process.exit(2);
 }
 const command = await load();
-process.exitCode = await command.run(args);
+// Errors a command lets through print as one line (command-errors.ts), not as a stack trace.
+process.exitCode = await (await import('./command-errors.js')).runCommand(name, command, args);

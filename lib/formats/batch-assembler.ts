@@ -15,15 +15,22 @@ export class BatchAssembler {
   readonly arrowSchema: arrow.Schema;
   readonly builders: ColumnBuilder[];
   rows = 0;
+  /** Top-level column → timestamps whose zone did not match the column type (converted by the rule). */
+  readonly zoneAdjusted: Map<string, number>;
   private lines = new Int32Array(1024);
 
   constructor(
     readonly target: Schema,
     readonly fileName: string,
     caseInsensitive: boolean,
+    roundDoubles = false,
+    zoneAdjusted: Map<string, number> = new Map(),
   ) {
+    this.zoneAdjusted = zoneAdjusted;
     this.arrowSchema = toArrowSchema(target);
-    this.builders = target.fields.map((f, i) => makeColumnBuilder(f, this.arrowSchema.fields[i]!, caseInsensitive));
+    this.builders = target.fields.map((f, i) =>
+      makeColumnBuilder(f, this.arrowSchema.fields[i]!, caseInsensitive, roundDoubles),
+    );
   }
 
   /** Marks the current row complete. */
@@ -65,6 +72,13 @@ export class BatchAssembler {
         });
       }
     }
+    this.builders.forEach((b, c) => {
+      const n = b.zoneAdjusted();
+      if (n > 0) {
+        const name = this.target.fields[c]!.name;
+        this.zoneAdjusted.set(name, (this.zoneAdjusted.get(name) ?? 0) + n);
+      }
+    });
     const length = this.rows;
     const children = this.builders.map((b) => b.finish());
     this.rows = 0;

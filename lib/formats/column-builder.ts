@@ -16,6 +16,7 @@ import {
   BIG,
   bigResult,
   bytesToText,
+  doubleHoldsText,
   parseBoolean,
   parseDate,
   parseDecimal,
@@ -150,6 +151,11 @@ export abstract class ColumnBuilder {
     this.length = 0;
     this.nullCount = 0;
     return data;
+  }
+
+  /** Timestamps appended since the last call whose zone did not match the column (and resets). */
+  zoneAdjusted(): number {
+    return 0;
   }
 
   /** Index of the first row whose text is not valid UTF-8 (string columns), or -1. */
@@ -358,6 +364,13 @@ const big64Words = new Int32Array(big64.buffer);
 /** 64-bit values stored as (lo, hi) Int32 pairs so safe integers never allocate a BigInt. */
 class Int64Builder extends ColumnBuilder {
   private words = new Int32Array(2048);
+  /** Values whose zone did not match the column (see `zoneAdjusted`). */
+  private zoneMismatches = 0;
+  override zoneAdjusted(): number {
+    const n = this.zoneMismatches;
+    this.zoneMismatches = 0;
+    return n;
+  }
   constructor(
     type: arrow.DataType,
     required: boolean,
@@ -373,6 +386,7 @@ class Int64Builder extends ColumnBuilder {
     if (2 * (this.length + (r1 - r0)) > this.words.length) this.words = grow(this.words, 2 * (this.length + (r1 - r0)));
     const words = this.words;
     const isLong = this.kind === 'long';
+    const zoned = this.kind.startsWith('timestamptz');
     const units = this.kind.endsWith('_ns') ? 1_000_000_000 : 1_000_000;
     const valid = this.reserveValid(r1 - r0);
     let len = this.length;
@@ -391,6 +405,7 @@ class Int64Builder extends ColumnBuilder {
       }
       const v = isLong ? parseLong(buf, s, e) : parseTimestamp(buf, s, e, units);
       if (Number.isNaN(v)) break;
+      if (!isLong && timestampInfo.hadOffset !== zoned) this.zoneMismatches++;
       if (v === BIG) {
         big64[0] = bigResult.value;
         words[2 * len] = big64Words[0]!;
@@ -416,9 +431,10 @@ class Int64Builder extends ColumnBuilder {
         break;
       default:
         v = parseTimestamp(buf, start, end, this.kind.endsWith('_ns') ? 1_000_000_000 : 1_000_000);
-        if (this.kind.startsWith('timestamp') && !this.kind.startsWith('timestamptz') && timestampInfo.hadOffset) {
-          // A wall-clock column given an instant: keep the UTC wall clock (what Spark writes).
-        }
+        // One rule (docs/formats.md "Time zones"): a zoned value into a timestamp column is
+        // converted to UTC and its zone dropped; a naive value into timestamptz is taken as UTC.
+        // Both are counted, so the outcome can warn.
+        if (!Number.isNaN(v) && timestampInfo.hadOffset !== this.kind.startsWith('timestamptz')) this.zoneMismatches++;
     }
     if (Number.isNaN(v)) return takeFailure();
     if (v === BIG) this.putBig(bigResult.value);
@@ -488,12 +504,17 @@ function parseTime(buf: Uint8Array, start: number, end: number): number {
   return v;
 }
 
+const ROUNDS_REASON =
+  'more digits than a double holds exactly (floe does not round silently: use a decimal column, or the format option numbers: double to accept rounding)';
+
 class FloatBuilder extends ColumnBuilder {
   private values: Float64Array | Float32Array;
   constructor(
     type: arrow.DataType,
     required: boolean,
     private readonly single: boolean,
+    /** Accept values a double cannot hold exactly (the route's `numbers: double`); else reject them. */
+    private readonly rounds: boolean,
   ) {
     super(type, required);
     this.values = single ? new Float32Array(1024) : new Float64Array(1024);
@@ -522,6 +543,7 @@ class FloatBuilder extends ColumnBuilder {
       const v = parseDouble(buf, s, e);
       if (Number.isNaN(v) && parseFailure.reason !== '') break;
       if (single && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) break;
+      if (e - s > 15 && !this.rounds && !doubleHoldsText(buf, s, e, v)) break;
       values[len] = v;
       valid[len++] = 1;
     }
@@ -536,6 +558,7 @@ class FloatBuilder extends ColumnBuilder {
       if (r !== null) return r;
     }
     if (this.single && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) return 'out of range for a float';
+    if (!this.rounds && !doubleHoldsText(buf, start, end, v)) return ROUNDS_REASON;
     this.put(v);
     return null;
   }
@@ -554,6 +577,7 @@ class FloatBuilder extends ColumnBuilder {
       return null;
     }
     if (typeof value === 'bigint') {
+      if (!this.rounds && BigInt(Number(value)) !== value) return ROUNDS_REASON;
       this.put(Number(value));
       return null;
     }
@@ -783,6 +807,15 @@ class FixedBinaryBuilder extends ColumnBuilder {
     this.bytes.fill(0, this.length * this.width, (this.length + 1) * this.width);
     this.markValid();
   }
+  /** Raw bytes (a Parquet UUID or fixed column on the conversion path) are taken as they are. */
+  protected override appendOther(value: unknown): string | null {
+    if (!(value instanceof Uint8Array)) return super.appendOther(value);
+    if (value.length !== this.width) return `expected ${this.width} bytes, got ${value.length}`;
+    this.ensure();
+    this.bytes.set(value, this.length * this.width);
+    this.markValid();
+    return null;
+  }
   protected resize(): void {}
   protected buildData(nullBitmap: Uint8Array | undefined): arrow.Data {
     return arrow.makeData({
@@ -993,11 +1026,22 @@ class MapBuilder extends NestedBuilder {
  * Builds the column builder for an Iceberg field whose Arrow field (from `toArrowSchema`) is
  * `arrowField`; nested builders are built from the Arrow children so every type object matches.
  */
-export function makeColumnBuilder(field: NestedField, arrowField: arrow.Field, caseInsensitive = false): ColumnBuilder {
-  return builderFor(field.type, arrowField.type, field.required, caseInsensitive);
+export function makeColumnBuilder(
+  field: NestedField,
+  arrowField: arrow.Field,
+  caseInsensitive = false,
+  roundDoubles = false,
+): ColumnBuilder {
+  return builderFor(field.type, arrowField.type, field.required, caseInsensitive, roundDoubles);
 }
 
-function builderFor(type: IcebergType, arrowType: arrow.DataType, required: boolean, ci: boolean): ColumnBuilder {
+function builderFor(
+  type: IcebergType,
+  arrowType: arrow.DataType,
+  required: boolean,
+  ci: boolean,
+  roundDoubles: boolean,
+): ColumnBuilder {
   if (typeof type !== 'string') {
     switch (type.type) {
       case 'struct': {
@@ -1006,21 +1050,25 @@ function builderFor(type: IcebergType, arrowType: arrow.DataType, required: bool
           arrowType,
           required,
           type.fields,
-          type.fields.map((f, k) => builderFor(f.type, kids[k]!.type, f.required, ci)),
+          type.fields.map((f, k) => builderFor(f.type, kids[k]!.type, f.required, ci, roundDoubles)),
           ci,
         );
       }
       case 'list': {
         const child = (arrowType as arrow.List).children[0]!;
-        return new ListBuilder(arrowType, required, builderFor(type.element, child.type, type['element-required'], ci));
+        return new ListBuilder(
+          arrowType,
+          required,
+          builderFor(type.element, child.type, type['element-required'], ci, roundDoubles),
+        );
       }
       case 'map': {
         const entries = (arrowType as arrow.Map_).children[0]!.type as arrow.Struct;
         return new MapBuilder(
           arrowType,
           required,
-          builderFor(type.key, entries.children[0]!.type, true, ci),
-          builderFor(type.value, entries.children[1]!.type, type['value-required'], ci),
+          builderFor(type.key, entries.children[0]!.type, true, ci, roundDoubles),
+          builderFor(type.value, entries.children[1]!.type, type['value-required'], ci, roundDoubles),
         );
       }
     }
@@ -1040,9 +1088,9 @@ function builderFor(type: IcebergType, arrowType: arrow.DataType, required: bool
     case 'timestamptz_ns':
       return new Int64Builder(arrowType, required, p.kind);
     case 'float':
-      return new FloatBuilder(arrowType, required, true);
+      return new FloatBuilder(arrowType, required, true, true);
     case 'double':
-      return new FloatBuilder(arrowType, required, false);
+      return new FloatBuilder(arrowType, required, false, roundDoubles);
     case 'decimal':
       return new DecimalBuilder(arrowType, required, p.precision, p.scale);
     case 'string':

@@ -55,7 +55,13 @@ export async function* readCsv(
   const { options, fileName, target, rowErrors } = ctx;
   const csv = options.csv;
   const dialect = csvDialect(csv, tsv);
-  const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
+  const asm = new BatchAssembler(
+    target,
+    fileName,
+    options.caseInsensitive,
+    options.numbers === 'double',
+    rowErrors.zoneAdjusted,
+  );
   const builders = asm.builders;
   const isString = target.fields.map((f) => f.type === 'string' || f.type === 'binary');
   const markers = csv.nullMarkers.map((m) => new TextEncoder().encode(m));

@@ -49,7 +49,8 @@ export function csvDialect(csv: CsvOptions, tsv: boolean): CsvDialect {
     if (c > 127) throw new Error(`CSV dialect characters must be ASCII, got ${JSON.stringify(s)}`);
     return c;
   };
-  const quote = code(csv.quote);
+  // TSV has no quoting unless a quote is configured (-1 matches no byte).
+  const quote = csv.quote === undefined ? (tsv ? -1 : 0x22) : code(csv.quote);
   return {
     delimiter: code(csv.delimiter ?? (tsv ? '\t' : ',')),
     quote,

@@ -4,10 +4,12 @@
  * because the table would otherwise reject that file forever. (Values are checked cheaply on
  * their bytes; once a column has fallen to string it costs nothing more.)
  *
- * Types: boolean (true/false), int, long, decimal(P,S) (when `inferDecimals`), double, date
+ * Types: boolean (true/false), int, long, decimal(P,S), double, date
  * (`YYYY-MM-DD`), timestamp / timestamptz (ISO-8601 without / with an offset), string; JSON
  * objects become structs and arrays lists. Numbers with leading zeros (`007`, zip codes) stay
- * strings. All inferred columns are optional; ids are fresh (1, 2, …).
+ * strings. Numbers are never rounded: double only when a double holds every value exactly,
+ * decimal(P,S) for integers beyond a long and for decimals with more digits (or always with
+ * `inferDecimals`), string beyond 38 digits. All inferred columns are optional; ids are fresh.
  */
 import { assignFreshIds } from '../iceberg/schema.js';
 import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
@@ -22,7 +24,16 @@ import { jsonBlocks, parseJsonValue } from './json-tokenizer.js';
 import { JsonNumber, type JsonValue } from './json-value.js';
 import { type FormatOptions, type FormatOptionsInput, resolveFormatOptions } from './options.js';
 import { parquetFileSchema } from './parquet-reader.js';
-import { BIG, parseDate, parseDouble, parseFailure, parseLong, parseTimestamp, timestampInfo } from './scalar-parse.js';
+import {
+  BIG,
+  doubleHoldsText,
+  parseDate,
+  parseDouble,
+  parseFailure,
+  parseLong,
+  parseTimestamp,
+  timestampInfo,
+} from './scalar-parse.js';
 
 /**
  * Infers an Iceberg schema (fresh field ids, all columns optional) for a landed file. `open` is
@@ -70,10 +81,15 @@ class TextColumnType {
   scale = 0;
   offsets = 0;
   noOffsets = 0;
+  /** Some value has more digits than a double holds exactly (`123456789.123456789012`). */
+  inexact = false;
 
-  constructor(decimals: boolean) {
-    if (!decimals) this.mask &= ~DECIMAL;
-  }
+  constructor(
+    /** `inferDecimals`: plain decimals such as `12.30` become decimal(p,s) rather than double. */
+    private readonly preferDecimals: boolean,
+    /** `numbers: double`: a double may round (documented loss); else inference keeps every digit. */
+    private readonly roundDoubles: boolean,
+  ) {}
 
   observe(buf: Uint8Array, s: number, e: number): void {
     if (this.mask === 0) return;
@@ -107,7 +123,10 @@ class TextColumnType {
         if (Number.isNaN(v) || !Number.isFinite(v)) {
           parseFailure.reason = '';
           m &= ~(DOUBLE | DECIMAL);
-        } else if (m & DECIMAL && !this.decimalShape(buf, s, e)) m &= ~DECIMAL;
+        } else {
+          if (m & DECIMAL && !this.decimalShape(buf, s, e)) m &= ~DECIMAL;
+          if (!this.inexact && !doubleHoldsText(buf, s, e, v)) this.inexact = true;
+        }
       }
     }
     if (m & (DATE | TS)) {
@@ -158,8 +177,15 @@ class TextColumnType {
     if (m & BOOL) return 'boolean';
     if (m & INT) return 'int';
     if (m & LONG) return 'long';
-    if (m & DECIMAL && this.scale > 0) return `decimal(${Math.max(this.intDigits + this.scale, 1)},${this.scale})`;
-    if (m & DOUBLE) return 'double';
+    // Numbers: a type that holds every value exactly (issue #18). Integers beyond a long and
+    // decimals with more digits than a double keeps become decimal(p,s) (p ≤ 38), else string.
+    const decimal: IcebergType | undefined =
+      m & DECIMAL ? `decimal(${Math.max(this.intDigits + this.scale, 1)},${this.scale})` : undefined;
+    if (decimal && (this.scale === 0 || this.preferDecimals)) return decimal;
+    if (m & DOUBLE) {
+      if (!this.inexact || this.roundDoubles) return 'double';
+      return decimal ?? 'string';
+    }
     if (m & DATE) return 'date';
     if (m & TS) return this.offsets > 0 ? 'timestamptz' : 'timestamp';
     return 'string';
@@ -194,7 +220,7 @@ async function inferCsv(
         checkColumnCount(n, opts.limits.maxColumns, { file: fileName, line: block.lines[0] });
         names = positionalNames(n);
       }
-      cols = names.map(() => new TextColumnType(opts.inferDecimals));
+      cols = names.map(() => new TextColumnType(opts.inferDecimals, opts.numbers === 'double'));
     }
     for (; r < block.records; r++) {
       const f0 = block.firstField[r]!;
@@ -263,7 +289,7 @@ function observe(shape: Shape, v: JsonValue, opts: FormatOptions, depth: number)
   if (typeof v === 'string' || v instanceof JsonNumber) {
     const kind = typeof v === 'string' ? 'text' : 'number';
     let next = shape;
-    if (shape.kind === 'null') next = { kind, col: new TextColumnType(opts.inferDecimals) };
+    if (shape.kind === 'null') next = { kind, col: new TextColumnType(opts.inferDecimals, opts.numbers === 'double') };
     else if (shape.kind !== kind) return { kind: 'json' };
     const text = typeof v === 'string' ? v : v.text;
     const n = utf8Into(text);
@@ -298,8 +324,9 @@ function shapeType(shape: Shape): IcebergType {
       return t === 'date' || t === 'timestamp' || t === 'timestamptz' ? t : 'string';
     }
     case 'number': {
+      // A number no numeric type holds exactly (1e400, 40 digits) keeps its digits as a string.
       const t = shape.col.type();
-      return t === 'boolean' || t === 'string' ? 'double' : t;
+      return t === 'boolean' ? 'double' : t;
     }
     case 'struct':
       return { type: 'struct', fields: structFields(shape.fields) };

@@ -22,7 +22,13 @@ export async function* readJson(
   ctx: ReaderContext,
 ): AsyncGenerator<arrow.RecordBatch> {
   const { options, fileName, target, rowErrors } = ctx;
-  const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
+  const asm = new BatchAssembler(
+    target,
+    fileName,
+    options.caseInsensitive,
+    options.numbers === 'double',
+    rowErrors.zoneAdjusted,
+  );
   const builders = asm.builders;
   const ci = options.caseInsensitive;
   const rawColumn = options.json.rawColumn;

@@ -11,8 +11,11 @@ const char = z.string().length(1);
 export const CsvOptionsSchema = z.object({
   /** Field delimiter; default `,` for `.csv` and tab for `.tsv`. */
   delimiter: char.optional(),
-  /** Quote character; default `"`. */
-  quote: char.default('"'),
+  /**
+   * Quote character; default `"` for CSV. TSV has no quoting by default (IANA text/tab-separated-values:
+   * a `"` is data, `"a"` stays `"a"`); set `quote: '"'` for a TSV whose fields are quoted.
+   */
+  quote: char.optional(),
   /** Escape character inside quotes; default the quote itself (`""` is a literal quote, RFC 4180). */
   escape: char.optional(),
   /** Lines starting with this character are skipped (outside quoted fields). */
@@ -64,6 +67,13 @@ export const FormatOptionsSchema = z.object({
   normalizeColumnNames: z.boolean().default(false),
   /** Infer `decimal(p,s)` (instead of double) for plain decimal numbers such as `12.30`. */
   inferDecimals: z.boolean().default(false),
+  /**
+   * `exact` (default): a number is never rounded. Inference picks double only for values a double
+   * holds exactly (up to 15 significant digits, or the digits a double prints back), else
+   * decimal(p,s) up to 38 digits, else string; a later value a double column cannot hold exactly
+   * rejects the row. `double`: numbers may round to the nearest double (documented loss).
+   */
+  numbers: z.enum(['exact', 'double']).default('exact'),
   limits: LimitsSchema.default(() => LimitsSchema.parse({})),
   /** Rows per Arrow record batch handed to the Parquet writer. */
   batchRows: z.number().int().positive().default(65536),

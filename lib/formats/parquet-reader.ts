@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as arrow from 'apache-arrow';
+import { parquetMetadata } from 'hyparquet';
+import { rawTimestamps } from '../iceberg/arrow-raw.js';
 import { fieldIdOf, fromArrowSchema, toArrowSchema } from '../iceberg/arrow-schema.js';
 import { avroName } from '../iceberg/avro-name.js';
 import { assignFreshIds } from '../iceberg/schema.js';
@@ -26,6 +28,8 @@ import { openParquet, type ParquetHandle } from './parquet-decoder.js';
 interface Spooled {
   file: ParquetHandle;
   schema: arrow.Schema;
+  /** Column paths (`a`, `s.b`, `l.list.element`) with the Parquet UUID logical type. */
+  uuidPaths: Set<string>;
   rowGroups: number;
   cleanup: () => Promise<void>;
 }
@@ -44,6 +48,7 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string, maxCol
     const fh = await open(path, 'r');
     let tail: Buffer;
     let size: number;
+    let uuidPaths = new Set<string>();
     try {
       size = (await fh.stat()).size;
       tail = Buffer.alloc(Math.min(8, size));
@@ -58,6 +63,9 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string, maxCol
       }
       if (tail.readUInt32LE(0) > size - 12)
         throw new BadInputError('corrupt Parquet footer: footer length beyond the file', { file: fileName });
+      const footer = Buffer.alloc(tail.readUInt32LE(0) + 8);
+      await fh.read(footer, 0, footer.length, size - footer.length);
+      uuidPaths = uuidColumnPaths(footer);
     } finally {
       await fh.close();
     }
@@ -69,11 +77,54 @@ async function spool(source: AsyncIterable<Uint8Array>, fileName: string, maxCol
     let schema: arrow.Schema;
     if (rowGroups > 0) schema = (await file.read(0, 0)).schema;
     else schema = (await file.read(undefined, 0)).schema;
-    return { file, schema, rowGroups, cleanup };
+    return { file, schema, uuidPaths, rowGroups, cleanup };
   } catch (e) {
     await cleanup();
     throw e;
   }
+}
+
+/**
+ * Paths of the columns the footer marks with the UUID logical type. parquet-wasm reads them as
+ * plain fixed[16]; Iceberg has a `uuid` type for them (spec: Parquet type mapping).
+ */
+function uuidColumnPaths(footer: Uint8Array): Set<string> {
+  const paths = new Set<string>();
+  let elements: ReturnType<typeof parquetMetadata>['schema'];
+  try {
+    elements = parquetMetadata(new Uint8Array(footer).buffer).schema;
+  } catch {
+    return paths; // parquet-wasm reports a corrupt footer with its own message
+  }
+  let i = 1;
+  const walk = (prefix: string, count: number) => {
+    for (let k = 0; k < count && i < elements.length; k++) {
+      const e = elements[i++]!;
+      const path = prefix ? `${prefix}.${e.name}` : e.name;
+      if (e.num_children) walk(path, e.num_children);
+      else if (e.logical_type?.type === 'UUID') paths.add(path);
+    }
+  };
+  walk('', elements[0]?.num_children ?? 0);
+  return paths;
+}
+
+/** The schema with fixed[16] columns at `uuidPaths` typed `uuid` (lists as `x.list.element`). */
+function withUuids(schema: Schema, uuidPaths: Set<string>): Schema {
+  if (uuidPaths.size === 0) return schema;
+  const retype = (type: IcebergType, path: string): IcebergType => {
+    if (type === 'fixed[16]') return uuidPaths.has(path) ? 'uuid' : type;
+    if (typeof type === 'string') return type;
+    if (type.type === 'struct')
+      return { ...type, fields: type.fields.map((f) => ({ ...f, type: retype(f.type, `${path}.${f.name}`) })) };
+    if (type.type === 'list') return { ...type, element: retype(type.element, `${path}.list.element`) };
+    return {
+      ...type,
+      key: retype(type.key, `${path}.key_value.key`),
+      value: retype(type.value, `${path}.key_value.value`),
+    };
+  };
+  return { ...schema, fields: schema.fields.map((f) => ({ ...f, type: retype(f.type, f.name) })) };
 }
 
 /** The Iceberg schema of a Parquet file: its field ids when it has them, else fresh ids. */
@@ -85,7 +136,7 @@ export async function parquetFileSchema(
   const s = await spool(source, fileName, maxColumns);
   try {
     const hasIds = s.schema.fields.some((f) => fieldIdOf(f) !== undefined);
-    const schema = fromArrowSchema(s.schema);
+    const schema = withUuids(fromArrowSchema(s.schema), s.uuidPaths);
     return hasIds ? schema : assignFreshIds(schema).schema;
   } catch (e) {
     if (e instanceof BadInputError) throw e;
@@ -165,8 +216,19 @@ export async function* readParquet(
         });
         return new arrow.RecordBatch(targetArrow, data);
       }
-      const asm = new BatchAssembler(target, fileName, options.caseInsensitive);
-      const columns = target.fields.map((_, t) => (sourceOf[t]! >= 0 ? batch.getChildAt(sourceOf[t]!)! : undefined));
+      const asm = new BatchAssembler(
+        target,
+        fileName,
+        options.caseInsensitive,
+        options.numbers === 'double',
+        rowErrors.zoneAdjusted,
+      );
+      // Timestamps are read as their raw 64-bit counts: Arrow JS would hand them out as epoch
+      // milliseconds and lose the microseconds (issue #18).
+      const columns = target.fields.map((_, t) =>
+        sourceOf[t]! >= 0 ? new arrow.Vector(batch.getChildAt(sourceOf[t]!)!.data.map(rawTimestamps)) : undefined,
+      );
+      const fileTypes = target.fields.map((_, t) => (sourceOf[t]! >= 0 ? fileFields[sourceOf[t]!]!.type : undefined));
       for (let i = 0; i < batch.numRows; i++) {
         let ok = true;
         for (let t = 0; t < target.fields.length && ok; t++) {
@@ -175,7 +237,7 @@ export async function* readParquet(
           let err: string | null;
           let value: unknown = null;
           if (col) {
-            value = toPlain(col.get(i), col.type, target.fields[t]!.type, options.caseInsensitive);
+            value = toPlain(col.get(i), fileTypes[t]!, target.fields[t]!.type, options.caseInsensitive);
             err = b.appendValue(value);
           } else {
             const constant = constants.get(t);
@@ -203,6 +265,25 @@ export async function* readParquet(
   }
 }
 
+const NANOS_PER_UNIT = [1_000_000_000n, 1_000_000n, 1_000n, 1n];
+
+/** A raw timestamp or time count in `unit` (Arrow TimeUnit: s, ms, µs, ns) as nanoseconds. */
+function toNanos(v: unknown, unit: arrow.TimeUnit): bigint {
+  return BigInt(v as number | bigint) * NANOS_PER_UNIT[unit]!;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.fffffffff` (UTC) of nanoseconds since the epoch. */
+function isoText(nanos: bigint): string {
+  let secs = nanos / 1_000_000_000n;
+  let frac = nanos - secs * 1_000_000_000n;
+  if (frac < 0n) {
+    secs -= 1n;
+    frac += 1_000_000_000n;
+  }
+  const whole = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${frac.toString().padStart(9, '0')}`;
+}
+
 function concatData(vector: arrow.Vector, type: arrow.DataType): arrow.Data {
   // Several chunks in one batch column are rare (parquet-wasm yields one per batch): copy once.
   const joined = arrow.makeVector(vector.data.map((d) => d.clone(type)));
@@ -227,9 +308,13 @@ function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
 function toPlain(v: unknown, type: arrow.DataType, target: IcebergType, caseInsensitive: boolean): unknown {
   if (v === null || v === undefined) return null;
   if (arrow.DataType.isDate(type)) return new Date(Number(v)).toISOString().slice(0, 10);
-  // Arrow JS hands out every timestamp unit as epoch milliseconds (sub-ms digits are lost on this
-  // conversion path only; same-typed columns pass through untouched).
-  if (arrow.DataType.isTimestamp(type)) return new Date(Number(v)).toISOString();
+  // Raw counts (see rawTimestamps) as ISO-8601 text with every digit: the column builder keeps
+  // them exactly or rejects a value finer than the column's unit, never truncates it.
+  if (arrow.DataType.isTimestamp(type)) {
+    const t = type as arrow.Timestamp;
+    return `${isoText(toNanos(v, t.unit))}${t.timezone ? 'Z' : ''}`;
+  }
+  if (arrow.DataType.isTime(type)) return isoText(toNanos(v, (type as arrow.Time).unit)).slice(11);
   if (arrow.DataType.isDecimal(type)) return scaledDecimal(String(v), (type as arrow.Decimal).scale);
   if (typeof target === 'string') {
     const nested = arrow.DataType.isStruct(type) || arrow.DataType.isList(type) || arrow.DataType.isMap(type);

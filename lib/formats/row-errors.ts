@@ -21,6 +21,8 @@ export interface RejectedRow {
 /** Receives row errors; `reject` throws when the policy does not allow skipping rows. */
 export interface RowErrorSink {
   reject(row: RejectedRow): void;
+  /** Column → timestamps whose zone did not match the column (kept by the zone rule; a warning). */
+  readonly zoneAdjusted?: Map<string, number>;
 }
 
 const MAX_RAW = 64 * 1024;
@@ -28,6 +30,7 @@ const MAX_RAW = 64 * 1024;
 /** Collects rejected rows for `continue`; throws `BadInputError` on the first one otherwise. */
 export class RowErrorCollector implements RowErrorSink {
   readonly rows: RejectedRow[] = [];
+  readonly zoneAdjusted = new Map<string, number>();
   /** Rejected rows beyond `maxKept` are counted but not kept (bounded memory). */
   dropped = 0;
   constructor(

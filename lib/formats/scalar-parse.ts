@@ -374,3 +374,29 @@ export function parseUuid(text: string, out: Uint8Array, at: number): boolean {
   for (let k = 0; k < 16; k++) out[at + k] = Number.parseInt(hex.slice(2 * k, 2 * k + 2), 16);
   return true;
 }
+
+/** `[sign]digits e exponent` with no leading or trailing zeros, or undefined when not a plain number. */
+function canonicalDecimal(text: string): string | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  let digits = (m[2] ?? '') + frac;
+  let exp = Number(m[4] ?? 0) - frac.length;
+  digits = digits.replace(/^0+/, '');
+  if (digits === '') return '0';
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  exp += trailing;
+  return `${m[1] === '-' ? '-' : ''}${digits}e${exp}`;
+}
+
+/**
+ * Whether the double `v` parsed from `buf[start, end)` holds that number exactly as written: the
+ * shortest text of `v` has the same digits (values of up to 15 significant digits always do).
+ * `123456789.123456789012` does not: a double keeps about 17 digits, so it would be rounded.
+ */
+export function doubleHoldsText(buf: Uint8Array, start: number, end: number, v: number): boolean {
+  if (end - start <= 15 || !Number.isFinite(v)) return true;
+  const written = canonicalDecimal(bytesToText(buf, start, end));
+  return written === undefined || written === canonicalDecimal(String(v));
+}

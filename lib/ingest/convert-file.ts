@@ -55,6 +55,8 @@ export interface ConvertFileResult {
   rejected: RejectedRow[];
   /** Rejected rows beyond the kept maximum (counted only). */
   rejectedDropped: number;
+  /** Values kept by a documented rule rather than as written (time zones, docs/formats.md). */
+  warnings: string[];
 }
 
 /**
@@ -106,7 +108,8 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
     }
     if (pendingWrite) await pendingWrite;
     const dataFiles = writer ? await writer.close() : [];
-    return { dataFiles, rows, bytesIn, rejected: rowErrors.rows, rejectedDropped: rowErrors.dropped };
+    const warnings = [...rowErrors.zoneAdjusted].map(([column, n]) => zoneWarning(column, n, req.schema));
+    return { dataFiles, rows, bytesIn, rejected: rowErrors.rows, rejectedDropped: rowErrors.dropped, warnings };
   } catch (e) {
     await writer?.abort().catch(() => {});
     throw e;
@@ -118,4 +121,12 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
 /** The rejected rows as an NDJSON file body (one `RejectedRow` per line). */
 export function rejectedRowsNdjson(rows: readonly RejectedRow[]): Uint8Array {
   return new TextEncoder().encode(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
+
+/** The warning for `n` values of `column` whose zone did not match the column type. */
+function zoneWarning(column: string, n: number, schema: Schema): string {
+  const type = schema.fields.find((f) => f.name === column)?.type;
+  return typeof type === 'string' && type.startsWith('timestamptz')
+    ? `${column}: ${n} value(s) without a time zone taken as UTC (column is ${type})`
+    : `${column}: ${n} value(s) with a time zone converted to UTC and the zone dropped (column is ${String(type)})`;
 }

@@ -2,9 +2,10 @@
  * `convertObject`: the convert use case for one landed object (functions/convert, `floe ingest`,
  * `floe dev` and backfill all call it).
  *
- * route → ingest id → load the table (or create it on the first file) → evolve its schema when
- * the route allows → convert the object into Parquet data files in the table's data location,
- * with the table's vended credentials → send a `CommitRequest` to the commit queue.
+ * route → ingest id → load the table (or stage it on the first file) → convert the object into
+ * Parquet data files in the table's data location, with the table's vended credentials → create
+ * the staged table / commit the evolved schema, only now that the file converted (a rejected
+ * file leaves the catalog as it was) → send a `CommitRequest` to the commit queue.
  *
  * Deterministic bad input (`BadInputError`, `RouteError`, a missing table without auto-create, a
  * schema the policy refuses, an object over the size limit) ends here: an error report is
@@ -44,8 +45,16 @@ import { ingestId as ingestIdOf } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { readLandedObject } from './landed-read.js';
-import { routeObject } from './route.js';
-import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId } from './table-setup.js';
+import { RouteError, routeObject } from './route.js';
+import {
+  commitSchema,
+  createStagedTable,
+  loadTableIfExists,
+  nextSchemaId,
+  schemaForFormatVersion,
+  stageTableForFile,
+  TableMissingError,
+} from './table-setup.js';
 
 /** Raised when other writers keep changing the schema faster than a file can be aligned (transient: retried). */
 export class SchemaRaceError extends Error {
@@ -92,6 +101,8 @@ export type ConvertOutcome =
       passes: 1 | 2;
       /** Set when `on_error: continue` rejected rows (report written). */
       reportPath?: string;
+      /** Values kept by a documented rule rather than as written (a time zone that did not match its column). */
+      warnings: string[];
       request: CommitRequest;
     }
   | {
@@ -150,18 +161,31 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       const fitted = await tableSchemaFitting(table, open, key, settings, routed.hiveValues);
       if (fitted) converted = await write(table, fitted, true);
     }
-    if (!converted) {
-      let fileSchema: Schema | undefined;
-      if (!table) {
-        fileSchema = await inferSchema(open, key, options);
-        table = await createTableForFile(context.catalog, routed.table, fileSchema, settings, key);
-        context.log?.('info', 'created table', { table: tableName, key, ingestId });
+    let fileSchema: Schema | undefined;
+    if (!converted && !table) {
+      // A new table is staged, the file converted against it, and only then is the table created:
+      // a rejected first file leaves nothing behind (issue #18).
+      fileSchema = await inferSchema(open, key, options);
+      const staged = await stageTableForFile(context.catalog, routed.table, fileSchema, settings, key);
+      const written = await write(staged, currentSchema(staged.metadata), false);
+      if (!written) throw new Error('unreachable: only a one-pass conversion falls back');
+      const { table: created, created: byUs } = await createStagedTable(context.catalog, routed.table, staged);
+      table = created;
+      if (byUs || sameColumns(currentSchema(created.metadata), written.schema)) {
+        if (byUs) context.log?.('info', 'created table', { table: tableName, key, ingestId });
+        converted = { ...written, schema: currentSchema(created.metadata), spec: defaultSpec(created.metadata) };
       }
-
-      // Align the file to the table (every policy: strict must see the differences it refuses);
-      // an evolved schema is committed before any data file is written with it.
-      fileSchema ??= await inferSchema(open, key, options);
-      let schema = currentSchema(table.metadata);
+      // Another writer created the table first with other columns: align to it below.
+    }
+    if (!converted) {
+      if (!table) throw new Error('unreachable: the table exists or was created above');
+      // Align the file to the table (every policy: strict must see the differences it refuses).
+      // An evolved schema is committed only after the file converted with it, so a rejected
+      // file never changes the table (issue #18).
+      fileSchema = schemaForFormatVersion(
+        fileSchema ?? (await inferSchema(open, key, options)),
+        table.metadata['format-version'],
+      );
       for (let attempt = 1; ; attempt++) {
         const alignment = alignToTable(currentSchema(table.metadata), fileSchema, settings.schemaPolicy, {
           caseInsensitive: options.caseInsensitive,
@@ -170,29 +194,36 @@ export async function convertObject(object: LandedObject, context: ConvertContex
           hiveColumns: routed.hiveValues,
         });
         if (!alignment.evolved) {
-          schema = alignment.schema;
+          converted = await write(table, alignment.schema, false);
           break;
         }
         const proposed = { ...alignment.schema, 'schema-id': nextSchemaId(table) };
+        const written = await write(table, proposed, false);
+        if (!written) throw new Error('unreachable: only a one-pass conversion falls back');
         const evolved = await commitSchema(context.catalog, table, proposed, alignment.lastColumnId);
-        if (evolved) {
+        if (evolved && sameColumns(currentSchema(evolved.metadata), proposed)) {
           table = evolved;
-          schema = currentSchema(table.metadata);
+          converted = { ...written, schema: currentSchema(table.metadata) };
           context.log?.('info', 'evolved schema', {
             table: tableName,
             key,
             ingestId,
-            schemaId: schema['schema-id'],
+            schemaId: converted.schema['schema-id'],
             added: alignment.newColumns.map((c) => c.name),
             widened: alignment.promotions.map((p) => p.column),
           });
           break;
         }
+        // Someone else changed the schema first: these files were never committed, write again.
+        for (const f of written.result.dataFiles)
+          await context
+            .tableIo(table)
+            .delete(f.file_path)
+            .catch(() => {});
         if (attempt >= SCHEMA_COMMIT_ATTEMPTS)
           throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
         table = await context.catalog.loadTable(routed.table);
       }
-      converted = await write(table, schema, false);
       if (!converted) throw new Error('unreachable: only a one-pass conversion falls back');
     }
     const { result, schema, spec } = converted;
@@ -241,6 +272,8 @@ export async function convertObject(object: LandedObject, context: ConvertContex
     // retry rewrites the same copy, and the commit request is the last thing sent.
     if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
     await context.queue.send(request);
+    if (result.warnings.length > 0)
+      context.log?.('warn', 'values converted by rule', { key, table: tableName, warnings: result.warnings });
     return {
       status: 'enqueued',
       key,
@@ -252,6 +285,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       rejectedRows: rejectedCount,
       passes: converted.passes,
       reportPath,
+      warnings: result.warnings,
       request,
     };
   } catch (error) {
@@ -425,6 +459,11 @@ async function writeDataFiles(
       return undefined;
     throw error;
   }
+}
+
+/** Same columns (ids, names, types, nesting): data files written with one fit the other. */
+function sameColumns(a: Schema, b: Schema): boolean {
+  return JSON.stringify(a.fields) === JSON.stringify(b.fields);
 }
 
 /** Copies the landed object to the archive: a copy, never a move (invariant 4); a retry rewrites the same copy. */

@@ -15,7 +15,7 @@ import { BadInputError } from '../formats/bad-input-error.js';
 import { currentSchema } from '../iceberg/metadata.js';
 import { transformResultType } from '../iceberg/partition.js';
 import { assignFreshIds } from '../iceberg/schema.js';
-import type { PartitionSpec, Schema } from '../iceberg/types.js';
+import type { IcebergType, PartitionSpec, Schema } from '../iceberg/types.js';
 import type { RouteSettings } from './config.js';
 
 /** First partition field id (spec: Partitioning, "partition field ids start at 1000"). */
@@ -106,6 +106,87 @@ export async function createTableForFile(
     if (error instanceof AlreadyExistsError) return catalog.loadTable(id);
     throw error;
   }
+}
+
+/**
+ * Stages the table for the first file (REST `stage-create`: the catalog returns the metadata it
+ * would create, and creates nothing), so the file is converted against the staged schema, spec
+ * and location first; `createStagedTable` then creates the table only when the file was
+ * accepted. A rejected first file leaves no table behind (issue #18).
+ */
+export async function stageTableForFile(
+  catalog: Catalog,
+  id: TableIdentifier,
+  fileSchema: Schema,
+  settings: RouteSettings,
+  fileName: string,
+): Promise<LoadedTable> {
+  const auto = settings.autoCreate;
+  if (!auto)
+    throw new TableMissingError(
+      `table ${[...id.namespace, id.name].join('.')} does not exist and the route does not allow auto_create`,
+    );
+  const { schema } = assignFreshIds(schemaForFormatVersion(fileSchema, auto.formatVersion));
+  // New columns are optional (invariant 5); a created table starts the same way, so later files may omit them.
+  schema.fields = schema.fields.map((f) => ({ ...f, required: false }));
+  const spec = partitionSpecFor(schema, settings, fileName);
+  try {
+    await catalog.createNamespace(id.namespace);
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+  }
+  return catalog.createTable(id.namespace, {
+    name: id.name,
+    schema,
+    'partition-spec': spec,
+    location: auto.location,
+    properties: { 'format-version': String(auto.formatVersion), ...auto.properties },
+    'stage-create': true,
+  });
+}
+
+/**
+ * Creates the table `staged` describes (same schema ids, spec, location and properties), once its
+ * first file converted. `created: false` when another writer created it first: the caller
+ * checks that the winner's schema still fits the files it wrote.
+ */
+export async function createStagedTable(
+  catalog: Catalog,
+  id: TableIdentifier,
+  staged: LoadedTable,
+): Promise<{ table: LoadedTable; created: boolean }> {
+  const m = staged.metadata;
+  try {
+    const table = await catalog.createTable(id.namespace, {
+      name: id.name,
+      schema: currentSchema(m),
+      'partition-spec': m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id']),
+      location: m.location,
+      properties: { ...m.properties, 'format-version': String(m['format-version']) },
+    });
+    return { table, created: true };
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) return { table: await catalog.loadTable(id), created: false };
+    throw error;
+  }
+}
+
+/**
+ * Types a table of `formatVersion` can hold: nanosecond timestamps exist only from v3 (spec:
+ * Primitive Types), so a v1/v2 table gets microsecond columns; values that are not whole
+ * microseconds are then rejected by name, never truncated.
+ */
+export function schemaForFormatVersion(schema: Schema, formatVersion: number): Schema {
+  if (formatVersion >= 3) return schema;
+  const down = (type: IcebergType): IcebergType => {
+    if (type === 'timestamp_ns') return 'timestamp';
+    if (type === 'timestamptz_ns') return 'timestamptz';
+    if (typeof type === 'string') return type;
+    if (type.type === 'struct') return { ...type, fields: type.fields.map((f) => ({ ...f, type: down(f.type) })) };
+    if (type.type === 'list') return { ...type, element: down(type.element) };
+    return { ...type, key: down(type.key), value: down(type.value) };
+  };
+  return { ...schema, fields: schema.fields.map((f) => ({ ...f, type: down(f.type) })) };
 }
 
 /**

@@ -12,6 +12,7 @@
  * such and not converted again, and the commit step deduplicates again on its own base.
  */
 
+import { stat } from 'node:fs/promises';
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
@@ -24,6 +25,7 @@ import type { IngestConfig } from '../ingest/config.js';
 import { warmEncoderWorker } from '../ingest/conversion-encoder.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { DEFAULT_HISTORY_TABLE } from '../ingest/history-table.js';
+import { errorReportPaths } from '../ingest/error-report.js';
 import { ingestId } from '../ingest/ingest-id.js';
 import { committedIngestIds, IngestLedger } from '../ingest/ingest-ledger.js';
 import type { LandedObject } from '../ingest/landed-event.js';
@@ -51,7 +53,9 @@ export type DevEvent =
   | { kind: 'duplicate'; key: string; table: string }
   | { kind: 'rejected'; key: string; table?: string; reason: string; reportPath: string }
   | { kind: 'skipped'; key: string; reason: string }
-  | { kind: 'failed'; key: string; error: unknown };
+  | { kind: 'failed'; key: string; error: unknown }
+  /** A problem that is not one file's (the landing bucket cannot be listed): printed once. */
+  | { kind: 'warning'; message: string };
 
 export interface DevStackOptions {
   dir?: string;
@@ -99,6 +103,16 @@ export interface DevStack {
 /** How long a commit batch gathers files by default (short enough to feel live in `floe dev`). */
 export const DEFAULT_COMMIT_WINDOW_MS = 250;
 
+/** Whether a local file still has the size and mtime it had when the watcher reported it. */
+async function fileUnchanged(file: LandedFile): Promise<boolean> {
+  try {
+    const info = await stat(file.path);
+    return info.size === file.size && info.mtimeMs === file.mtimeMs;
+  } catch {
+    return false; // gone: nothing of it may be committed as a half-read
+  }
+}
+
 /** Starts the embedded catalog, the queue and the watcher. */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const home = floeHome(options.dir);
@@ -142,7 +156,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const queue = new LocalFifoQueue<CommitRequest>({
     groupOf: commitGroupOf,
     batchWindowMs: options.commitWindowMs ?? DEFAULT_COMMIT_WINDOW_MS,
-    consume: async (_group, batch) => {
+    consume: async (_group, whole) => {
+      const batch = await dropChangedFiles(whole);
       const result: CommitBatchResult = await commitBatch(batch, {
         catalog,
         tableIo,
@@ -203,6 +218,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     }
   };
 
+  const rejectedBefore = async (object: LandedObject): Promise<boolean> => {
+    const { report } = errorReportPaths(convertContext.errorsLocation(), object.key);
+    try {
+      const text = new TextDecoder().decode(await convertContext.landingIo.read(report));
+      const previous = JSON.parse(text) as { etag?: string; outcome?: string };
+      return previous.outcome === 'rejected' && previous.etag === object.etag;
+    } catch {
+      return false; // no report (or an unreadable one): convert
+    }
+  };
+
   const ingestFile = async (object: LandedObject): Promise<void> => {
     try {
       // Already committed (a restart, or the same file seen twice)? Then don't convert again.
@@ -219,6 +245,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     } catch {
       // Routing errors are reported by convertObject below, with an error report.
     }
+    // Rejected before (a restart, or seen again)? Its report stands; don't convert and report it again.
+    if (await rejectedBefore(object)) {
+      options.onEvent({ kind: 'skipped', key: object.key, reason: 'rejected before; see its error report' });
+      return;
+    }
     try {
       const outcome = await convertObject(object, convertContext);
       outcomes.converted(object, outcome);
@@ -234,6 +265,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         options.onEvent({ kind: 'skipped', key: object.key, reason: outcome.reason });
       } else {
         keyOf.set(outcome.ingestId, object.key);
+        for (const warning of outcome.warnings)
+          options.onEvent({ kind: 'warning', message: `${object.key}: ${warning}` });
       }
     } catch (error) {
       options.onEvent({ kind: 'failed', key: object.key, error });
@@ -253,12 +286,36 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         options.onEvent({ kind: 'failed', key: file.key, error });
         return;
       }
+      seen.set(seenKey(object.bucket, object.key, object.etag), file);
       await ingestFile(object);
     });
     pump();
   };
+  // A local file may change after the watcher saw it stable (a writer that paused, an editor
+  // saving again): its conversion read a version that is no longer the file. Such requests are
+  // dropped before the commit, and the watcher reports the new version (issue #18).
+  const seen = new Map<string, LandedFile>();
+  const seenKey = (bucket: string, key: string, etag: string | undefined) => `${bucket}/${key}@${etag}`;
+  const dropChangedFiles = async (batch: CommitRequest[]): Promise<CommitRequest[]> => {
+    const kept: CommitRequest[] = [];
+    for (const request of batch) {
+      const file = seen.get(seenKey(request.sourceBucket, request.sourceKey, request.etag));
+      if (!file || (await fileUnchanged(file))) {
+        kept.push(request);
+        continue;
+      }
+      seen.delete(seenKey(request.sourceBucket, request.sourceKey, request.etag));
+      for (const dataFile of request.dataFiles) await io.delete(dataFile.file_path).catch(() => {});
+      options.onEvent({
+        kind: 'skipped',
+        key: request.sourceKey,
+        reason: 'the file changed while it was being ingested; its new version is ingested once it is stable',
+      });
+    }
+    return kept;
+  };
   const watcher = s3
-    ? s3.poller(enqueue)
+    ? s3.poller(enqueue, (error) => options.onEvent({ kind: 'warning', message: (error as Error).message }))
     : new LandingWatcher({
         root: home.landing,
         stableMs: options.stableMs,

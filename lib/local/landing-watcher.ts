@@ -41,10 +41,15 @@ export interface LandingWatcherOptions {
   rescanMs?: number;
 }
 
-/** Names that are never data: hidden files, editor and download temporaries. */
+/**
+ * Names that are never data: hidden files, editor and download temporaries (`*.tmp`, `*.part`,
+ * `*.crdownload`, Office's `~$*` lock files). Write a file under such a name and rename it into
+ * place when complete: the rename is atomic, so floe never sees it half-written.
+ */
 export function isIgnoredName(name: string): boolean {
   return (
     name.startsWith('.') ||
+    name.startsWith('~$') ||
     name.endsWith('~') ||
     /\.(tmp|part|partial|crdownload|swp)$/i.test(name) ||
     name.endsWith('.error.json')

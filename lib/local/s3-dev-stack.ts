@@ -59,7 +59,7 @@ export interface S3DevStorage {
   /** `s3://<landing bucket>/_floe/errors/`. */
   errorsLocation: string;
   /** Polls the landing bucket. */
-  poller(onObject: (object: LandedObject) => void): S3LandingPoller;
+  poller(onObject: (object: LandedObject) => void, onError?: (error: unknown) => void): S3LandingPoller;
 }
 
 /** Resolves the options (defaults from the AWS environment variables). */
@@ -97,8 +97,14 @@ export function s3DevStorage(options: S3DevOptions): S3DevStorage {
     tableIo: (catalog) => (table) => fileIOForTable(table, { catalog }),
     objectUri: (object) => `s3://${object.bucket}/${object.key}`,
     errorsLocation: `s3://${landingBucket}/${S3_DEV_RESERVED_PREFIX}errors/`,
-    poller: (onObject) =>
-      new S3LandingPoller({ io: landingIo, bucket: landingBucket, pollMs: options.pollMs, onObject }),
+    poller: (onObject, onError) =>
+      new S3LandingPoller({
+        io: landingIo,
+        bucket: landingBucket,
+        pollMs: options.pollMs,
+        onObject,
+        onError: onError && ((error) => onError(new S3LandingError(landingBucket, options.endpoint, error))),
+      }),
   };
 }
 
@@ -108,8 +114,25 @@ export interface S3LandingPollerOptions {
   /** @default 1000 */
   pollMs?: number;
   onObject(object: LandedObject): void;
-  /** Called when a listing fails (the next poll tries again). */
+  /** Called when a listing fails, once per distinct failure (the next poll tries again). */
   onError?(error: unknown): void;
+}
+
+/** A listing of the landing bucket failed; the message says what to check. */
+export class S3LandingError extends Error {
+  override name = 'S3LandingError';
+  constructor(bucket: string, endpoint: string, cause: unknown) {
+    const reason =
+      (cause as Error)?.name === 'NoSuchBucket'
+        ? 'the bucket does not exist'
+        : String((cause as Error)?.message ?? cause);
+    super(
+      `cannot list s3://${bucket}/ at ${endpoint}: ${reason}. Check that the endpoint is right, that the buckets exist ` +
+        '(--landing-bucket, --warehouse-bucket), and the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; ' +
+        's3rver: S3RVER / S3RVER, MinIO: minioadmin / minioadmin)',
+      { cause },
+    );
+  }
 }
 
 /**
@@ -120,6 +143,8 @@ export interface S3LandingPollerOptions {
  */
 export class S3LandingPoller {
   private readonly seen = new Map<string, string | undefined>();
+  /** The last failure reported, so a failure repeating every poll is reported once. */
+  private lastFailure: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
@@ -156,7 +181,11 @@ export class S3LandingPoller {
           eventTime: info.lastModified?.getTime() ?? Date.now(),
         });
       }
+      this.lastFailure = undefined;
     } catch (error) {
+      const text = `${(error as Error)?.name}: ${(error as Error)?.message}`;
+      if (text === this.lastFailure) return;
+      this.lastFailure = text;
       this.options.onError?.(error);
     }
   }

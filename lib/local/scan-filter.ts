@@ -125,7 +125,8 @@ export function rowMatches(row: Record<string, unknown>, predicates: EqualityPre
     if (cellText(value) === p.text) return true;
     if (typeof value === 'string' && p.literal !== undefined && p.literal !== null && typeof p.literal !== 'string') {
       // Dates and timestamps come back as ISO text: compare them in the column's type.
-      const parsed = parseLiteral(p.type, value.endsWith('Z') || !kind(p.type).endsWith('tz') ? value : `${value}Z`);
+      const zoned = /(Z|[+-]\d\d:\d\d)$/.test(value);
+      const parsed = parseLiteral(p.type, zoned || !kind(p.type).endsWith('tz') ? value : `${value}Z`);
       return parsed !== undefined && parsed !== null && sameLiteral(parsed, p.literal);
     }
     if (p.literal === undefined || p.literal === null) return false;

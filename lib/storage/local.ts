@@ -4,7 +4,7 @@
  * crash) never sees a half-written file.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,23 @@ export function toLocalPath(path: string): string {
   }
   if (path.startsWith('file://')) return fileURLToPath(path);
   if (path.startsWith('file:')) return path.slice('file:'.length);
+  return path;
+}
+
+/**
+ * Temporary files being written. A process that exits mid-write (a second Ctrl-C calls
+ * `process.exit`) removes them on the way out, so no `.tmp` is left behind (issue #18).
+ */
+const inFlightTemps = new Set<string>();
+let exitHookInstalled = false;
+function inFlightTemp(path: string): string {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const temp of inFlightTemps) rmSync(temp, { force: true });
+    });
+  }
+  inFlightTemps.add(path);
   return path;
 }
 
@@ -43,29 +60,37 @@ export class LocalFileIO implements FileIO {
   async write(path: string, bytes: Uint8Array): Promise<void> {
     const target = toLocalPath(path);
     await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.tmp`;
-    await writeFile(temp, bytes);
-    await rename(temp, target);
+    const temp = inFlightTemp(`${target}.${randomUUID()}.tmp`);
+    try {
+      await writeFile(temp, bytes);
+      await rename(temp, target);
+    } finally {
+      inFlightTemps.delete(temp);
+    }
   }
 
   async writeStream(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
     const target = toLocalPath(path);
     await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.tmp`;
+    const temp = inFlightTemp(`${target}.${randomUUID()}.tmp`);
     let written = 0;
-    const handle = await open(temp, 'w');
     try {
-      for await (const chunk of chunks) {
-        await handle.write(chunk);
-        written += chunk.byteLength;
+      const handle = await open(temp, 'w');
+      try {
+        for await (const chunk of chunks) {
+          await handle.write(chunk);
+          written += chunk.byteLength;
+        }
+      } catch (error) {
+        await handle.close();
+        await rm(temp, { force: true });
+        throw error;
       }
-    } catch (error) {
       await handle.close();
-      await rm(temp, { force: true });
-      throw error;
+      await rename(temp, target);
+    } finally {
+      inFlightTemps.delete(temp);
     }
-    await handle.close();
-    await rename(temp, target);
     return written;
   }
 

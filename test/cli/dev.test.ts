@@ -161,7 +161,7 @@ describe('floe dev', () => {
       .map((l) => JSON.parse(l));
     // floe.ingest_history: the load history is a table of the same catalog (issue #14).
     expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders', 'floe.ingest_history']);
-    expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe('7');
+    expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe(7); // a number, like the snapshot id
     const history = (await floe(cwd, 'history', 'demo.orders', '--snapshots', '--json'))
       .trim()
       .split('\n')

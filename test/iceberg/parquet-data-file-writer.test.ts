@@ -146,7 +146,9 @@ function sqlText(type: PrimitiveType, expr: string): string {
   if (type === 'date') return `date_diff('day', DATE '1970-01-01', ${expr})::VARCHAR`;
   if (type === 'time') return `(epoch_us(DATE '1970-01-01' + ${expr}))::VARCHAR`;
   if (type === 'timestamp' || type === 'timestamptz') return `epoch_us(${expr})::VARCHAR`;
-  if (type === 'uuid' || type.startsWith('fixed') || type === 'binary') return `hex(${expr})`;
+  // uuid columns carry the Parquet UUID logical type, so DuckDB reads them as UUID (issue #18).
+  if (type === 'uuid') return `upper(replace((${expr})::VARCHAR, '-', ''))`;
+  if (type.startsWith('fixed') || type === 'binary') return `hex(${expr})`;
   if (type === 'float' || type === 'double' || type === 'boolean') return `(${expr})::VARCHAR`;
   return `(${expr})::VARCHAR`;
 }

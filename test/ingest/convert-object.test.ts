@@ -217,7 +217,8 @@ describe('convertObject: deterministic data file names, late duplicates, one rea
     const racing = {
       ...context,
       catalog: catalogWith({
-        createTable: async () => {
+        createTable: async (_namespace, request) => {
+          if ((request as { 'stage-create'?: boolean })['stage-create']) return; // staging creates nothing
           if (++arrived === 2) release();
           await bothArrived;
         },

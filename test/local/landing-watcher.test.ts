@@ -63,5 +63,7 @@ describe('LandingWatcher', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(files.map((f) => f.key)).toEqual(['ns/t/d.csv']);
     expect(isIgnoredName('x.tmp')).toBe(true);
+    expect(isIgnoredName('~$report.xlsx')).toBe(true);
+    expect(isIgnoredName('a.csv.crdownload')).toBe(true);
   });
 });

@@ -1,27 +1,31 @@
 /**
- * `floe backfill <dir | manifest.txt> --table ns.t --mode append|replace-partitions
+ * `floe backfill <dir | manifest.txt> --table ns.t --mode append|replace-partitions|overwrite
  *  [--concurrency N] [--files-per-snapshot N]`: the local face of the backfill use case, with a
  * progress bar (files, bytes, rows, ETA) in a terminal and one summary line otherwise.
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { parseIdentifier } from '../../catalog/catalog.js';
+import { formatIdentifier, parseIdentifier, type TableIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
+import { defaultSpec } from '../../iceberg/metadata.js';
 import { type BackfillMode, type BackfillProgress, runBackfill, startingProgress } from '../../ingest/backfill.js';
 import { loadIngestConfig } from '../../ingest/config.js';
-import { connectCatalog } from '../../local/catalog-connection.js';
+import { loadTableIfExists } from '../../ingest/table-setup.js';
+import { type CatalogConnection, connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { isIgnoredName } from '../../local/landing-watcher.js';
 import { localBackfillContext, planLocalBackfill } from '../../local/local-backfill.js';
 import { parseCommandArgs } from '../args.js';
 
-const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions]
+const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions|overwrite]
        [--concurrency 4] [--files-per-snapshot 500] [--chunk-files 50] [--json]
        [--catalog URI | --dir .floe] [--config FILE]
 
 Re-running, or resuming after a kill, is safe: files whose ingest id is already in the table
-are skipped (append), or the run resumes where it stopped (replace-partitions).`;
+are skipped (append), or the run resumes where it stopped (replace-partitions).
+replace-partitions on an unpartitioned table would replace the whole table: that takes
+--mode overwrite (unpartitioned tables only).`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -43,11 +47,12 @@ export async function run(args: string[]): Promise<number> {
   );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const mode = values.mode as BackfillMode;
-  if (mode !== 'append' && mode !== 'replace-partitions') {
-    console.error(`floe backfill: --mode must be append or replace-partitions, got ${values.mode}`);
+  if (values.mode !== 'append' && values.mode !== 'replace-partitions' && values.mode !== 'overwrite') {
+    console.error(`floe backfill: --mode must be append, replace-partitions or overwrite, got ${values.mode}`);
     return 2;
   }
+  // overwrite = replace-partitions of an unpartitioned table: the whole table (checked below).
+  const mode: BackfillMode = values.mode === 'overwrite' ? 'replace-partitions' : values.mode;
   const concurrency = positiveInt(values.concurrency, '--concurrency');
   const filesPerSnapshot = positiveInt(values['files-per-snapshot'], '--files-per-snapshot');
   const chunkFiles = positiveInt(values['chunk-files'], '--chunk-files');
@@ -67,6 +72,12 @@ export async function run(args: string[]): Promise<number> {
         .some((part) => part !== '' && isIgnoredName(part)),
   });
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
+  const refusal = await replaceRefusal(connection, table, values.mode);
+  if (refusal) {
+    await connection.close();
+    console.error(`floe backfill: ${refusal}`);
+    return 2;
+  }
   const tty = process.stdout.isTTY && !values.json;
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -122,4 +133,25 @@ function positiveInt(text: string, name: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`floe backfill: ${name} must be a positive integer, got ${text}`);
   return n;
+}
+
+/**
+ * Replacing partitions of an unpartitioned table replaces the whole table: that takes an explicit
+ * `--mode overwrite`; and overwrite applies only to unpartitioned tables (or a new table).
+ */
+async function replaceRefusal(
+  connection: CatalogConnection,
+  table: TableIdentifier,
+  mode: string,
+): Promise<string | undefined> {
+  if (mode === 'append') return undefined;
+  const loaded = await loadTableIfExists(connection.catalog, table);
+  if (!loaded) return undefined;
+  const partitioned = defaultSpec(loaded.metadata).fields.length > 0;
+  const name = formatIdentifier(table);
+  if (mode === 'replace-partitions' && !partitioned)
+    return `${name} is unpartitioned: replace-partitions would replace the whole table; pass --mode overwrite to do that`;
+  if (mode === 'overwrite' && partitioned)
+    return `${name} is partitioned: --mode overwrite replaces unpartitioned tables only; use --mode replace-partitions`;
+  return undefined;
 }

@@ -28,9 +28,10 @@ const usage = `usage: floe catalog serve [--port 8181] [--host 127.0.0.1] --dir 
 /** Runs `floe catalog <subcommand>`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'serve') {
-    console.error(usage);
-    return sub === '--help' || sub === '-h' ? 0 : 2;
+  if (sub !== 'serve' || rest.includes('--help') || rest.includes('-h')) {
+    const help = sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h');
+    (help ? console.log : console.error)(usage);
+    return help ? 0 : 2;
   }
   let values: Record<string, string | undefined>;
   try {

@@ -158,6 +158,8 @@ function describeEvent(event: DevEvent): string {
       return `${time} - ${event.key}: skipped (${event.reason})`;
     case 'failed':
       return `${time} ! ${event.key}: failed, will retry on restart: ${(event.error as Error)?.message ?? String(event.error)}`;
+    case 'warning':
+      return `${time} ! ${event.message}`;
   }
 }
 

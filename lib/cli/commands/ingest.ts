@@ -4,9 +4,10 @@
  * so the same ingest ids and dedup apply: ingesting the same file twice adds it once).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { parseIdentifier, type TableIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
+import type { IcebergType } from '../../iceberg/types.js';
 import { runBackfill } from '../../ingest/backfill.js';
 import { type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { dryRunObject } from '../../ingest/dry-run.js';
@@ -41,19 +42,24 @@ export async function run(args: string[]): Promise<number> {
   const table = parseIdentifier(values.table as string);
   const configPath = values.config ?? (await findConfigFile(process.cwd()));
   const config = configPath ? await loadIngestConfig(configPath) : undefined;
-  const files = await Promise.all(
+  const listed = await Promise.all(
     positionals.map(async (p) => {
       const path = resolve(p);
       const s = await stat(path);
       return { path, size: s.size, lastModifiedMs: s.mtimeMs };
     }),
   );
+  // An empty file has no rows to ingest: say so (it is not "already ingested").
+  for (const f of listed.filter((f) => f.size === 0)) console.log(`${f.path}: empty file (0 bytes), skipped`);
+  const files = listed.filter((f) => f.size > 0);
+  if (files.length === 0) return 0;
 
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   try {
     if (values['dry-run']) return await dryRun(files, connection, table, config, values.json);
     const plan = await planLocalFiles(files);
-    const sourceRoot = dirname(files[0]?.path ?? process.cwd());
+    // Keys are relative to the files' common folder, so files from different folders all have one.
+    const sourceRoot = commonFolder(files.map((f) => f.path));
     const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
       mode: 'append',
       concurrency: 2,
@@ -78,6 +84,23 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     await connection.close();
   }
+}
+
+/** The deepest folder holding every path (`/a/x.csv`, `/b/y.csv` → `/`). */
+export function commonFolder(paths: string[]): string {
+  let common = dirname(paths[0] ?? process.cwd());
+  for (const path of paths) {
+    while (common !== dirname(common) && relative(common, path).startsWith('..')) common = dirname(common);
+  }
+  return common;
+}
+
+/** An Iceberg type as text: `int`, `struct<a: int, t: timestamp>`, `list<string>`, `map<string, long>`. */
+function typeText(type: IcebergType): string {
+  if (typeof type === 'string') return type;
+  if (type.type === 'struct') return `struct<${type.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join(', ')}>`;
+  if (type.type === 'list') return `list<${typeText(type.element)}>`;
+  return `map<${typeText(type.key)}, ${typeText(type.value)}>`;
 }
 
 /** `--dry-run`: the same routing, alignment and conversion as a real ingest, writing nothing. */
@@ -110,7 +133,7 @@ async function dryRun(
       : 'creates the table';
     console.log(`${path} → ${outcome.table} (${state}): ${outcome.rows} rows, ${outcome.rejectedRows} rejected`);
     for (const f of outcome.schema.fields)
-      console.log(`  ${f.name}: ${String(f.type)}${f.required ? ' (required)' : ''}`);
+      console.log(`  ${f.name}: ${typeText(f.type)}${f.required ? ' (required)' : ''}`);
     if (outcome.error) {
       const { line, column, value, reason } = outcome.error;
       const where = [line === undefined ? '' : `line ${line}`, column === undefined ? '' : `column ${column}`]

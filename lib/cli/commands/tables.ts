@@ -34,8 +34,9 @@ export async function run(args: string[]): Promise<number> {
         table: formatIdentifier(id),
         snapshots: m.snapshots.length,
         current_snapshot: m['current-snapshot-id'] ?? null,
-        records: current?.summary['total-records'] ?? '0',
-        data_files: current?.summary['total-data-files'] ?? '0',
+        // Counts are numbers like the snapshot id (exact 64-bit integers), not summary strings.
+        records: BigInt(current?.summary['total-records'] ?? '0'),
+        data_files: BigInt(current?.summary['total-data-files'] ?? '0'),
         updated: new Date(m['last-updated-ms']).toISOString(),
         location: m.location,
       });

@@ -6,12 +6,30 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { FileIO } from '../file-io.js';
-import type { StructType } from '../types.js';
+import type { IcebergType, StructType } from '../types.js';
 import { arrowByteSize } from './arrow-size.js';
 import { type ColumnMetrics, ColumnMetricsCollector } from './column-metrics.js';
 import { type FooterMetrics, footerLength, footerMetrics } from './footer.js';
 import type { EncoderSettings, ParquetEncoder } from './parquet-encoder.js';
+import { annotateUuidTail } from './uuid-footer.js';
 import type { MetricsMode } from './write-properties.js';
+
+/** Field ids of the `uuid` columns at any depth (their Parquet columns get the UUID logical type). */
+function uuidFieldIds(schema: StructType): Set<number> {
+  const ids = new Set<number>();
+  const visit = (type: IcebergType, id: number) => {
+    if (type === 'uuid') ids.add(id);
+    if (typeof type === 'string') return;
+    if (type.type === 'struct') for (const f of type.fields) visit(f.type, f.id);
+    else if (type.type === 'list') visit(type.element, type['element-id']);
+    else {
+      visit(type.key, type['key-id']);
+      visit(type.value, type['value-id']);
+    }
+  };
+  visit(schema, -1);
+  return ids;
+}
 
 /** How a file writer gets its encoder (inline parquet-wasm or a worker thread). */
 export type EncoderFactory = (settings: EncoderSettings) => ParquetEncoder;
@@ -45,6 +63,7 @@ export class ParquetFileWriter {
   /** Rejects when the sink fails; never resolves otherwise (raced against encoder waits). */
   private readonly sinkFailure: Promise<never>;
   private tail: Uint8Array = new Uint8Array(0);
+  private readonly uuidFieldIds: Set<number>;
   private rowsInGroup = 0;
   /** Row groups handed to the encoder complete. */
   groupsCut = 0;
@@ -63,6 +82,7 @@ export class ParquetFileWriter {
     encoderFactory: EncoderFactory,
   ) {
     this.encoder = encoderFactory(settings);
+    this.uuidFieldIds = uuidFieldIds(schema);
     this.metrics = new ColumnMetricsCollector(schema, modes);
     this.sink = io.writeStream(path, this.tap(this.encoder.output));
     this.sinkFailure = this.sink.then(
@@ -138,10 +158,26 @@ export class ParquetFileWriter {
   }
 
   private async *tap(output: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-    for await (const chunk of output) {
-      this.keepTail(chunk);
-      yield chunk;
+    if (this.uuidFieldIds.size === 0) {
+      for await (const chunk of output) {
+        this.keepTail(chunk);
+        yield chunk;
+      }
+      return;
     }
+    // uuid columns: the last chunk (the footer) is held back and annotated (see uuid-footer.ts).
+    let last: Uint8Array | undefined;
+    for await (const chunk of output) {
+      if (last) {
+        this.keepTail(last);
+        yield last;
+      }
+      last = chunk;
+    }
+    if (!last) return;
+    const patched = annotateUuidTail(last, this.uuidFieldIds);
+    this.keepTail(patched);
+    yield patched;
   }
 
   private keepTail(chunk: Uint8Array): void {
