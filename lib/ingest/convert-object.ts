@@ -48,6 +48,7 @@ import { ingestId as ingestIdOf } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { RouteError, routeObject } from './route.js';
+import { type BoundRouteTransform, bindRouteTransform } from './route-transform.js';
 import { commitSchema, createTableForFile, loadTableIfExists, nextSchemaId, TableMissingError } from './table-setup.js';
 
 /** Raised when other writers keep changing the schema faster than a file can be aligned (transient: retried). */
@@ -136,6 +137,13 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
       return { status: 'skipped', key, reason: `already committed to ${tableName} (ingest id ${ingestId})` };
     }
+    // A route transform (issue 17): the file is read with its own columns, then projected and filtered.
+    const transform = await bindRouteTransform(settings, open, key, {
+      sourceKey: key,
+      sourceVersion: object.versionId ?? object.etag?.replace(/"/g, '') ?? '',
+      ingestId: id,
+      ingestedAt: object.eventTime * 1000,
+    });
 
     const write = (target: LoadedTable, schema: Schema, onePass: boolean) =>
       writeDataFiles(context, target, schema, {
@@ -145,10 +153,11 @@ export async function convertObject(object: LandedObject, context: ConvertContex
         settings,
         hiveValues: routed.hiveValues,
         onePass,
+        transform,
       });
 
     let converted: Written | undefined;
-    if (table) {
+    if (table && !transform) {
       // One pass when the table schema already fits the file (the common case, see the header).
       const fitted = await tableSchemaFitting(table, open, key, settings, routed.hiveValues);
       if (fitted) converted = await write(table, fitted, true);
@@ -156,14 +165,14 @@ export async function convertObject(object: LandedObject, context: ConvertContex
     if (!converted) {
       let fileSchema: Schema | undefined;
       if (!table) {
-        fileSchema = await inferSchema(open, key, options);
+        fileSchema = transform?.plan.schema ?? (await inferSchema(open, key, options));
         table = await createTableForFile(context.catalog, routed.table, fileSchema, settings, key);
         context.log?.('info', 'created table', { table: tableName, key, ingestId });
       }
 
       // Align the file to the table (every policy: strict must see the differences it refuses);
       // an evolved schema is committed before any data file is written with it.
-      fileSchema ??= await inferSchema(open, key, options);
+      fileSchema ??= transform?.plan.schema ?? (await inferSchema(open, key, options));
       let schema = currentSchema(table.metadata);
       for (let attempt = 1; ; attempt++) {
         const alignment = alignToTable(currentSchema(table.metadata), fileSchema, settings.schemaPolicy, {
@@ -366,6 +375,7 @@ async function writeDataFiles(
     settings: RouteSettings;
     hiveValues: Record<string, string>;
     onePass: boolean;
+    transform?: BoundRouteTransform;
   },
 ): Promise<Written | undefined> {
   const { settings } = source;
@@ -389,6 +399,7 @@ async function writeDataFiles(
   const formatVersion = table.metadata['format-version'];
   const widenable = source.onePass && settings.schemaPolicy === 'evolve' ? widenableColumns(schema) : new Set<string>();
   try {
+    const batchTransform = source.transform?.forTable(schema);
     const result = await convertFile({
       source: source.open(),
       fileName: source.key,
@@ -405,11 +416,16 @@ async function writeDataFiles(
         options: settings.format,
         onError: settings.onError,
         hiveColumns: source.hiveValues,
+        transform: settings.transform,
       }),
       properties,
       options: settings.format,
       onError: settings.onError,
       hiveColumns: source.hiveValues,
+      transform: batchTransform && {
+        input: batchTransform.input,
+        apply: (batch, rowErrors) => batchTransform.apply(batch, rowErrors),
+      },
     });
     const overflowed =
       widenable.size > 0 && (result.rejected.some((r) => widenable.has(r.column)) || result.rejectedDropped > 0);
