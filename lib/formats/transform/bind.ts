@@ -168,7 +168,8 @@ export function decimalType(precision: number, scale: number): SqlType {
 
 /** The type two values are compared or combined in (CASE, COALESCE, IN, comparisons), or undefined. */
 export function commonType(a: BindType, b: BindType): BindType | undefined {
-  if (a === 'any' || b === 'any') return a === 'any' ? b : a;
+  if (a === 'any') return b === 'null' ? 'any' : b;
+  if (b === 'any') return a === 'null' ? 'any' : a;
   if (a === 'null') return b;
   if (b === 'null' || a === b) return a;
   const ka = kindOf(a);

@@ -7,7 +7,7 @@
  */
 import { parsePrimitive } from '../../iceberg/schema.js';
 import type { PrimitiveType } from '../../iceberg/types.js';
-import { FAIL, parseBoolean, parseDate, parseTimestamp, parseUuid } from '../scalar-parse.js';
+import { BIG, bigResult, FAIL, parseBoolean, parseDate, parseTimestamp, parseUuid } from '../scalar-parse.js';
 import { daysOf, formatDate, formatTime, formatTimestamp, MICROS_PER_DAY } from './temporal.js';
 
 /** The result of a failed cast. */
@@ -209,11 +209,12 @@ function fromText(to: SqlType): Caster {
       const ns = p.kind.endsWith('_ns');
       return (v) => {
         const b = encoder.encode(v as string);
-        let ts = parseTimestamp(b, 0, b.length, ns ? 1_000_000_000 : 1_000_000);
+        const ts = parseTimestamp(b, 0, b.length, ns ? 1_000_000_000 : 1_000_000);
+        if (ts === BIG) return ns ? bigResult.value : Number(bigResult.value);
         if (Number.isNaN(ts)) {
           const d = parseDate(b, 0, b.length);
           if (Number.isNaN(d)) return failed(`"${v}" is not a timestamp`);
-          ts = d * MICROS_PER_DAY * (ns ? 1000 : 1);
+          return ns ? BigInt(d) * BigInt(MICROS_PER_DAY) * 1000n : d * MICROS_PER_DAY;
         }
         return ns ? BigInt(ts) : ts;
       };

@@ -30,7 +30,26 @@ import { TransformError } from './transform-error.js';
 /** The source text of a node (`includeLocations`), for error reports. */
 export function sqlOf(ast: Ast, text: string): string {
   const loc = ast?.loc;
-  return loc ? text.slice(loc.start.offset, loc.end.offset) : JSON.stringify(ast?.value ?? ast?.type ?? '?');
+  if (loc) return text.slice(loc.start.offset, loc.end.offset).trim();
+  // The parser gives no location for CAST and CASE nodes: print them from their parts.
+  switch (ast?.type) {
+    case 'cast': {
+      const t = Array.isArray(ast.target) ? ast.target[0] : ast.target;
+      const params = t?.length !== undefined ? `(${t.length}${t.scale !== undefined ? `,${t.scale}` : ''})` : '';
+      const suffix = Array.isArray(t?.suffix) && t.suffix.length > 0 ? ` ${t.suffix.join(' ')}` : '';
+      return `${String(ast.keyword).toUpperCase()}(${sqlOf(ast.expr, text)} AS ${t?.dataType}${params}${suffix})`;
+    }
+    case 'case': {
+      const arms = (ast.args as Ast[]).map((arm) =>
+        arm.type === 'else' ? `ELSE ${sqlOf(arm.result, text)}` : `WHEN ${sqlOf(arm.cond, text)} THEN ${sqlOf(arm.result, text)}`,
+      );
+      return `CASE ${ast.expr ? `${sqlOf(ast.expr, text)} ` : ''}${arms.join(' ')} END`;
+    }
+    case 'aggr_func':
+      return `${ast.name}(…)`;
+    default:
+      return String(ast?.value ?? ast?.type ?? '?');
+  }
 }
 
 /** Text that marks `fixed[n]` for the parser (which has no such type): DECIMAL(n, 99), a scale no decimal has. */
@@ -174,6 +193,8 @@ export function bindExpression(ast: Ast, scope: Scope, text: string): Bound {
     case 'expr_list':
       if (ast.value?.length === 1) return bind(ast.value[0]);
       throw new TransformError('a list is not a value here', sql);
+    case 'aggr_func':
+      throw new TransformError(`aggregate ${ast.name} is not supported: a transform works row by row`, sql);
     default:
       throw new TransformError(`unsupported expression (${String(ast?.type)})`, sql);
   }
