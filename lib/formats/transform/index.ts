@@ -9,5 +9,6 @@ export {
   type OutputColumn,
   type TransformPlan,
   type TransformSpec,
+  whereConjuncts,
 } from './row-transform.js';
 export { TransformError } from './transform-error.js';

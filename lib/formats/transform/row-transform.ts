@@ -93,6 +93,20 @@ function outputName(item: Ast, text: string): string | undefined {
   return undefined;
 }
 
+/** The top-level AND terms of a `where` as SQL text (partition pruning evaluates them one by one). */
+export function whereConjuncts(where: string): string[] {
+  const parsed = parse({ where });
+  const terms: string[] = [];
+  const walk = (node: Ast) => {
+    if (node?.type === 'binary_expr' && String(node.operator).toUpperCase() === 'AND') {
+      walk(node.left);
+      walk(node.right);
+    } else terms.push(sqlOf(node, parsed.text));
+  };
+  if (parsed.where) walk(parsed.where);
+  return terms;
+}
+
 /** Checks a transform without knowing the input columns (config load); throws `TransformError`. */
 export function checkTransform(spec: TransformSpec): void {
   const { text, items, where } = parse(spec);
