@@ -9,9 +9,15 @@
  */
 import { BadInputError, inferSchema } from '../formats/index.js';
 import type { FormatOptionsInput } from '../formats/options.js';
-import { bindTransform, type TransformMetadata, type TransformPlan, TransformError } from '../formats/transform/index.js';
+import {
+  bindTransform,
+  checkTransform,
+  type TransformMetadata,
+  type TransformPlan,
+  TransformError,
+} from '../formats/transform/index.js';
 import type { Schema } from '../iceberg/types.js';
-import type { RouteSettings } from './config.js';
+import { ConfigError, defaultIngestConfig, type IngestConfig, type RouteSettings } from './config.js';
 
 /** The transform of a route for one object, bound against the object's columns. */
 export interface BoundRouteTransform {
@@ -45,5 +51,34 @@ export async function bindRouteTransform(
     meta,
     forTable: (table) =>
       plan.forTable(table, { fileName: key, meta, caseInsensitive: settings.format.caseInsensitive }),
+  };
+}
+
+/**
+ * The config with `select`/`where` from the command line (`floe ingest|backfill --select …
+ * --where …`) set on the defaults and every route; checked like a config file's. Throws
+ * `ConfigError`.
+ */
+export function configWithTransform(
+  config: IngestConfig | undefined,
+  spec: { select?: string; where?: string },
+): IngestConfig | undefined {
+  if (spec.select === undefined && spec.where === undefined) return config;
+  const base = config ?? defaultIngestConfig();
+  const transform = {
+    select: spec.select ?? base.defaults.transform?.select,
+    where: spec.where ?? base.defaults.transform?.where,
+  };
+  try {
+    checkTransform(transform);
+  } catch (error) {
+    if (error instanceof TransformError)
+      throw new ConfigError(`--select/--where: ${error.message}`, [error.message], { cause: error });
+    throw error;
+  }
+  return {
+    ...base,
+    defaults: { ...base.defaults, transform },
+    routes: base.routes.map((r) => ({ ...r, settings: { ...r.settings, transform } })),
   };
 }

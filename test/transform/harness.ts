@@ -12,6 +12,9 @@ import { readColumn } from '../../lib/formats/transform/arrow-columns.js';
 import { valueToText } from '../../lib/formats/transform/cast.js';
 import { bindTransform, type TransformSpec } from '../../lib/formats/transform/index.js';
 import type { PrimitiveType, Schema } from '../../lib/iceberg/types.js';
+import { snapshotFiles } from '../../lib/iceberg/scan.js';
+import { fileIOForTable } from '../../lib/storage/resolve.js';
+import type { TestCatalog } from '../support/catalog-server.js';
 import type { DuckDb } from '../support/duckdb.js';
 
 export const META = {
@@ -95,3 +98,13 @@ export function sameCell(a: string | null, b: string | null): boolean {
   if (Number.isFinite(x) && Number.isFinite(y)) return Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x));
   return false;
 }
+
+/** Paths of the live data files of a table's current snapshot (local warehouse). */
+export async function tableFiles(catalog: TestCatalog['catalog'], name: string): Promise<string[]> {
+  const [namespace, table] = name.split('.') as [string, string];
+  const loaded = await catalog.loadTable({ namespace: [namespace], name: table });
+  const io = fileIOForTable(loaded, { catalog });
+  const files = await snapshotFiles(io, loaded.metadata);
+  return (files?.dataEntries ?? []).map((e) => e.data_file.file_path.replace(/^file:\/\//, ''));
+}
+

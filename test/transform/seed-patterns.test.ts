@@ -3,18 +3,21 @@
  * embedded REST catalog over HTTP: the table's data files are read back by DuckDB and compared
  * cell by cell with DuckDB's own SELECT over the same input files.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkObjects } from '../../lib/ingest/backfill-plan.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
+import { runStaticOverwrite } from '../../lib/ingest/static-overwrite.js';
+import { connectCatalog } from '../../lib/local/catalog-connection.js';
+import { localBackfillContext } from '../../lib/local/local-backfill.js';
+import { localEtag } from '../../lib/local/local-objects.js';
 import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { currentSchema } from '../../lib/iceberg/metadata.js';
-import { snapshotFiles } from '../../lib/iceberg/scan.js';
-import { fileIOForTable } from '../../lib/storage/resolve.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';
-import { sameCell } from './harness.js';
+import { sameCell, tableFiles } from './harness.js';
 
 let env: TestCatalog;
 let dir: string;
@@ -29,15 +32,6 @@ afterAll(async () => {
   await env?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Paths of the live data files of a table's current snapshot (local warehouse). */
-export async function tableFiles(catalog: TestCatalog['catalog'], name: string): Promise<string[]> {
-  const [namespace, table] = name.split('.') as [string, string];
-  const loaded = await catalog.loadTable({ namespace: [namespace], name: table });
-  const io = fileIOForTable(loaded, { catalog });
-  const files = await snapshotFiles(io, loaded.metadata);
-  return (files?.dataEntries ?? []).map((e) => e.data_file.file_path.replace(/^file:\/\//, ''));
-}
 
 /** Compares two row lists cell by cell (as text). */
 function expectSameRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[]): void {
@@ -119,5 +113,67 @@ describe('seed patterns', () => {
       'order_date:date',
       'status:string',
     ]);
+  });
+
+  it('static partition overwrite replaces exactly that partition, even with fewer or no rows', async () => {
+    await mkdir(join(dir, 'daily'), { recursive: true });
+    const day = join(dir, 'daily', 'day.csv');
+    const fix = join(dir, 'daily', 'fix.csv');
+    const none = join(dir, 'daily', 'none.csv');
+    const stray = join(dir, 'daily', 'stray.csv');
+    const header = 'order_id,customer_id,amount,order_ts,status\n';
+    await writeFile(
+      day,
+      `${header}1,10,5,2024-01-15 10:00:00,new\n2,11,6,2024-01-15 11:00:00,new\n3,12,7,2024-01-15 12:00:00,new\n4,13,8,2024-01-16 09:00:00,new\n5,14,9,2024-01-16 10:00:00,new\n`,
+    );
+    await writeFile(fix, `${header}2,11,60.5,2024-01-15 11:00:00, Corrected \n`);
+    await writeFile(none, `${header}9,19,-1,2024-01-16 10:00:00,new\n`); // the where drops it: no rows at all
+    await writeFile(stray, `${header}7,17,1,2024-01-17 10:00:00,late\n`);
+    const connection = await connectCatalog({ catalog: env.server.url, dir: join(dir, '.floe') });
+    const base = parseIngestConfig({
+      defaults: { select: SELECT, where: WHERE, auto_create: { partition_spec: [{ column: 'order_date' }] } },
+    });
+    const table = { namespace: ['silver'], name: 'daily' };
+    const run = async (path: string, partition?: Record<string, string>) => {
+      const s = await stat(path);
+      const objects = [{ path, size: s.size, etag: localEtag(s.size, s.mtimeMs), lastModifiedMs: s.mtimeMs }];
+      const plan = { source: 'files', files: 1, bytes: s.size, chunks: chunkObjects(objects) };
+      const context = localBackfillContext(connection, table, join(dir, 'daily'), base, 'replace-partitions');
+      return runStaticOverwrite(plan, context, { partition: partition ?? {} });
+    };
+    const rowsOf = async () => {
+      const files = await tableFiles(env.catalog, 'silver.daily');
+      return files.length === 0 ? [] : db.query(`SELECT ${COLUMNS} FROM read_parquet([${files.map(sqlString).join(', ')}]) ORDER BY order_id`);
+    };
+    const duck = (paths: string[], extra = 'TRUE') =>
+      db.query(`SELECT ${SELECT} FROM read_csv([${paths.map(sqlString).join(', ')}], header = true) WHERE ${WHERE} AND ${extra} ORDER BY order_id`);
+    try {
+      // The first load creates the table (an overwrite of 2024-01-16 would refuse day.csv's other day).
+      await expect(run(day, { order_date: '2024-01-16' })).rejects.toThrow(/the table is not partitioned|rows outside partition/);
+      await runLocalIngest({ files: [day], table: 'silver.daily', config: base, catalog: env.catalog, root: join(dir, 'daily') });
+      expect((await rowsOf()).length).toBe(5);
+
+      // INSERT OVERWRITE … PARTITION (order_date = '2024-01-15') with fewer rows: 3 → 1, the 16th untouched.
+      const replaced = await run(fix, { order_date: '2024-01-15' });
+      expect(replaced).toMatchObject({ committed: 1, rows: 1, snapshots: 1 });
+      expectSameRows(await rowsOf(), await duck([day, fix], "(order_id = 2 AND status <> 'new') OR CAST(order_ts AS DATE) = DATE '2024-01-16'"));
+      const head = (await env.catalog.loadTable(table)).metadata.snapshots.at(-1);
+      expect(head?.summary).toMatchObject({ operation: 'overwrite', 'floe.static-partition': 'order_date=2024-01-15', 'deleted-data-files': '1' });
+
+      // With no rows at all, the partition is emptied.
+      const emptied = await run(none, { order_date: '2024-01-16' });
+      expect(emptied).toMatchObject({ rows: 0, snapshots: 1 });
+      expectSameRows(await rowsOf(), await duck([fix]));
+
+      // A row outside the named partition is an error, and nothing is committed.
+      const before = (await env.catalog.loadTable(table)).metadata['current-snapshot-id'];
+      await expect(run(stray, { order_date: '2024-01-15' })).rejects.toThrow(
+        /stray\.csv: rows outside partition order_date=2024-01-15 \(found order_date=2024-01-17\)/,
+      );
+      await expect(run(fix, { customer_id: '1' })).rejects.toThrow(/partitioned by \(order_date\)/);
+      expect((await env.catalog.loadTable(table)).metadata['current-snapshot-id']).toBe(before);
+    } finally {
+      await connection.close();
+    }
   });
 });

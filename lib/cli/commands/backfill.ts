@@ -2,6 +2,9 @@
  * `floe backfill <dir | manifest.txt> --table ns.t --mode append|replace-partitions
  *  [--concurrency N] [--files-per-snapshot N]`: the local face of the backfill use case, with a
  * progress bar (files, bytes, rows, ETA) in a terminal and one summary line otherwise.
+ * `--from-table ns.src` reads another Iceberg table instead of files, `--select`/`--where`
+ * transform the rows, and `--mode overwrite --partition k=v` replaces exactly one partition
+ * (issue 17).
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -11,21 +14,29 @@ import { parseIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { type BackfillMode, type BackfillProgress, runBackfill, startingProgress } from '../../ingest/backfill.js';
 import { planBackfill } from '../../ingest/backfill-plan.js';
+import type { BackfillPlan } from '../../ingest/backfill-plan.js';
 import { loadIngestConfig } from '../../ingest/config.js';
+import { configWithTransform } from '../../ingest/route-transform.js';
+import { parsePartitionAssignments, runStaticOverwrite, type StaticPartition } from '../../ingest/static-overwrite.js';
+import { planTableSource, tableBackfillContext } from '../../ingest/table-source.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { isIgnoredName } from '../../local/landing-watcher.js';
-import { localBackfillContext } from '../../local/local-backfill.js';
+import { localBackfillContext, singleTableConfig } from '../../local/local-backfill.js';
 import { LocalFileIO } from '../../storage/local.js';
 
 export const summary = 'backfill a directory (or a manifest of paths) into a table, append or replace-partitions';
 
-const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions]
-       [--concurrency 4] [--files-per-snapshot 500] [--chunk-files 50] [--json]
+const usage = `usage: floe backfill <dir | keys.txt> --table ns.t [--mode append|replace-partitions|overwrite]
+       floe backfill --from-table ns.src --table ns.t [--select SQL] [--where SQL] [--mode …]
+       [--partition k=v …] [--concurrency 4] [--files-per-snapshot 500] [--chunk-files 50] [--json]
        [--catalog URI | --dir .floe] [--config FILE]
 
 Re-running, or resuming after a kill, is safe: files whose ingest id is already in the table
-are skipped (append), or the run resumes where it stopped (replace-partitions).`;
+are skipped (append), or the run resumes where it stopped (replace-partitions).
+--from-table reads the source table's current snapshot through the catalog (partitions pruned by
+--where); --select/--where transform rows (docs/transforms.md); --mode overwrite with
+--partition order_date=2024-01-15 replaces exactly that partition, even with no new rows.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -33,6 +44,10 @@ export async function run(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       table: { type: 'string' },
+      'from-table': { type: 'string' },
+      select: { type: 'string' },
+      where: { type: 'string' },
+      partition: { type: 'string', multiple: true },
       mode: { type: 'string', default: 'append' },
       concurrency: { type: 'string', default: '4' },
       'files-per-snapshot': { type: 'string', default: '500' },
@@ -44,34 +59,68 @@ export async function run(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help || positionals.length !== 1 || !values.table) {
+  const fromTable = values['from-table'];
+  if (values.help || positionals.length !== (fromTable ? 0 : 1) || !values.table) {
     console.log(usage);
     return values.help ? 0 : 2;
   }
-  const mode = values.mode as BackfillMode;
-  if (mode !== 'append' && mode !== 'replace-partitions') {
-    console.error(`floe backfill: --mode must be append or replace-partitions, got ${values.mode}`);
+  const mode = values.mode as BackfillMode | 'overwrite';
+  if (mode !== 'append' && mode !== 'replace-partitions' && mode !== 'overwrite') {
+    console.error(`floe backfill: --mode must be append, replace-partitions or overwrite, got ${values.mode}`);
     return 2;
+  }
+  let partition: StaticPartition | undefined;
+  if (mode === 'overwrite' || values.partition) {
+    if (mode !== 'overwrite' || !values.partition) {
+      console.error('floe backfill: --mode overwrite needs --partition name=value (and --partition needs --mode overwrite)');
+      return 2;
+    }
+    partition = parsePartitionAssignments(values.partition);
   }
   const concurrency = positiveInt(values.concurrency, '--concurrency');
   const filesPerSnapshot = positiveInt(values['files-per-snapshot'], '--files-per-snapshot');
   const chunkFiles = positiveInt(values['chunk-files'], '--chunk-files');
   const table = parseIdentifier(values.table);
-  const source = resolve(positionals[0] as string);
-  const isDir = (await stat(source)).isDirectory();
-  const sourceRoot = isDir ? source : dirname(source);
   const configPath = values.config ?? (await findConfigFile(process.cwd()));
-  const config = configPath ? await loadIngestConfig(configPath) : undefined;
-
-  const plan = await planBackfill(new LocalFileIO(), isDir ? { prefix: `${source}/` } : { manifest: source }, {
-    maxChunkFiles: chunkFiles,
-    filter: (path) =>
-      !path
-        .slice(sourceRoot.length)
-        .split('/')
-        .some((part) => part !== '' && isIgnoredName(part)),
+  const config = configWithTransform(configPath ? await loadIngestConfig(configPath) : undefined, {
+    select: values.select,
+    where: values.where,
   });
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
+  let plan: BackfillPlan;
+  let context: ReturnType<typeof localBackfillContext>;
+  if (fromTable) {
+    const source = parseIdentifier(fromTable);
+    const planned = await planTableSource(connection.catalog, source, (t) => connection.ioFor(t), {
+      where: values.where,
+      maxChunkFiles: chunkFiles,
+    });
+    plan = planned;
+    context = tableBackfillContext({
+      catalog: connection.catalog,
+      table,
+      source,
+      config: singleTableConfig(table, config),
+      tableIo: (t) => connection.ioFor(t),
+      sourceIo: connection.ioFor(planned.loaded),
+      errorsLocation: `${connection.home.errors}/`,
+      reportIo: new LocalFileIO(),
+      mode,
+    });
+  } else {
+    const source = resolve(positionals[0] as string);
+    const isDir = (await stat(source)).isDirectory();
+    const sourceRoot = isDir ? source : dirname(source);
+    plan = await planBackfill(new LocalFileIO(), isDir ? { prefix: `${source}/` } : { manifest: source }, {
+      maxChunkFiles: chunkFiles,
+      filter: (path) =>
+        !path
+          .slice(sourceRoot.length)
+          .split('/')
+          .some((part) => part !== '' && isIgnoredName(part)),
+    });
+    context = localBackfillContext(connection, table, sourceRoot, config, mode === 'append' ? 'append' : 'replace-partitions');
+  }
   const tty = process.stdout.isTTY && !values.json;
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -95,13 +144,16 @@ export async function run(args: string[]): Promise<number> {
   try {
     bar?.start(plan.files, 0, payload(startingProgress(plan)));
     const started = Date.now();
-    const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config, mode), {
-      mode,
-      concurrency,
-      filesPerSnapshot,
-      signal: abort.signal,
-      onProgress: (p) => bar?.update(p.filesDone, payload(p)),
-    });
+    const result =
+      mode === 'overwrite' && partition
+        ? await runStaticOverwrite(plan, context, { partition, concurrency })
+        : await runBackfill(plan, context, {
+            mode: mode as BackfillMode,
+            concurrency,
+            filesPerSnapshot,
+            signal: abort.signal,
+            onProgress: (p) => bar?.update(p.filesDone, payload(p)),
+          });
     bar?.stop();
     const seconds = (Date.now() - started) / 1000;
     if (values.json) {

@@ -2,6 +2,8 @@
  * `floe ingest <file…> --table ns.t [--catalog URI] [--config FILE] [--dry-run] [--json]`: the
  * convert and commit path on local files, committed as one snapshot (a one-shot append backfill,
  * so the same ingest ids and dedup apply: ingesting the same file twice adds it once).
+ * `--select`/`--where` transform the rows; `--mode overwrite --partition k=v` replaces exactly
+ * that partition (issue 17).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +14,8 @@ import { runBackfill } from '../../ingest/backfill.js';
 import { chunkObjects } from '../../ingest/backfill-plan.js';
 import { type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { runLocalIngest } from '../../ingest/local-ingest.js';
+import { configWithTransform } from '../../ingest/route-transform.js';
+import { parsePartitionAssignments, runStaticOverwrite } from '../../ingest/static-overwrite.js';
 import { type CatalogConnection, connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { localBackfillContext } from '../../local/local-backfill.js';
@@ -20,6 +24,10 @@ import { localEtag } from '../../local/local-objects.js';
 export const summary = 'ingest local files into a table (same convert and commit path as the Lambdas)';
 
 const usage = `usage: floe ingest <file...> --table ns.t [--dry-run] [--json] [--catalog URI | --dir .floe] [--config FILE]
+       [--select SQL] [--where SQL] [--mode append|overwrite --partition name=value …]
+
+--select/--where shape rows on the way in (docs/transforms.md); --mode overwrite replaces exactly
+the named partition with the files' rows (a row outside it is an error).
 
 --dry-run shows each file's schema (inferred, or aligned to the existing table), its row count and
 any errors, and writes nothing. A rejected file exits 1 and prints its error report.`;
@@ -34,6 +42,10 @@ export async function run(args: string[]): Promise<number> {
       dir: { type: 'string', default: '.floe' },
       config: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      select: { type: 'string' },
+      where: { type: 'string' },
+      mode: { type: 'string', default: 'append' },
+      partition: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -44,7 +56,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const table = parseIdentifier(values.table);
   const configPath = values.config ?? (await findConfigFile(process.cwd()));
-  const config = configPath ? await loadIngestConfig(configPath) : undefined;
+  const config = configWithTransform(configPath ? await loadIngestConfig(configPath) : undefined, {
+    select: values.select,
+    where: values.where,
+  });
+  if ((values.mode === 'overwrite') !== (values.partition !== undefined) || !['append', 'overwrite'].includes(values.mode)) {
+    console.error('floe ingest: --mode is append or overwrite, and overwrite needs --partition name=value');
+    return 2;
+  }
+  const partition = values.partition ? parsePartitionAssignments(values.partition) : undefined;
   const files = await Promise.all(
     positionals.map(async (p) => {
       const path = resolve(p);
@@ -66,11 +86,15 @@ export async function run(args: string[]): Promise<number> {
     const chunks = chunkObjects(files, { maxChunkFiles: 1 });
     const plan = { source: 'files', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), chunks };
     const sourceRoot = dirname(files[0]?.path ?? process.cwd());
-    const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
-      mode: 'append',
-      concurrency: 2,
-      filesPerSnapshot: 10_000,
-    });
+    const result = partition
+      ? await runStaticOverwrite(plan, localBackfillContext(connection, table, sourceRoot, config, 'replace-partitions'), {
+          partition,
+        })
+      : await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
+          mode: 'append',
+          concurrency: 2,
+          filesPerSnapshot: 10_000,
+        });
     if (values.json) console.log(stringifyJson(result));
     else {
       console.log(
