@@ -136,3 +136,18 @@ describe('functions match DuckDB cell by cell (NULL rows included)', () => {
     });
   });
 });
+
+describe('columns selected as they are under a filter keep their exact values (NULLs included)', () => {
+  it('SELECT * WHERE id <> 3 matches DuckDB', async () => {
+    const floe = await runTransform(CSV, INPUT, { select: '*', where: 'id <> 3' });
+    const expected = await duckRows(
+      db,
+      `SELECT ${INPUT.fields.map((f) => `CAST(${f.name} AS VARCHAR) AS ${f.name}`).join(', ')} FROM ${duckSource(path, INPUT)} WHERE id <> 3 ORDER BY id`,
+    );
+    expect(floe.rows.map((r) => r.id)).toEqual(['1', '2', '4']);
+    floe.rows.forEach((row, i) => {
+      for (const f of INPUT.fields)
+        expect(sameCell(row[f.name] ?? null, expected[i]![f.name] ?? null), `${f.name} row ${row.id}`).toBe(true);
+    });
+  });
+});

@@ -178,3 +178,65 @@ export function buildColumn(type: PrimitiveType, values: readonly unknown[], arr
       throw new Error(`transforms do not write columns of type ${type}`);
   }
 }
+
+/**
+ * Rows `rows` of one column's Arrow data, copied at the buffer level (no decode to JS values): a
+ * column selected as it is under a filter keeps its exact bytes and costs a memcpy per row.
+ */
+export function takeRows(data: arrow.Data, rows: Int32Array, arrowType: arrow.DataType = data.type): arrow.Data {
+  const n = rows.length;
+  const off = data.offset;
+  let nullBitmap: Uint8Array | undefined;
+  let nullCount = 0;
+  if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0) {
+    nullBitmap = new Uint8Array(((n + 63) >> 6) << 3);
+    for (let j = 0; j < n; j++) {
+      const k = off + rows[j]!;
+      if ((data.nullBitmap[k >> 3]! >> (k & 7)) & 1) nullBitmap[j >> 3]! |= 1 << (j & 7);
+      else nullCount++;
+    }
+    if (nullCount === 0) nullBitmap = undefined;
+  }
+  const base = { type: arrowType, length: n, nullCount, nullBitmap } as const;
+  const type = data.type;
+  if (arrow.DataType.isBool(type)) {
+    const bits = new Uint8Array(((n + 63) >> 6) << 3);
+    for (let j = 0; j < n; j++) {
+      const k = off + rows[j]!;
+      if ((data.values[k >> 3]! >> (k & 7)) & 1) bits[j >> 3]! |= 1 << (j & 7);
+    }
+    return arrow.makeData({ ...base, type: arrowType as arrow.Bool, data: bits });
+  }
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) {
+    const offsets = data.valueOffsets as Int32Array;
+    const src = data.values as Uint8Array;
+    const valueOffsets = new Int32Array(n + 1);
+    let total = 0;
+    for (let j = 0; j < n; j++) {
+      const r = off + rows[j]!;
+      total += offsets[r + 1]! - offsets[r]!;
+      valueOffsets[j + 1] = total;
+    }
+    const out = new Uint8Array(total);
+    for (let j = 0; j < n; j++) {
+      const r = off + rows[j]!;
+      out.set(src.subarray(offsets[r]!, offsets[r + 1]!), valueOffsets[j]!);
+    }
+    return arrow.makeData({ ...base, type: arrowType as arrow.Utf8, data: out, valueOffsets });
+  }
+  // Fixed width: a typed array with `stride` elements per row.
+  const values = data.values as unknown as { length: number; subarray(a: number, b: number): unknown } & ArrayLike<number>;
+  const stride = arrow.DataType.isFixedSizeBinary(type)
+    ? type.byteWidth
+    : arrow.DataType.isDecimal(type)
+      ? 4
+      : 1;
+  const Ctor = (data.values as unknown as { constructor: new (n: number) => Int32Array }).constructor;
+  const out = new Ctor(n * stride) as unknown as { [i: number]: number | bigint };
+  const src = values as unknown as { [i: number]: number | bigint };
+  for (let j = 0; j < n; j++) {
+    const s = (off + rows[j]!) * stride;
+    for (let w = 0; w < stride; w++) out[j * stride + w] = src[s + w]!;
+  }
+  return arrow.makeData({ ...base, type: arrowType as arrow.Int32, data: out as unknown as Int32Array });
+}

@@ -21,7 +21,7 @@ import type { NestedField, PrimitiveType, Schema } from '../../iceberg/types.js'
 import { BadInputError } from '../bad-input-error.js';
 import { sourceLinesOf } from '../batch-assembler.js';
 import type { RowErrorSink } from '../row-errors.js';
-import { readColumn, buildColumn } from './arrow-columns.js';
+import { buildColumn, readColumn, takeRows } from './arrow-columns.js';
 import { type Ast, type Bound, castTo, type InputColumn, type Scope, trueRows } from './bind.js';
 import { describe as describeValue } from './bind.js';
 import { BatchContext, type EvalContext, type TransformMetadata } from './eval-context.js';
@@ -275,8 +275,8 @@ export class BatchTransform {
       const index = target.column.inputIndex;
       if (target.exact && index !== undefined) {
         const data = children[index]!;
-        if (!rows && !(this.table.fields[k]!.required && data.nullCount > 0)) return data;
-        return readColumn(data, target.column.type, rows, true);
+        if (this.table.fields[k]!.required && data.nullCount > 0) return readColumn(data, target.column.type, rows, true);
+        return rows ? takeRows(data, rows) : data;
       }
       return target.expr.eval(ctx);
     });
@@ -304,8 +304,7 @@ export class BatchTransform {
       const type = field.type as PrimitiveType;
       if (v === undefined) return buildColumn(type, new Array(length).fill(null), at);
       if (!Array.isArray(v)) {
-        if (!selected) return v.clone(at);
-        return buildColumn(type, readColumn(v, type, selected, true), at);
+        return selected ? takeRows(v, selected, at) : v.clone(at);
       }
       const picked = selected ? Array.from(selected, (i) => v[i]) : v;
       return buildColumn(type, picked, at);
