@@ -221,7 +221,11 @@ function transformRoute(csv: string, repeat: number): void {
     { name: 'duckdb select 2t', kind: 'duckdb', threads: 2, env: TRANSFORM },
   ];
   const runs = converters.map(() => [] as Result[]);
-  for (let k = 0; k < repeat; k++) converters.forEach((conv, i) => runs[i]!.push(runChild(conv.kind, csv, conv.threads, conv.env)));
+  for (let k = 0; k < repeat; k++) {
+    converters.forEach((conv, i) => {
+      runs[i]!.push(runChild(conv.kind, csv, conv.threads, conv.env));
+    });
+  }
   const results = runs.map(best);
   console.log(`transform route: SELECT ${TRANSFORM.FLOE_SELECT} WHERE ${TRANSFORM.FLOE_WHERE}`);
   converters.forEach((conv, i) => {

@@ -18,6 +18,7 @@
 import { HeadObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
+import { checkTransform, TransformError } from '../formats/transform/index.js';
 import { type FileIO, FileNotFoundError } from '../storage/file-io.js';
 import { parseS3Uri } from '../storage/s3.js';
 import {
@@ -36,9 +37,8 @@ import { convertObject } from './convert-object.js';
 import { ingestId } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
-import { checkTransform, TransformError } from '../formats/transform/index.js';
-import { planTableSource, tableSourceObject } from './table-source.js';
 import { loadTableIfExists } from './table-setup.js';
+import { planTableSource, tableSourceObject } from './table-source.js';
 
 /** The state machine's execution input (what Plan receives, verbatim). */
 export interface BackfillRequest {
@@ -246,12 +246,14 @@ export function parseBackfillRequest(
       'backfill input needs exactly one of "source" (s3://bucket/prefix/), "manifest" and "fromTable" (ns.table)',
     );
   for (const key of ['select', 'where'] as const)
-    if (raw[key] !== undefined && typeof raw[key] !== 'string') throw new BackfillInputError(`backfill "${key}" must be SQL text`);
+    if (raw[key] !== undefined && typeof raw[key] !== 'string')
+      throw new BackfillInputError(`backfill "${key}" must be SQL text`);
   if (raw.select !== undefined || raw.where !== undefined) {
     try {
       checkTransform({ select: raw.select as string | undefined, where: raw.where as string | undefined });
     } catch (error) {
-      if (error instanceof TransformError) throw new BackfillInputError(`backfill select/where: ${error.message}`, { cause: error });
+      if (error instanceof TransformError)
+        throw new BackfillInputError(`backfill select/where: ${error.message}`, { cause: error });
       throw error;
     }
   }

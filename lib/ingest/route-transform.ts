@@ -12,9 +12,9 @@ import type { FormatOptionsInput } from '../formats/options.js';
 import {
   bindTransform,
   checkTransform,
+  TransformError,
   type TransformMetadata,
   type TransformPlan,
-  TransformError,
 } from '../formats/transform/index.js';
 import type { Schema } from '../iceberg/types.js';
 import { ConfigError, defaultIngestConfig, type IngestConfig, type RouteSettings } from './config.js';

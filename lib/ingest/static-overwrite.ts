@@ -66,7 +66,10 @@ export function partitionMatcher(
   const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id']);
   const names = (spec?.fields ?? []).map((f) => f.name);
   const keys = Object.keys(wanted);
-  if (names.length === 0) throw new StaticPartitionError('the table is not partitioned: a static partition overwrite needs a partitioned table');
+  if (names.length === 0)
+    throw new StaticPartitionError(
+      'the table is not partitioned: a static partition overwrite needs a partitioned table',
+    );
   if (names.length !== keys.length || !names.every((n) => n in wanted))
     throw new StaticPartitionError(
       `the table is partitioned by (${names.join(', ')}); --partition names (${keys.join(', ')}): name every field`,
@@ -168,10 +171,22 @@ export async function runStaticOverwrite(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, objects.length)) }, worker));
   const runId = `o${createHash('sha256')
-    .update(`${formatIdentifier(context.table)}\u0000${describePartition(options.partition)}\u0000${requests.map((r) => r.ingestId).sort().join(',')}`)
+    .update(
+      `${formatIdentifier(context.table)}\u0000${describePartition(options.partition)}\u0000${requests
+        .map((r) => r.ingestId)
+        .sort()
+        .join(',')}`,
+    )
     .digest('hex')
     .slice(0, 24)}`;
-  const result: StaticOverwriteResult = { ...progress, mode: 'overwrite', partition: options.partition, runId, snapshotIds: [], rejections };
+  const result: StaticOverwriteResult = {
+    ...progress,
+    mode: 'overwrite',
+    partition: options.partition,
+    runId,
+    snapshotIds: [],
+    rejections,
+  };
   if (rejections.length > 0) return result;
   const commit = await commitStaticOverwrite(requests, context, options.partition);
   if (commit.snapshotId !== undefined) result.snapshotIds.push(commit.snapshotId);

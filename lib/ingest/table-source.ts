@@ -18,8 +18,8 @@
 import * as arrow from 'apache-arrow';
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
-import { buildColumn } from '../formats/transform/arrow-columns.js';
 import { RowErrorCollector } from '../formats/index.js';
+import { buildColumn } from '../formats/transform/arrow-columns.js';
 import { bindTransform, TransformError, whereConjuncts } from '../formats/transform/index.js';
 import { toArrowSchema } from '../iceberg/arrow-schema.js';
 import { currentSchema } from '../iceberg/metadata.js';
@@ -76,7 +76,17 @@ export async function planTableSource(
   const schema = currentSchema(metadata);
   if (!snapshot) {
     if (options.snapshotId !== undefined) throw new TableSourceError(`${name} has no snapshot ${options.snapshotId}`);
-    return { source: name, sourceTable: source, snapshotId: -1n, schema, files: 0, bytes: 0, chunks: [], pruned: 0, loaded };
+    return {
+      source: name,
+      sourceTable: source,
+      snapshotId: -1n,
+      schema,
+      files: 0,
+      bytes: 0,
+      chunks: [],
+      pruned: 0,
+      loaded,
+    };
   }
   const files = await snapshotFiles(sourceIo(loaded), metadata, { snapshotId: snapshot['snapshot-id'] });
   if ((files?.deleteEntries.length ?? 0) > 0)
@@ -165,7 +175,11 @@ export function partitionPruner(
       if (plan.columns[0]?.type !== 'boolean') continue;
       const arrowSchema = toArrowSchema(input);
       const children = identity.columns.map((c, k) =>
-        buildColumn(c.type as PrimitiveType, [partitionValue(file.partition[identity.positions[k]!] ?? null)], arrowSchema.fields[k]!.type),
+        buildColumn(
+          c.type as PrimitiveType,
+          [partitionValue(file.partition[identity.positions[k]!] ?? null)],
+          arrowSchema.fields[k]!.type,
+        ),
       );
       const batch = new arrow.RecordBatch(
         arrowSchema,
@@ -185,7 +199,9 @@ export function partitionPruner(
 
 /** A partition literal in the transform's value representation (longs and timestamps as numbers). */
 function partitionValue(value: unknown): unknown {
-  return typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER)
+  return typeof value === 'bigint' &&
+    value <= BigInt(Number.MAX_SAFE_INTEGER) &&
+    value >= -BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(value)
     : value;
 }
@@ -249,7 +265,8 @@ export function tableBackfillContext(options: TableBackfillOptions): BackfillCon
           },
         },
       });
-      if (outcome.status === 'rejected') return { kind: 'rejected', reason: outcome.reason, reportPath: outcome.reportPath };
+      if (outcome.status === 'rejected')
+        return { kind: 'rejected', reason: outcome.reason, reportPath: outcome.reportPath };
       if (outcome.status === 'skipped' || !captured)
         return { kind: 'skipped', reason: outcome.status === 'skipped' ? outcome.reason : 'nothing converted' };
       return { kind: 'converted', request: captured };

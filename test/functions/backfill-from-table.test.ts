@@ -30,7 +30,9 @@ describe('from_table backfill on the state machine handlers', () => {
   beforeAll(async () => {
     p = await startPipeline({
       FLOE_CONFIG: JSON.stringify({
-        routes: [{ match: 'raw/orders/**', table: 'raw.orders', auto_create: { partition_spec: [{ column: 'region' }] } }],
+        routes: [
+          { match: 'raw/orders/**', table: 'raw.orders', auto_create: { partition_spec: [{ column: 'region' }] } },
+        ],
       }),
     });
     catalog = new RestCatalog({
@@ -48,8 +50,10 @@ describe('from_table backfill on the state machine handlers', () => {
     const body = await p.warehouseIo.read(`s3://${planned.manifestBucket}/${planned.manifestKey}`);
     const items = JSON.parse(new TextDecoder().decode(body)) as BackfillManifestChunk[];
     const converted: ConvertedChunk[] = [];
-    for (const item of items) converted.push(await convert({ chunk: item, plan: planned }, lambdaContext('floe-backfill-convert')));
-    const committed = items.length > 0 ? await commit({ plan: planned, converted }, lambdaContext('floe-backfill-commit')) : undefined;
+    for (const item of items)
+      converted.push(await convert({ chunk: item, plan: planned }, lambdaContext('floe-backfill-convert')));
+    const committed =
+      items.length > 0 ? await commit({ plan: planned, converted }, lambdaContext('floe-backfill-commit')) : undefined;
     return { planned, converted, committed };
   }
 
@@ -61,24 +65,33 @@ describe('from_table backfill on the state machine handlers', () => {
     for (const [key, body] of Object.entries(files))
       await p.s3.client.send(new PutObjectCommand({ Bucket: 'landing', Key: key, Body: body }));
     await runStateMachine({ table: 'raw.orders', source: 's3://landing/raw/orders/' });
-    const source = await queryTable(catalog, p.warehouseIo, { namespace: ['raw'], name: 'orders' }, 'select count(*)::int n from t');
+    const source = await queryTable(
+      catalog,
+      p.warehouseIo,
+      { namespace: ['raw'], name: 'orders' },
+      'select count(*)::int n from t',
+    );
     expect(source).toEqual([{ n: 5 }]);
 
     const input = {
       table: 'bronze.orders',
       fromTable: 'raw.orders',
-      select: "id, upper(region) AS region, CAST(amount AS DECIMAL(10,2)) AS amount, _source_version AS src",
+      select: 'id, upper(region) AS region, CAST(amount AS DECIMAL(10,2)) AS amount, _source_version AS src',
       where: "region = 'eu' AND amount > 0",
     };
     const first = await runStateMachine(input);
     // Two eu files of four (a.csv and b.csv each wrote one file per region): us and apac are pruned.
-    expect(first.planned).toMatchObject({ fromTable: 'raw.orders', files: 2, source: expect.stringMatching(/^raw\.orders@\d+$/) });
+    expect(first.planned).toMatchObject({
+      fromTable: 'raw.orders',
+      files: 2,
+      source: expect.stringMatching(/^raw\.orders@\d+$/),
+    });
     expect(first.converted.reduce((n, c) => n + c.converted, 0)).toBe(2);
     const rows = await queryTable(
       catalog,
       p.warehouseIo,
       { namespace: ['bronze'], name: 'orders' },
-      'select id::int id, region, amount::varchar amount, src like \'snapshot-%\' src from t order by id',
+      "select id::int id, region, amount::varchar amount, src like 'snapshot-%' src from t order by id",
     );
     expect(rows).toEqual([
       { id: 1, region: 'EU', amount: '10.50', src: true },
@@ -91,8 +104,8 @@ describe('from_table backfill on the state machine handlers', () => {
   });
 
   it('rejects a bad transform at plan time, naming the expression', async () => {
-    await expect(plan({ table: 'bronze.x', fromTable: 'raw.orders', select: 'nope(id) AS n' }, lambdaContext('p'))).rejects.toThrow(
-      /unknown function nope in "nope\(id\)"/,
-    );
+    await expect(
+      plan({ table: 'bronze.x', fromTable: 'raw.orders', select: 'nope(id) AS n' }, lambdaContext('p')),
+    ).rejects.toThrow(/unknown function nope in "nope\(id\)"/);
   });
 });

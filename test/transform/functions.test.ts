@@ -132,7 +132,10 @@ describe('functions match DuckDB cell by cell (NULL rows included)', () => {
     expect(floe.rows.length).toBe(4);
     floe.rows.forEach((row, i) => {
       expect(row.id).toBe(expected[i]!.id);
-      expect(sameCell(row.v ?? null, expected[i]!.v ?? null), `${expr} row ${row.id}: floe ${row.v}, duckdb ${expected[i]!.v}`).toBe(true);
+      expect(
+        sameCell(row.v ?? null, expected[i]!.v ?? null),
+        `${expr} row ${row.id}: floe ${row.v}, duckdb ${expected[i]!.v}`,
+      ).toBe(true);
     });
   });
 });

@@ -6,13 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
-import { readBatches, RowErrorCollector } from '../../lib/formats/index.js';
+import { RowErrorCollector, readBatches } from '../../lib/formats/index.js';
 import type { OnError } from '../../lib/formats/options.js';
 import { readColumn } from '../../lib/formats/transform/arrow-columns.js';
 import { valueToText } from '../../lib/formats/transform/cast.js';
 import { bindTransform, type TransformSpec } from '../../lib/formats/transform/index.js';
-import type { PrimitiveType, Schema } from '../../lib/iceberg/types.js';
 import { snapshotFiles } from '../../lib/iceberg/scan.js';
+import type { PrimitiveType, Schema } from '../../lib/iceberg/types.js';
 import { fileIOForTable } from '../../lib/storage/resolve.js';
 import type { TestCatalog } from '../support/catalog-server.js';
 import type { DuckDb } from '../support/duckdb.js';
@@ -30,7 +30,9 @@ async function* bytesOf(text: string): AsyncGenerator<Uint8Array> {
 
 /** Renders a batch's rows as text cells (NULL as null). */
 export function batchRows(batch: arrow.RecordBatch, schema: Schema): Record<string, string | null>[] {
-  const cols = schema.fields.map((f, i) => readColumn(batch.data.children[i]!, f.type as PrimitiveType, undefined, true));
+  const cols = schema.fields.map((f, i) =>
+    readColumn(batch.data.children[i]!, f.type as PrimitiveType, undefined, true),
+  );
   return Array.from({ length: batch.numRows }, (_, r) => {
     const row: Record<string, string | null> = {};
     schema.fields.forEach((f, i) => {
@@ -107,4 +109,3 @@ export async function tableFiles(catalog: TestCatalog['catalog'], name: string):
   const files = await snapshotFiles(io, loaded.metadata);
   return (files?.dataEntries ?? []).map((e) => e.data_file.file_path.replace(/^file:\/\//, ''));
 }
-

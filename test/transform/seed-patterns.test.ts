@@ -7,14 +7,14 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentSchema } from '../../lib/iceberg/metadata.js';
 import { chunkObjects } from '../../lib/ingest/backfill-plan.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
+import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { runStaticOverwrite } from '../../lib/ingest/static-overwrite.js';
 import { connectCatalog } from '../../lib/local/catalog-connection.js';
 import { localBackfillContext } from '../../lib/local/local-backfill.js';
 import { localEtag } from '../../lib/local/local-objects.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
-import { currentSchema } from '../../lib/iceberg/metadata.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';
 import { sameCell, tableFiles } from './harness.js';
@@ -39,7 +39,9 @@ function expectSameRows(actual: Record<string, unknown>[], expected: Record<stri
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   actual.forEach((row, i) => {
     for (const [k, v] of Object.entries(expected[i]!)) {
-      expect(sameCell(text(row[k]), text(v)), `row ${i} column ${k}: floe ${text(row[k])}, duckdb ${text(v)}`).toBe(true);
+      expect(sameCell(text(row[k]), text(v)), `row ${i} column ${k}: floe ${text(row[k])}, duckdb ${text(v)}`).toBe(
+        true,
+      );
     }
   });
 }
@@ -58,7 +60,10 @@ describe('seed patterns', () => {
       a,
       'order_id,customer_id,amount,order_ts,status\n1,10,19.99,2024-01-15 10:00:00, SHIPPED \n2,11,0,2024-01-15 11:00:00,new\n3,,5.5,2024-01-16 09:30:00,\n4,12,-3,2024-01-16 10:00:00,New\n',
     );
-    await writeFile(b, 'order_id,customer_id,amount,order_ts,status\n5,13,100.125,2024-01-17 00:00:00,Returned\n6,14,,2024-01-17 01:00:00,new\n');
+    await writeFile(
+      b,
+      'order_id,customer_id,amount,order_ts,status\n5,13,100.125,2024-01-17 00:00:00,Returned\n6,14,,2024-01-17 01:00:00,new\n',
+    );
     const config = parseIngestConfig({
       routes: [
         {
@@ -143,22 +148,41 @@ describe('seed patterns', () => {
     };
     const rowsOf = async () => {
       const files = await tableFiles(env.catalog, 'silver.daily');
-      return files.length === 0 ? [] : db.query(`SELECT ${COLUMNS} FROM read_parquet([${files.map(sqlString).join(', ')}]) ORDER BY order_id`);
+      return files.length === 0
+        ? []
+        : db.query(`SELECT ${COLUMNS} FROM read_parquet([${files.map(sqlString).join(', ')}]) ORDER BY order_id`);
     };
     const duck = (paths: string[], extra = 'TRUE') =>
-      db.query(`SELECT ${SELECT} FROM read_csv([${paths.map(sqlString).join(', ')}], header = true) WHERE ${WHERE} AND ${extra} ORDER BY order_id`);
+      db.query(
+        `SELECT ${SELECT} FROM read_csv([${paths.map(sqlString).join(', ')}], header = true) WHERE ${WHERE} AND ${extra} ORDER BY order_id`,
+      );
     try {
       // The first load creates the table (an overwrite of 2024-01-16 would refuse day.csv's other day).
-      await expect(run(day, { order_date: '2024-01-16' })).rejects.toThrow(/the table is not partitioned|rows outside partition/);
-      await runLocalIngest({ files: [day], table: 'silver.daily', config: base, catalog: env.catalog, root: join(dir, 'daily') });
+      await expect(run(day, { order_date: '2024-01-16' })).rejects.toThrow(
+        /the table is not partitioned|rows outside partition/,
+      );
+      await runLocalIngest({
+        files: [day],
+        table: 'silver.daily',
+        config: base,
+        catalog: env.catalog,
+        root: join(dir, 'daily'),
+      });
       expect((await rowsOf()).length).toBe(5);
 
       // INSERT OVERWRITE … PARTITION (order_date = '2024-01-15') with fewer rows: 3 → 1, the 16th untouched.
       const replaced = await run(fix, { order_date: '2024-01-15' });
       expect(replaced).toMatchObject({ committed: 1, rows: 1, snapshots: 1 });
-      expectSameRows(await rowsOf(), await duck([day, fix], "(order_id = 2 AND status <> 'new') OR CAST(order_ts AS DATE) = DATE '2024-01-16'"));
+      expectSameRows(
+        await rowsOf(),
+        await duck([day, fix], "(order_id = 2 AND status <> 'new') OR CAST(order_ts AS DATE) = DATE '2024-01-16'"),
+      );
       const head = (await env.catalog.loadTable(table)).metadata.snapshots.at(-1);
-      expect(head?.summary).toMatchObject({ operation: 'overwrite', 'floe.static-partition': 'order_date=2024-01-15', 'deleted-data-files': '1' });
+      expect(head?.summary).toMatchObject({
+        operation: 'overwrite',
+        'floe.static-partition': 'order_date=2024-01-15',
+        'deleted-data-files': '1',
+      });
 
       // With no rows at all, the partition is emptied.
       const emptied = await run(none, { order_date: '2024-01-16' });

@@ -5,16 +5,16 @@
  * pruning from the where; results compared cell by cell with DuckDB's own SELECT over the
  * fixture's Parquet files; a second run adds nothing.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringifyJson } from '../../lib/iceberg/json.js';
+import { findCurrentMetadata, LocalTableFileIO } from '../../lib/iceberg/table-paths.js';
 import { runBackfill } from '../../lib/ingest/backfill.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { SUMMARY_INGEST_IDS } from '../../lib/ingest/ingest-ledger.js';
 import { planTableSource, tableBackfillContext } from '../../lib/ingest/table-source.js';
-import { findCurrentMetadata, LocalTableFileIO } from '../../lib/iceberg/table-paths.js';
-import { stringifyJson } from '../../lib/iceberg/json.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { fileIOForTable } from '../../lib/storage/resolve.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
@@ -46,7 +46,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const SELECT = 'id, upper(user) AS user_name, action, CAST(event_time AS TIMESTAMP) AS event_ts, hour(CAST(event_time AS TIMESTAMP)) AS event_hour';
+const SELECT =
+  'id, upper(user) AS user_name, action, CAST(event_time AS TIMESTAMP) AS event_ts, hour(CAST(event_time AS TIMESTAMP)) AS event_hour';
 const WHERE = "action = 'click' AND id > 3";
 
 describe('insert-select from a fixture table', () => {

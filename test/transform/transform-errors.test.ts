@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseIngestConfig } from '../../lib/ingest/config.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { checkTransform, TransformError } from '../../lib/formats/transform/index.js';
 import type { Schema } from '../../lib/iceberg/types.js';
+import { ConfigError, parseIngestConfig } from '../../lib/ingest/config.js';
+import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { META, runTransform } from './harness.js';
 
@@ -32,7 +32,10 @@ function configWith(route: Record<string, unknown>) {
 
 describe('config errors at load name the route and the expression', () => {
   it.each([
-    [{ select: 'id, frobnicate(s) AS f' }, /routes\[0\] \(table bronze\.orders\).*unknown function frobnicate.*frobnicate\(s\)/],
+    [
+      { select: 'id, frobnicate(s) AS f' },
+      /routes\[0\] \(table bronze\.orders\).*unknown function frobnicate.*frobnicate\(s\)/,
+    ],
     [{ select: 'id, CAST(s AS INT' }, /routes\[0\].*not valid SQL/],
     [{ select: 'id, lower(1) AS l' }, /lower needs a string, got int.*lower\(1\)/],
     [{ select: "id, 'abc' + 1 AS n" }, /routes\[0\].*operator \+ needs numbers, got string and int in "'abc' \+ 1"/],
@@ -48,7 +51,9 @@ describe('config errors at load name the route and the expression', () => {
   });
 
   it('a valid transform loads, and checkTransform accepts every function of the docs', () => {
-    expect(configWith({ select: "id, CAST(s AS DECIMAL(12,2)) AS amount, _source_key AS k", where: 'id > 0' })).not.toThrow();
+    expect(
+      configWith({ select: 'id, CAST(s AS DECIMAL(12,2)) AS amount, _source_key AS k', where: 'id > 0' }),
+    ).not.toThrow();
     expect(() =>
       checkTransform({
         select:
@@ -70,7 +75,13 @@ describe('row errors and metadata', () => {
       { id: '2', n: null },
     ]);
     expect(kept.rejected).toMatchObject([
-      { line: 4, column: 'n', value: 'x7', reason: 'CAST(s AS INT): "x7" is not a number', raw: expect.stringContaining('"s":"x7"') },
+      {
+        line: 4,
+        column: 'n',
+        value: 'x7',
+        reason: 'CAST(s AS INT): "x7" is not a number',
+        raw: expect.stringContaining('"s":"x7"'),
+      },
     ]);
     const tried = await runTransform(CSV, INPUT, { select: 'id, TRY_CAST(s AS INT) AS n' });
     expect(tried.rows.map((r) => r.n)).toEqual(['12', null, null]);
@@ -78,7 +89,8 @@ describe('row errors and metadata', () => {
 
   it('a CASE arm or a later COALESCE argument a row does not reach never fails it', async () => {
     const r = await runTransform(CSV, INPUT, {
-      select: "id, CASE WHEN regexp_matches(s, '^[0-9]+$') THEN CAST(s AS INT) ELSE -1 END AS n, COALESCE(TRY_CAST(s AS INT), CAST(id AS INT)) AS m",
+      select:
+        "id, CASE WHEN regexp_matches(s, '^[0-9]+$') THEN CAST(s AS INT) ELSE -1 END AS n, COALESCE(TRY_CAST(s AS INT), CAST(id AS INT)) AS m",
     });
     expect(r.rows.map((x) => [x.n, x.m])).toEqual([
       ['12', '12'],
@@ -117,8 +129,7 @@ describe('row errors and metadata', () => {
   });
 
   it('casts to every Iceberg primitive, NULL staying NULL', async () => {
-    const csv =
-      'id,u,t\n1,f81d4fae-7dec-11d0-a765-00a0c91e6bf6,abcd\n2,,\n';
+    const csv = 'id,u,t\n1,f81d4fae-7dec-11d0-a765-00a0c91e6bf6,abcd\n2,,\n';
     const input: Schema = {
       type: 'struct',
       'schema-id': 0,
@@ -184,7 +195,11 @@ describe('row errors and metadata', () => {
       s2: 'abcd',
       l2: '1',
     });
-    expect(Object.entries(r.rows[1]!).filter(([k]) => !['f', 'l', 'dec', 'b', 'd', 'str', 'l2'].includes(k)).every(([, v]) => v === null)).toBe(true);
+    expect(
+      Object.entries(r.rows[1]!)
+        .filter(([k]) => !['f', 'l', 'dec', 'b', 'd', 'str', 'l2'].includes(k))
+        .every(([, v]) => v === null),
+    ).toBe(true);
   });
 });
 
@@ -205,7 +220,10 @@ describe('through the convert path', () => {
     await writeFile(path, 'id,s\n1,a\n');
     const config = parseIngestConfig({ routes: [{ match: '*.csv', table: 'db.t1', select: 'id, upper(nope) AS u' }] });
     const result = await runLocalIngest({ files: [path], config, catalog: env.catalog, root: dir });
-    expect(result.files[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/unknown column nope in "nope"/) });
+    expect(result.files[0]).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/unknown column nope in "nope"/),
+    });
     expect(await env.catalog.tableExists({ namespace: ['db'], name: 't1' })).toBe(false);
   });
 
@@ -213,7 +231,9 @@ describe('through the convert path', () => {
     const path = join(dir, 'b.csv');
     await writeFile(path, 'id,amount\n1,1.50\n2,lots\n3,2\n');
     const config = parseIngestConfig({
-      routes: [{ match: '*.csv', table: 'db.t2', select: 'id, CAST(amount AS DECIMAL(6,2)) AS amount', on_error: 'continue' }],
+      routes: [
+        { match: '*.csv', table: 'db.t2', select: 'id, CAST(amount AS DECIMAL(6,2)) AS amount', on_error: 'continue' },
+      ],
     });
     const result = await runLocalIngest({ files: [path], config, catalog: env.catalog, root: dir });
     expect(result.files[0]).toMatchObject({ status: 'enqueued', rows: 2, rejectedRows: 1 });
@@ -225,7 +245,9 @@ describe('through the convert path', () => {
       column: 'amount',
       value: 'lots',
       reason: expect.stringContaining('CAST(amount AS DECIMAL(6,2)): "lots" is not a decimal'),
-      rejectedRows: [{ line: 3, column: 'amount', value: 'lots', reason: 'CAST(amount AS DECIMAL(6,2)): "lots" is not a decimal' }],
+      rejectedRows: [
+        { line: 3, column: 'amount', value: 'lots', reason: 'CAST(amount AS DECIMAL(6,2)): "lots" is not a decimal' },
+      ],
     });
   });
 });

@@ -13,8 +13,8 @@ import cliProgress from 'cli-progress';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
 import { type BackfillMode, type BackfillProgress, runBackfill, startingProgress } from '../../ingest/backfill.js';
-import { planBackfill } from '../../ingest/backfill-plan.js';
 import type { BackfillPlan } from '../../ingest/backfill-plan.js';
+import { planBackfill } from '../../ingest/backfill-plan.js';
 import { loadIngestConfig } from '../../ingest/config.js';
 import { configWithTransform } from '../../ingest/route-transform.js';
 import { parsePartitionAssignments, runStaticOverwrite, type StaticPartition } from '../../ingest/static-overwrite.js';
@@ -72,7 +72,9 @@ export async function run(args: string[]): Promise<number> {
   let partition: StaticPartition | undefined;
   if (mode === 'overwrite' || values.partition) {
     if (mode !== 'overwrite' || !values.partition) {
-      console.error('floe backfill: --mode overwrite needs --partition name=value (and --partition needs --mode overwrite)');
+      console.error(
+        'floe backfill: --mode overwrite needs --partition name=value (and --partition needs --mode overwrite)',
+      );
       return 2;
     }
     partition = parsePartitionAssignments(values.partition);
@@ -119,7 +121,13 @@ export async function run(args: string[]): Promise<number> {
           .split('/')
           .some((part) => part !== '' && isIgnoredName(part)),
     });
-    context = localBackfillContext(connection, table, sourceRoot, config, mode === 'append' ? 'append' : 'replace-partitions');
+    context = localBackfillContext(
+      connection,
+      table,
+      sourceRoot,
+      config,
+      mode === 'append' ? 'append' : 'replace-partitions',
+    );
   }
   const tty = process.stdout.isTTY && !values.json;
   const bar = tty

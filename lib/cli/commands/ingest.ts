@@ -60,7 +60,10 @@ export async function run(args: string[]): Promise<number> {
     select: values.select,
     where: values.where,
   });
-  if ((values.mode === 'overwrite') !== (values.partition !== undefined) || !['append', 'overwrite'].includes(values.mode)) {
+  if (
+    (values.mode === 'overwrite') !== (values.partition !== undefined) ||
+    !['append', 'overwrite'].includes(values.mode)
+  ) {
     console.error('floe ingest: --mode is append or overwrite, and overwrite needs --partition name=value');
     return 2;
   }
@@ -87,9 +90,13 @@ export async function run(args: string[]): Promise<number> {
     const plan = { source: 'files', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), chunks };
     const sourceRoot = dirname(files[0]?.path ?? process.cwd());
     const result = partition
-      ? await runStaticOverwrite(plan, localBackfillContext(connection, table, sourceRoot, config, 'replace-partitions'), {
-          partition,
-        })
+      ? await runStaticOverwrite(
+          plan,
+          localBackfillContext(connection, table, sourceRoot, config, 'replace-partitions'),
+          {
+            partition,
+          },
+        )
       : await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
           mode: 'append',
           concurrency: 2,

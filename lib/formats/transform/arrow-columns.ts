@@ -65,8 +65,7 @@ export function readColumn(data: arrow.Data, type: PrimitiveType, rows?: Int32Ar
       case 'decimal': {
         const w = data.values as Uint32Array;
         const b = (off + i) * 4;
-        let v =
-          BigInt(w[b]!) | (BigInt(w[b + 1]!) << 32n) | (BigInt(w[b + 2]!) << 64n) | (BigInt(w[b + 3]!) << 96n);
+        let v = BigInt(w[b]!) | (BigInt(w[b + 1]!) << 32n) | (BigInt(w[b + 2]!) << 64n) | (BigInt(w[b + 3]!) << 96n);
         if (v >= 1n << 127n) v -= 1n << 128n;
         out[j] = v;
         break;
@@ -225,12 +224,11 @@ export function takeRows(data: arrow.Data, rows: Int32Array, arrowType: arrow.Da
     return arrow.makeData({ ...base, type: arrowType as arrow.Utf8, data: out, valueOffsets });
   }
   // Fixed width: a typed array with `stride` elements per row.
-  const values = data.values as unknown as { length: number; subarray(a: number, b: number): unknown } & ArrayLike<number>;
-  const stride = arrow.DataType.isFixedSizeBinary(type)
-    ? type.byteWidth
-    : arrow.DataType.isDecimal(type)
-      ? 4
-      : 1;
+  const values = data.values as unknown as {
+    length: number;
+    subarray(a: number, b: number): unknown;
+  } & ArrayLike<number>;
+  const stride = arrow.DataType.isFixedSizeBinary(type) ? type.byteWidth : arrow.DataType.isDecimal(type) ? 4 : 1;
   const Ctor = (data.values as unknown as { constructor: new (n: number) => Int32Array }).constructor;
   const out = new Ctor(n * stride) as unknown as { [i: number]: number | bigint };
   const src = values as unknown as { [i: number]: number | bigint };

@@ -9,7 +9,17 @@
  * arities, literal types, format strings).
  */
 import type { IcebergType, PrimitiveType } from '../../iceberg/types.js';
-import { type Caster, canCast, caster, castFailure, isCastFailure, kindOf, rescale, type SqlType, valueToText } from './cast.js';
+import {
+  type Caster,
+  canCast,
+  caster,
+  castFailure,
+  isCastFailure,
+  kindOf,
+  rescale,
+  type SqlType,
+  valueToText,
+} from './cast.js';
 import type { EvalContext } from './eval-context.js';
 import { TransformError } from './transform-error.js';
 
@@ -66,7 +76,12 @@ export function literal(type: BindType, value: unknown, sql: string): Bound {
 }
 
 /** A null-propagating function of one column. */
-export function map1(type: BindType, sql: string, a: Bound, f: (x: unknown, row: number, ctx: EvalContext) => unknown): Bound {
+export function map1(
+  type: BindType,
+  sql: string,
+  a: Bound,
+  f: (x: unknown, row: number, ctx: EvalContext) => unknown,
+): Bound {
   return {
     type,
     sql,

@@ -104,7 +104,8 @@ function inDecimalRange(v: bigint, precision: number): boolean {
   return v < limit && v > -limit;
 }
 
-const INT_RANGE = { int: [-2147483648, 2147483647], long: [-9223372036854775808, 9223372036854775807] } as const;
+/** [min, max) of each integer type, as doubles (2^63 is exact, 2^63 - 1 is not). */
+const INT_RANGE = { int: [-2147483648, 2147483648], long: [-(2 ** 63), 2 ** 63] } as const;
 
 /** Rounds half to even, as DuckDB casts a double to an integer (`nearbyint`). */
 function roundHalfEven(x: number): number {
@@ -116,7 +117,7 @@ function toInteger(x: number, kind: 'int' | 'long'): unknown {
   if (!Number.isFinite(x)) return failed(`${x} is out of range for ${kind}`);
   const r = roundHalfEven(x);
   const [min, max] = INT_RANGE[kind];
-  if (r < min || r > max) return failed(`${x} is out of range for ${kind}`);
+  if (r < min || r >= max) return failed(`${x} is out of range for ${kind}`);
   return r === 0 ? 0 : r;
 }
 
@@ -224,7 +225,9 @@ function fromText(to: SqlType): Caster {
         const m = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*$/.exec(v as string);
         if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59)
           return failed(`"${v}" is not a time`);
-        return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3] ?? 0)) * 1e6 + Number((m[4] ?? '').padEnd(6, '0'));
+        return (
+          ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3] ?? 0)) * 1e6 + Number((m[4] ?? '').padEnd(6, '0'))
+        );
       };
     case 'uuid':
       return (v) => {

@@ -3,21 +3,22 @@
  * metadata columns), CAST/TRY_CAST, operators, CASE, IN, BETWEEN, LIKE, IS [NOT] NULL, EXTRACT
  * and function calls.
  */
-import type { PrimitiveType } from '../../iceberg/types.js';
+
 import { isPrimitive } from '../../iceberg/schema.js';
+import type { PrimitiveType } from '../../iceberg/types.js';
 import {
   type Ast,
   arithmetic,
   type Bound,
   castTo,
-  comparison,
   compareValues,
+  comparison,
   fill,
   literal,
   logical,
+  METADATA_COLUMNS,
   map1,
   mapN,
-  METADATA_COLUMNS,
   type Scope,
   scatterInto,
   trueRows,
@@ -41,7 +42,9 @@ export function sqlOf(ast: Ast, text: string): string {
     }
     case 'case': {
       const arms = (ast.args as Ast[]).map((arm) =>
-        arm.type === 'else' ? `ELSE ${sqlOf(arm.result, text)}` : `WHEN ${sqlOf(arm.cond, text)} THEN ${sqlOf(arm.result, text)}`,
+        arm.type === 'else'
+          ? `ELSE ${sqlOf(arm.result, text)}`
+          : `WHEN ${sqlOf(arm.cond, text)} THEN ${sqlOf(arm.result, text)}`,
       );
       return `CASE ${ast.expr ? `${sqlOf(ast.expr, text)} ` : ''}${arms.join(' ')} END`;
     }
@@ -61,7 +64,10 @@ export function normalizeTypeNames(sql: string): string {
     .replace(/\bAS(\s+)timestamptz_ns\b/gi, 'AS$1TIMESTAMP(9) WITH TIME ZONE')
     .replace(/\bAS(\s+)timestamp_ns\b/gi, 'AS$1TIMESTAMP(9)')
     .replace(/\bAS(\s+)timestamptz\b/gi, 'AS$1TIMESTAMP WITH TIME ZONE')
-    .replace(/\bAS(\s+)(?:fixed\s*\[\s*(\d+)\s*\]|binary\s*\(\s*(\d+)\s*\))/gi, (_m, s, a, b) => `AS${s}DECIMAL(${a ?? b}, ${FIXED_SCALE})`)
+    .replace(
+      /\bAS(\s+)(?:fixed\s*\[\s*(\d+)\s*\]|binary\s*\(\s*(\d+)\s*\))/gi,
+      (_m, s, a, b) => `AS${s}DECIMAL(${a ?? b}, ${FIXED_SCALE})`,
+    )
     .replace(/\bAS(\s+)(?:varbinary|binary|blob)\b/gi, 'AS$1BYTEA')
     .replace(/\bAS(\s+)long\b/gi, 'AS$1BIGINT')
     .replace(/\bAS(\s+)string\b/gi, 'AS$1VARCHAR');
@@ -70,7 +76,9 @@ export function normalizeTypeNames(sql: string): string {
 /** The Iceberg type of a CAST target. */
 function castType(target: Ast, sql: string): SqlType {
   const t = String(target?.dataType ?? '').toUpperCase();
-  const suffix: string[] = Array.isArray(target?.suffix) ? target.suffix.map((s: string) => String(s).toUpperCase()) : [];
+  const suffix: string[] = Array.isArray(target?.suffix)
+    ? target.suffix.map((s: string) => String(s).toUpperCase())
+    : [];
   const tz = suffix.join(' ').includes('TIME ZONE');
   switch (t) {
     case 'BOOLEAN':
@@ -102,7 +110,9 @@ function castType(target: Ast, sql: string): SqlType {
     case 'TIME':
       return 'time';
     case 'TIMESTAMP':
-      return (Number(target.length ?? 6) > 6 ? (tz ? 'timestamptz_ns' : 'timestamp_ns') : tz ? 'timestamptz' : 'timestamp') as SqlType;
+      return (
+        Number(target.length ?? 6) > 6 ? (tz ? 'timestamptz_ns' : 'timestamp_ns') : tz ? 'timestamptz' : 'timestamp'
+      ) as SqlType;
     case 'VARCHAR':
     case 'CHAR':
     case 'TEXT':
@@ -141,7 +151,12 @@ export function bindExpression(ast: Ast, scope: Scope, text: string): Bound {
       const m = /^[+-]?(\d*)\.(\d*)$/.exec(textValue);
       if (m) {
         const scale = m[2]!.length;
-        return castTo(literal('string', textValue, sql), `decimal(${Math.max(m[1]!.length + scale, 1)},${scale})` as SqlType, sql, false);
+        return castTo(
+          literal('string', textValue, sql),
+          `decimal(${Math.max(m[1]!.length + scale, 1)},${scale})` as SqlType,
+          sql,
+          false,
+        );
       }
       return literal('double', Number(textValue), sql);
     }
@@ -209,7 +224,10 @@ function bindColumn(name: string, scope: Scope, sql: string): Bound {
   const column = scope.columns.get(key);
   if (column) {
     if (!isPrimitive(column.type))
-      throw new TransformError(`column ${column.name} is nested (${column.type.type}); transforms read primitive columns`, sql);
+      throw new TransformError(
+        `column ${column.name} is nested (${column.type.type}); transforms read primitive columns`,
+        sql,
+      );
     const type = column.type as PrimitiveType;
     return { type, sql, eval: (ctx) => ctx.input(column.index, type) };
   }
@@ -334,7 +352,9 @@ function bindCase(ast: Ast, scope: Scope, text: string, sql: string): Bound {
   for (const arm of ast.args as Ast[]) {
     if (arm.type === 'else') otherwise = bind(arm.result);
     else {
-      const cond = subject ? comparison('=', subject, bind(arm.cond), sqlOf(arm.cond, text)) : expectBoolean(bind(arm.cond), sql);
+      const cond = subject
+        ? comparison('=', subject, bind(arm.cond), sqlOf(arm.cond, text))
+        : expectBoolean(bind(arm.cond), sql);
       whens.push({ cond, result: bind(arm.result) });
     }
   }

@@ -7,11 +7,11 @@
 import type { PrimitiveType } from '../../iceberg/types.js';
 import {
   type Ast,
-  type Bound,
   type BindType,
+  type Bound,
   castTo,
-  fill,
   type FunctionBinder,
+  fill,
   literal,
   map1,
   mapN,
@@ -35,7 +35,10 @@ import { TransformError } from './transform-error.js';
 function arity(name: string, args: Bound[], min: number, max: number, sql: string): void {
   if (args.length < min || args.length > max) {
     const want = min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
-    throw new TransformError(`${name} takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`, sql);
+    throw new TransformError(
+      `${name} takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`,
+      sql,
+    );
   }
 }
 
@@ -70,7 +73,8 @@ function microsOf(t: BindType): (v: unknown) => number {
 
 function datePart(name: string, text: string, sql: string): DatePart {
   const part = text.toLowerCase().replace(/s$/, '') as DatePart;
-  if (!DATE_PARTS.includes(part)) throw new TransformError(`${name}: unknown part "${text}" (expected ${DATE_PARTS.join(', ')})`, sql);
+  if (!DATE_PARTS.includes(part))
+    throw new TransformError(`${name}: unknown part "${text}" (expected ${DATE_PARTS.join(', ')})`, sql);
   return part;
 }
 
@@ -131,7 +135,8 @@ function temporalParse(name: string, type: 'date' | 'timestamp', tryParse: boole
     try {
       parse = compileStrptime(format);
     } catch (error) {
-      if (error instanceof TimeFormatError) throw new TransformError(`${name}: ${error.message}`, sql, { cause: error });
+      if (error instanceof TimeFormatError)
+        throw new TransformError(`${name}: ${error.message}`, sql, { cause: error });
       throw error;
     }
     return map1(type, sql, text, (v, row, ctx) => {
@@ -196,7 +201,8 @@ export const FUNCTIONS: Record<string, FunctionBinder> = {
     const s = expectText('regexp_extract', args[0]!, sql);
     const re = regexOf('regexp_extract', args[1]!, sql);
     const group = args[2] ? Number(args[2].constant?.value ?? Number.NaN) : 0;
-    if (!Number.isInteger(group) || group < 0) throw new TransformError('regexp_extract needs a constant group number', sql);
+    if (!Number.isInteger(group) || group < 0)
+      throw new TransformError('regexp_extract needs a constant group number', sql);
     return map1('string', sql, s, (v) => re.exec(v as string)?.[group] ?? '');
   },
   regexp_matches(args, sql) {
@@ -254,7 +260,8 @@ export const FUNCTIONS: Record<string, FunctionBinder> = {
   abs(args, sql) {
     arity('abs', args, 1, 1, sql);
     const a = args[0]!;
-    if (a.type !== 'any' && kindOf(a.type) === 'decimal') return map1(a.type, sql, a, (v) => ((v as bigint) < 0n ? -(v as bigint) : v));
+    if (a.type !== 'any' && kindOf(a.type) === 'decimal')
+      return map1(a.type, sql, a, (v) => ((v as bigint) < 0n ? -(v as bigint) : v));
     return map1(a.type, sql, a, (v) => Math.abs(v as number));
   },
 };
@@ -266,7 +273,8 @@ for (const part of ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute',
 }
 
 function compare(a: unknown, b: unknown): number {
-  if (a instanceof Uint8Array) return a.length === (b as Uint8Array).length && a.every((x, i) => x === (b as Uint8Array)[i]) ? 0 : 1;
+  if (a instanceof Uint8Array)
+    return a.length === (b as Uint8Array).length && a.every((x, i) => x === (b as Uint8Array)[i]) ? 0 : 1;
   return a === b ? 0 : 1;
 }
 

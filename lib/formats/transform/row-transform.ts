@@ -22,8 +22,15 @@ import { BadInputError } from '../bad-input-error.js';
 import { sourceLinesOf } from '../batch-assembler.js';
 import type { RowErrorSink } from '../row-errors.js';
 import { buildColumn, readColumn, takeRows } from './arrow-columns.js';
-import { type Ast, type Bound, castTo, type InputColumn, type Scope, trueRows } from './bind.js';
-import { describe as describeValue } from './bind.js';
+import {
+  type Ast,
+  type Bound,
+  castTo,
+  describe as describeValue,
+  type InputColumn,
+  type Scope,
+  trueRows,
+} from './bind.js';
 import { BatchContext, type EvalContext, type TransformMetadata } from './eval-context.js';
 import { bindExpression, normalizeTypeNames, sqlOf } from './expression.js';
 import { TransformError } from './transform-error.js';
@@ -79,7 +86,10 @@ function parse(spec: TransformSpec): ParsedTransform {
     statement.distinct?.type ||
     statement.with
   ) {
-    throw new TransformError('select and where must be a plain projection and filter (no FROM, GROUP BY, ORDER BY, LIMIT, DISTINCT)', select);
+    throw new TransformError(
+      'select and where must be a plain projection and filter (no FROM, GROUP BY, ORDER BY, LIMIT, DISTINCT)',
+      select,
+    );
   }
   return { text, items: statement.columns as Ast[], where: statement.where ?? undefined };
 }
@@ -138,16 +148,23 @@ export interface TransformPlan {
   /** The projection's schema (fresh field ids from 1): what auto-create creates. */
   schema: Schema;
   /** The transform that writes batches of `table` (the projection fitted by column name). */
-  forTable(table: Schema, opts: { fileName: string; meta: TransformMetadata; caseInsensitive?: boolean }): BatchTransform;
+  forTable(
+    table: Schema,
+    opts: { fileName: string; meta: TransformMetadata; caseInsensitive?: boolean },
+  ): BatchTransform;
 }
 
 /** Binds `spec` against the input columns; throws `TransformError` naming the expression. */
-export function bindTransform(spec: TransformSpec, input: Schema, opts: { caseInsensitive?: boolean } = {}): TransformPlan {
+export function bindTransform(
+  spec: TransformSpec,
+  input: Schema,
+  opts: { caseInsensitive?: boolean } = {},
+): TransformPlan {
   const { text, items, where } = parse(spec);
   const caseInsensitive = opts.caseInsensitive ?? false;
   const fold = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
   const columns = new Map<string, InputColumn>();
-  input.fields.forEach((f, index) => columns.set(fold(f.name), { index, name: f.name, type: f.type }));
+  for (const [index, f] of input.fields.entries()) columns.set(fold(f.name), { index, name: f.name, type: f.type });
   const scope: Scope = { columns, caseInsensitive };
   const out: OutputColumn[] = [];
   const names = new Set<string>();
@@ -161,7 +178,8 @@ export function bindTransform(spec: TransformSpec, input: Schema, opts: { caseIn
   for (const item of items) {
     if (item.expr?.type === 'column_ref' && item.expr.column === '*') {
       for (const [index, f] of input.fields.entries()) {
-        if (!isPrimitive(f.type)) throw new TransformError(`column ${f.name} is nested; select the columns you need`, '*');
+        if (!isPrimitive(f.type))
+          throw new TransformError(`column ${f.name} is nested; select the columns you need`, '*');
         const type = f.type as PrimitiveType;
         add(f.name, { type, sql: f.name, eval: (ctx) => ctx.input(index, type) }, '*', index);
       }
@@ -220,7 +238,10 @@ export class BatchTransform {
         return undefined;
       }
       if (!isPrimitive(field.type))
-        throw new TransformError(`table column ${field.name} is nested; transforms write primitive columns`, column.expr.sql);
+        throw new TransformError(
+          `table column ${field.name} is nested; transforms write primitive columns`,
+          column.expr.sql,
+        );
       const type = field.type as PrimitiveType;
       const expr = type === column.type ? column.expr : castTo(column.expr, type, column.expr.sql, false);
       return { column, expr, exact: type === column.type && column.inputIndex !== undefined };
@@ -275,7 +296,8 @@ export class BatchTransform {
       const index = target.column.inputIndex;
       if (target.exact && index !== undefined) {
         const data = children[index]!;
-        if (this.table.fields[k]!.required && data.nullCount > 0) return readColumn(data, target.column.type, rows, true);
+        if (this.table.fields[k]!.required && data.nullCount > 0)
+          return readColumn(data, target.column.type, rows, true);
         return rows ? takeRows(data, rows) : data;
       }
       return target.expr.eval(ctx);
@@ -309,7 +331,12 @@ export class BatchTransform {
       const picked = selected ? Array.from(selected, (i) => v[i]) : v;
       return buildColumn(type, picked, at);
     });
-    const struct = arrow.makeData({ type: new arrow.Struct(this.arrowSchema.fields), length, nullCount: 0, children: data });
+    const struct = arrow.makeData({
+      type: new arrow.Struct(this.arrowSchema.fields),
+      length,
+      nullCount: 0,
+      children: data,
+    });
     return new arrow.RecordBatch(this.arrowSchema, struct);
   }
 }

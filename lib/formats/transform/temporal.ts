@@ -79,7 +79,7 @@ export function truncateDays(days: number, part: DatePart): number {
       return daysFromCivil(y, m, 1);
     case 'week':
       // 1970-01-01 was a Thursday: Monday-based weekday is (days + 3) mod 7.
-      return days - (((days + 3) % 7) + 7) % 7;
+      return days - ((((days + 3) % 7) + 7) % 7);
     default:
       return days;
   }
