@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { ConfigError, parseIngestConfig } from '../lib/ingest/config.js';
 
 /** Defaults that reach Dremio Cloud. */
 export const DREMIO_CLOUD = {
@@ -207,12 +208,29 @@ export function readRoutesFile(path: string, cwd = process.cwd()): string {
   try {
     const ext = extname(full).toLowerCase();
     const value = ext === '.json' ? JSON.parse(text) : YAML.parse(text);
+    checkRoutes(full, value);
     return JSON.stringify(value);
   } catch (cause) {
+    if (cause instanceof FloeConfigError) throw cause;
     throw new FloeConfigError(
       `invalid floe configuration:\n  - routesFile: ${full} is not valid ${extname(full) === '.json' ? 'JSON' : 'YAML'}`,
       ['routesFile'],
       { cause },
     );
+  }
+}
+
+/**
+ * Validates the routes at synth time (issue 17): a bad route, or a `select`/`where` with a syntax
+ * error, an unknown function or a type error, fails `cdk synth` naming the route and the
+ * expression, instead of every file at run time.
+ */
+function checkRoutes(path: string, value: unknown): void {
+  try {
+    parseIngestConfig(value);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const lines = (error.issues.length > 0 ? error.issues : [error.message]).map((i) => `  - routesFile ${path}: ${i}`);
+    throw new FloeConfigError(`invalid floe configuration:\n${lines.join('\n')}`, ['routesFile'], { cause: error });
   }
 }
