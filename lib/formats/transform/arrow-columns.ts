@@ -14,6 +14,7 @@ import { parsePrimitive } from '../../iceberg/schema.js';
 import type { PrimitiveType } from '../../iceberg/types.js';
 
 const utf8 = new TextDecoder();
+const SAFE = 2n ** 53n;
 const encoder = new TextEncoder();
 
 function isValid(data: arrow.Data, i: number): boolean {
@@ -142,6 +143,18 @@ export function buildColumn(type: PrimitiveType, values: readonly unknown[], arr
       for (let i = 0; i < length; i++) {
         const v = values[i];
         if (v === null) continue;
+        if ((v as bigint) < SAFE && (v as bigint) > -SAFE) {
+          // Within ±2^53: the four little-endian words from a double, without BigInt shifts.
+          const x = Number(v);
+          const lo = x % 4294967296;
+          const hi = Math.floor(x / 4294967296);
+          data[i * 4] = lo < 0 ? lo + 4294967296 : lo;
+          data[i * 4 + 1] = hi >>> 0;
+          const sign = x < 0 ? 0xffffffff : 0;
+          data[i * 4 + 2] = sign;
+          data[i * 4 + 3] = sign;
+          continue;
+        }
         let u = BigInt.asUintN(128, v as bigint);
         for (let w = 0; w < 4; w++) {
           data[i * 4 + w] = Number(u & 0xffffffffn);

@@ -283,9 +283,13 @@ export function caster(from: SqlType, to: SqlType): Caster {
       if (f.kind === 'decimal') return (v) => check(rescale(v as bigint, f.scale, scale), v);
       if (f.kind === 'int' || f.kind === 'long' || f.kind === 'boolean')
         return (v) => check(BigInt(asNumber(v)) * pow10(scale), v);
+      const factor = 10 ** scale;
       return (v) => {
         const x = v as number;
         if (!Number.isFinite(x)) return failed(`${x} is out of range for ${to}`);
+        // Fast path: x has at most `scale` fractional digits (x·10^s is an integer): no rounding to decide.
+        const scaled = x * factor;
+        if (Number.isInteger(scaled) && Math.abs(scaled) < 2 ** 53) return check(BigInt(scaled), v);
         const d = parseDecimalText(String(x), scale);
         return d === undefined ? failed(`${x} is not a decimal`) : check(d, v);
       };

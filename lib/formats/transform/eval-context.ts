@@ -39,7 +39,7 @@ export class BatchContext implements EvalContext {
   private readonly cache = new Map<string, unknown[]>();
   constructor(
     readonly n: number,
-    private readonly read: (index: number, type: PrimitiveType) => unknown[],
+    private readonly read: (index: number, type: PrimitiveType, rows?: Int32Array) => unknown[],
     private readonly lineNumbers: ArrayLike<number>,
     readonly meta: TransformMetadata,
     private readonly onFail: RowFailure,
@@ -64,15 +64,18 @@ export class BatchContext implements EvalContext {
   }
 
   subset(rows: Int32Array): EvalContext {
-    return new SubsetContext(this, rows);
+    // Rows of the batch itself are read straight from the Arrow data (no full read, no gather).
+    return new SubsetContext(this, rows, (index, type) => this.read(index, type, rows));
   }
 }
 
 class SubsetContext implements EvalContext {
   readonly n: number;
+  private readonly cache = new Map<string, unknown[]>();
   constructor(
     private readonly parent: EvalContext,
     private readonly rows: Int32Array,
+    private readonly direct?: (index: number, type: PrimitiveType) => unknown[],
   ) {
     this.n = rows.length;
   }
@@ -80,7 +83,13 @@ class SubsetContext implements EvalContext {
     return this.parent.meta;
   }
   input(index: number, type: PrimitiveType): unknown[] {
-    return gather(this.parent.input(index, type), this.rows);
+    const key = `${index}:${type}`;
+    let values = this.cache.get(key);
+    if (!values) {
+      values = this.direct ? this.direct(index, type) : gather(this.parent.input(index, type), this.rows);
+      this.cache.set(key, values);
+    }
+    return values;
   }
   lines(): ArrayLike<number> {
     return gather(Array.from(this.parent.lines()), this.rows) as number[];

@@ -269,7 +269,7 @@ export class BatchTransform {
     };
     const root = new BatchContext(
       n,
-      (index, type) => readColumn(children[index]!, type),
+      (index, type, rows) => readColumn(children[index]!, type, rows),
       lines,
       this.opts.meta,
       (row, expression, value, reason) => {
