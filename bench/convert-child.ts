@@ -8,9 +8,13 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { inferSchema } from '../lib/formats/infer.js';
 import { warmEncoderWorker } from '../lib/ingest/conversion-encoder.js';
 import { convertFile } from '../lib/ingest/convert-file.js';
+import { bindTransform } from '../lib/formats/transform/index.js';
 import { LocalFileIO } from '../lib/storage/local.js';
 
 const [kind, input, threads] = process.argv.slice(2) as [string, string, string];
+// A route transform (issue 17): FLOE_SELECT / FLOE_WHERE, run by both converters.
+const select = process.env.FLOE_SELECT;
+const where = process.env.FLOE_WHERE;
 const out = join(process.cwd(), 'bench', '.data', 'out', `${kind}-${threads}-${process.pid}`);
 if (!process.env.KEEP) rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -35,8 +39,14 @@ if (kind === 'floe') {
   // before this file arrived, so its start-up is not part of the timed conversion.
   const warmed = process.env.FLOE_WARM === '1' && warmEncoderWorker();
   const tInfer = performance.now();
-  const schema = await inferSchema(open, input);
+  const inferred = await inferSchema(open, input);
   const inferSeconds = (performance.now() - tInfer) / 1000;
+  const plan = select || where ? bindTransform({ select, where }, inferred) : undefined;
+  const schema = plan?.schema ?? inferred;
+  const batchTransform = plan?.forTable(schema, {
+    fileName: input,
+    meta: { sourceKey: input, sourceVersion: '', ingestId: 'bench', ingestedAt: 0 },
+  });
   const encoder = (process.env.FLOE_ENCODER ?? 'auto') as 'auto' | 'worker' | 'inline';
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -51,6 +61,7 @@ if (kind === 'floe') {
     dataLocation: out,
     namePrefix: 'bench',
     properties: {},
+    transform: batchTransform && { input: inferred, apply: (b, e) => batchTransform.apply(b, e) },
   });
   rows = r.rows;
   const seconds = (performance.now() - t1) / 1000;
@@ -65,8 +76,9 @@ if (kind === 'floe') {
   const reader = input.endsWith('.ndjson')
     ? `read_json('${input}', format='newline_delimited')`
     : `read_csv('${input}')`;
+  const query = `SELECT ${select ?? '*'} FROM ${reader}${where ? ` WHERE ${where}` : ''}`;
   const res = await con.runAndReadAll(
-    `COPY (SELECT * FROM ${reader}) TO '${join(out, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (${query}) TO '${join(out, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`,
   );
   rows = Number(res.getRows()[0]?.[0] ?? 0);
   const seconds = (performance.now() - t0) / 1000;

@@ -237,9 +237,47 @@ async function main() {
       `${c.label.padEnd(8)} floe / duckdb best = ${(duckBest / floe.seconds).toFixed(2)}× wall (cold process ${(duckBest / cold.seconds).toFixed(2)}×), ${(duckCpu / floe.cpuSeconds).toFixed(2)}× CPU; output ${(floe.outBytes / duck[0]!.outBytes).toFixed(2)}× duckdb's`,
     );
   }
+  if (!only || only.includes('csv')) transformRoute(inputs.csv, repeat);
   if (args.includes('--gb')) await gbRun();
   if (args.includes('--wide')) await wideRun();
   rmSync(join(dataDir, 'out'), { recursive: true, force: true });
+}
+
+/** Five casts and a filter (issue 17): the same SELECT for floe's route transform and DuckDB's COPY (SELECT …). */
+const TRANSFORM = {
+  FLOE_SELECT:
+    'id, user_name, CAST(amount AS DECIMAL(12,2)) AS amount, CAST(qty AS BIGINT) AS qty, CAST(ratio AS REAL) AS ratio, CAST(day AS TIMESTAMP) AS day_ts, CAST(active AS INT) AS active_flag',
+  FLOE_WHERE: 'qty > 100',
+};
+
+/** The CSV through a transform route, next to the plain route and DuckDB running the same SELECT. */
+function transformRoute(csv: string, repeat: number): void {
+  const mb = statSync(csv).size / 1e6;
+  const converters: { name: string; kind: 'floe' | 'duckdb'; threads: number; env: Record<string, string> }[] = [
+    { name: 'floe plain', kind: 'floe', threads: 1, env: { FLOE_WARM: '1' } },
+    { name: 'floe transform', kind: 'floe', threads: 1, env: { FLOE_WARM: '1', ...TRANSFORM } },
+    { name: 'duckdb select 1t', kind: 'duckdb', threads: 1, env: TRANSFORM },
+    { name: 'duckdb select 2t', kind: 'duckdb', threads: 2, env: TRANSFORM },
+  ];
+  const runs = converters.map(() => [] as Result[]);
+  for (let k = 0; k < repeat; k++) {
+    converters.forEach((conv, i) => {
+      runs[i]!.push(runChild(conv.kind, csv, conv.threads, conv.env));
+    });
+  }
+  const results = runs.map(best);
+  console.log(`transform route: SELECT ${TRANSFORM.FLOE_SELECT} WHERE ${TRANSFORM.FLOE_WHERE}`);
+  converters.forEach((conv, i) => {
+    const r = results[i]!;
+    console.log(
+      `${'CSV'.padEnd(8)} ${conv.name.padEnd(16)} ${fmt(mb)} ${fmt(r.seconds, 2)} ${fmt(r.cpuSeconds, 2)} ${fmt(mb / r.seconds)} ${fmt(r.rows / r.seconds / 1000, 0)} ${fmt(r.maxRssMb, 0)} ${fmt(r.outBytes / 1e6)}`,
+    );
+  });
+  const [plain, transformed, duck1, duck2] = results as [Result, Result, Result, Result];
+  const duckBest = Math.min(duck1.seconds, duck2.seconds);
+  console.log(
+    `CSV      transform / plain = ${(plain.seconds / transformed.seconds).toFixed(2)}× throughput (goal ≥ 0.8×); floe transform / duckdb SELECT best = ${(duckBest / transformed.seconds).toFixed(2)}× wall; rows out ${transformed.rows.toLocaleString()} (duckdb ${duck1.rows.toLocaleString()})`,
+  );
 }
 
 await main();

@@ -228,6 +228,7 @@ export function readRoutesFile(path: string, cwd = process.cwd()): string {
     const value = ext === '.json' ? JSON.parse(text) : YAML.parse(text);
     return JSON.stringify(value);
   } catch (cause) {
+    if (cause instanceof FloeConfigError) throw cause;
     throw new FloeConfigError(
       `invalid floe configuration:\n  - routesFile: ${full} is not valid ${extname(full) === '.json' ? 'JSON' : 'YAML'}`,
       ['routesFile'],

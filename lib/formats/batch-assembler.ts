@@ -83,8 +83,18 @@ export class BatchAssembler {
     const children = this.builders.map((b) => b.finish());
     this.rows = 0;
     const data = arrow.makeData({ type: new arrow.Struct(this.arrowSchema.fields), length, nullCount: 0, children });
-    return new arrow.RecordBatch(this.arrowSchema, data);
+    const batch = new arrow.RecordBatch(this.arrowSchema, data);
+    batchLines.set(batch, this.lines.slice(0, length));
+    return batch;
   }
+}
+
+/** The source line of each row of the batches built here (transforms report and expose it, issue 17). */
+const batchLines = new WeakMap<arrow.RecordBatch, Int32Array>();
+
+/** The 1-based source line (or record number) of each row of `batch`, when a reader built it. */
+export function sourceLinesOf(batch: arrow.RecordBatch): Int32Array | undefined {
+  return batchLines.get(batch);
 }
 
 /** How the columns of a file map onto the target schema's top-level fields. */

@@ -18,6 +18,7 @@
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier, parseIdentifier } from '../catalog/catalog.js';
 import { CommitConflictError, CommitStateUnknownError } from '../catalog/errors.js';
+import { checkTransform, TransformError } from '../formats/transform/index.js';
 import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 import { isS3Location, parseS3Uri } from '../storage/s3.js';
 import type { ObjectVersions } from '../storage/s3-versions.js';
@@ -45,6 +46,7 @@ import { ingestId } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { loadTableIfExists } from './table-setup.js';
+import { planTableSource, tableSourceObject } from './table-source.js';
 
 /** The state machine's execution input (what Plan receives, verbatim). */
 export interface BackfillRequest {
@@ -55,6 +57,11 @@ export interface BackfillRequest {
   /** `s3://bucket/keys.txt`: one key or URI per line; relative keys resolve against `keyBase`. */
   manifest?: string;
   keyBase?: string;
+  /** `ns.table`: load from this Iceberg table's current snapshot instead of objects (issue 17). */
+  fromTable?: string;
+  /** The load's transform (docs/transforms.md); `where` also prunes the source's partitions. */
+  select?: string;
+  where?: string;
   /** @default 'append' */
   mode?: BackfillMode;
   maxChunkFiles?: number;
@@ -68,6 +75,10 @@ export interface BackfillPlanSummary {
   table: string;
   mode: BackfillMode;
   source: string;
+  /** Set for a table-to-table load: the source table, and the transform every child applies. */
+  fromTable?: string;
+  select?: string;
+  where?: string;
   /** Bucket and key of the chunk manifest (a JSON array of {@link BackfillManifestChunk}) for S3JsonItemReader. */
   manifestBucket: string;
   manifestKey: string;
@@ -216,8 +227,23 @@ export function parseBackfillRequest(
   }
   const hasSource = typeof raw.source === 'string' && raw.source !== '';
   const hasManifest = typeof raw.manifest === 'string' && raw.manifest !== '';
-  if (hasSource === hasManifest)
-    throw new BackfillInputError('backfill input needs exactly one of "source" (s3://bucket/prefix/) and "manifest"');
+  const hasTable = typeof raw.fromTable === 'string' && raw.fromTable !== '';
+  if (Number(hasSource) + Number(hasManifest) + Number(hasTable) !== 1)
+    throw new BackfillInputError(
+      'backfill input needs exactly one of "source" (s3://bucket/prefix/), "manifest" and "fromTable" (ns.table)',
+    );
+  for (const key of ['select', 'where'] as const)
+    if (raw[key] !== undefined && typeof raw[key] !== 'string')
+      throw new BackfillInputError(`backfill "${key}" must be SQL text`);
+  if (raw.select !== undefined || raw.where !== undefined) {
+    try {
+      checkTransform({ select: raw.select as string | undefined, where: raw.where as string | undefined });
+    } catch (error) {
+      if (error instanceof TransformError)
+        throw new BackfillInputError(`backfill select/where: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
   for (const key of ['source', 'manifest'] as const) {
     if (typeof raw[key] === 'string' && raw[key] && !isS3Location(raw[key] as string)) {
       throw new BackfillInputError(`backfill "${key}" must be an s3:// URI, not ${raw[key]}`);
@@ -267,7 +293,13 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
   let chunks: BackfillManifestChunk[];
   let source: string;
   const versions = request.source && ctx.versions ? await ctx.versions.listLatest(request.source) : 'unsupported';
-  if (Array.isArray(versions)) {
+  const fromTable = request.fromTable ? parseIdentifier(request.fromTable) : undefined;
+  if (fromTable) {
+    // A table-to-table load: the source's live data files, pruned by the where (table-source.ts).
+    const planned = await planTableSource(ctx.catalog, fromTable, ctx.tableIo, { where: request.where, ...limits });
+    source = planned.source;
+    chunks = planned.chunks;
+  } else if (Array.isArray(versions)) {
     source = request.source as string;
     chunks = chunkObjects(
       versions.filter((o) => keep(o.path)),
@@ -292,7 +324,7 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
   const backfillId = backfillRunId(
     request.tableId,
     request.mode,
-    objects.map((o) => ingestId(landedObjectOf(o))),
+    objects.map((o) => ingestId(fromTable ? tableSourceObject(fromTable, o) : landedObjectOf(o))),
   );
   const location = `${ctx.backfillLocation.replace(/\/?$/, '/')}${backfillId}/`;
   const manifest = `${location}chunks.json`;
@@ -311,6 +343,9 @@ export async function planBackfillStep(ctx: BackfillStepsContext, input: unknown
     table: formatIdentifier(request.tableId),
     mode: request.mode,
     source,
+    ...(fromTable ? { fromTable: formatIdentifier(fromTable) } : {}),
+    ...(request.select !== undefined ? { select: request.select } : {}),
+    ...(request.where !== undefined ? { where: request.where } : {}),
     manifestBucket: bucket,
     manifestKey: key,
     location,
@@ -341,6 +376,17 @@ function routesFor(config: IngestConfig, table: TableIdentifier, mode: BackfillM
     },
     mode,
   );
+}
+
+/** The plan's select/where (a table load's transform) on every route; none: the config's own. */
+function withPlanTransform(config: IngestConfig, plan: BackfillPlanSummary): IngestConfig {
+  if (plan.select === undefined && plan.where === undefined) return config;
+  const transform = { select: plan.select, where: plan.where };
+  return {
+    ...config,
+    defaults: { ...config.defaults, transform },
+    routes: config.routes.map((r) => ({ ...r, settings: { ...r.settings, transform } })),
+  };
 }
 
 /** Ingest ids the table already holds for this plan's mode: skipped before conversion. */
@@ -376,7 +422,20 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
       dataFiles: 0,
       rejections: [],
     };
-    const config = routesFor(ctx.config, plan.tableId, plan.mode);
+    const config = withPlanTransform(routesFor(ctx.config, plan.tableId, plan.mode), plan);
+    const fromTable = plan.fromTable ? parseIdentifier(plan.fromTable) : undefined;
+    // A table load reads the source table's files with its vended credentials; reports still go to the landing bucket.
+    const sourceIo = fromTable ? ctx.tableIo(await ctx.catalog.loadTable(fromTable)) : undefined;
+    const readIo: FileIO = sourceIo
+      ? new Proxy(sourceIo, {
+          get(target, prop, receiver) {
+            if (prop === 'write') return ctx.landingIo.write.bind(ctx.landingIo);
+            if (prop === 'writeStream') return ctx.landingIo.writeStream.bind(ctx.landingIo);
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        })
+      : ctx.landingIo;
     const reject = (rejection: BackfillRejection) => {
       result.rejected++;
       if (result.rejections.length < MAX_LISTED_REJECTIONS) result.rejections.push(rejection);
@@ -385,7 +444,7 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
     // Parquet, so their cold start skips parquet-wasm (issue #11).
     const { convertObject } = await import('./convert-object.js');
     const convertOne = async (object: BackfillS3Object) => {
-      const landed = landedObjectOf(object);
+      const landed = fromTable ? tableSourceObject(fromTable, object) : landedObjectOf(object);
       if (held.has(ingestId(landed))) {
         result.skipped++;
         return;
@@ -395,8 +454,8 @@ export async function convertChunk(ctx: BackfillStepsContext, payload: unknown):
         const outcome = await convertObject(landed, {
           catalog: ctx.catalog,
           config,
-          landingIo: ctx.landingIo,
-          objectUri: (o) => `s3://${o.bucket}/${o.key}`,
+          landingIo: readIo,
+          objectUri: (o) => (fromTable ? object.path : `s3://${o.bucket}/${o.key}`),
           errorsLocation: ctx.errorsLocation,
           reservedPrefixes: ctx.reservedPrefixes,
           tableIo: ctx.tableIo,

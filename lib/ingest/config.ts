@@ -26,6 +26,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { TableIdentifier } from '../catalog/catalog.js';
 import { FormatOptionsSchema } from '../formats/options.js';
+import { checkTransform, TransformError } from '../formats/transform/index.js';
 import { parseDurationMs, parseSizeBytes } from './duration.js';
 
 /** A table name or namespace level floe accepts: safe in a URL path and in SQL without quoting. */
@@ -111,6 +112,10 @@ const RouteSettingsShape = {
   archive: z.boolean().optional(),
   /** Read `col=value` path segments as columns. */
   hive_partitions: z.boolean().optional(),
+  /** A SQL projection applied to every row (docs/transforms.md): `a, CAST(b AS DATE) AS d`. */
+  select: z.string().min(1).optional(),
+  /** A SQL filter over the file's columns: rows where it is not true are not written. */
+  where: z.string().min(1).optional(),
 };
 
 const RouteSchema = z
@@ -160,6 +165,8 @@ export interface RouteSettings {
   dedupWindowMs: number;
   archive: boolean;
   hivePartitions: boolean;
+  /** The route's `select`/`where` (checked at load; bound per file). */
+  transform?: { select?: string; where?: string };
 }
 
 /** A validated config. */
@@ -217,7 +224,26 @@ function settingsFrom(
     dedupWindowMs: raw.dedup_window ?? base.dedupWindowMs,
     archive: raw.archive ?? base.archive,
     hivePartitions: raw.hive_partitions ?? base.hivePartitions,
+    transform:
+      raw.select !== undefined || raw.where !== undefined
+        ? { select: raw.select ?? base.transform?.select, where: raw.where ?? base.transform?.where }
+        : base.transform,
   };
+}
+
+/**
+ * Checks a route's `select`/`where` when the config is loaded (syntax, functions, literal types),
+ * so a typo is a config error naming the route and the expression, not a rejected file later.
+ */
+function checkRouteTransform(settings: RouteSettings, path: string, table: string): string | undefined {
+  if (!settings.transform) return undefined;
+  try {
+    checkTransform(settings.transform);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TransformError) return `${path} (table ${table}): select/where: ${error.message}`;
+    throw error;
+  }
 }
 
 /** Validates a parsed config object (from JSON, YAML or code). */
@@ -229,7 +255,7 @@ export function parseIngestConfig(input: unknown): IngestConfig {
   }
   const parsed = result.data;
   const defaults = settingsFrom(parsed.defaults, DEFAULT_ROUTE_SETTINGS);
-  return {
+  const config: IngestConfig = {
     landingPrefix: parsed.landing_prefix,
     defaults,
     routes: parsed.routes.map((route) => ({
@@ -239,6 +265,15 @@ export function parseIngestConfig(input: unknown): IngestConfig {
       settings: settingsFrom(route, defaults),
     })),
   };
+  const transformIssues = [
+    checkRouteTransform(defaults, 'defaults', '(any)'),
+    ...config.routes.map((r, i) =>
+      checkRouteTransform(r.settings, `routes[${i}]`, [...r.table.namespace, r.table.name].join('.')),
+    ),
+  ].filter((issue): issue is string => issue !== undefined);
+  if (transformIssues.length > 0)
+    throw new ConfigError(`invalid floe config: ${transformIssues.join('; ')}`, transformIssues);
+  return config;
 }
 
 /** Parses config text: JSON, or YAML (a superset; used when the text is not JSON or the name ends in .yaml/.yml). */

@@ -11,7 +11,7 @@
 import type * as arrow from 'apache-arrow';
 import { type FormatOptionsInput, type OnError, resolveFormatOptions } from '../formats/options.js';
 import { readBatches } from '../formats/read-batches.js';
-import { type RejectedRow, RowErrorCollector } from '../formats/row-errors.js';
+import { type RejectedRow, RowErrorCollector, type RowErrorSink } from '../formats/row-errors.js';
 import type { FileIO } from '../iceberg/file-io.js';
 import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
 import { chooseDictionaryColumns } from '../iceberg/parquet/dictionary-choice.js';
@@ -43,6 +43,14 @@ export interface ConvertFileRequest {
    * else inline), `worker`, `inline`, or an `EncoderFactory` of the caller's (not stopped here).
    */
   encoder?: EncoderChoice;
+  /**
+   * A route transform (issue 17): the file is read with `input` and each batch goes through
+   * `apply`, which gives batches of `schema` (row errors go to the same `on_error` policy).
+   */
+  transform?: {
+    input: Schema;
+    apply(batch: arrow.RecordBatch, rowErrors: RowErrorSink): arrow.RecordBatch;
+  };
 }
 
 export interface ConvertFileResult {
@@ -96,9 +104,12 @@ export async function convertFile(req: ConvertFileRequest): Promise<ConvertFileR
   };
   let rows = 0;
   try {
-    const batches = readBatches(counted(), req.fileName, req.schema, options, rowErrors, req.hiveColumns);
+    const read = req.transform?.input ?? req.schema;
+    const batches = readBatches(counted(), req.fileName, read, options, rowErrors, req.hiveColumns);
     let pendingWrite: Promise<void> | undefined;
-    for await (const batch of batches as AsyncIterable<arrow.RecordBatch>) {
+    for await (const input of batches as AsyncIterable<arrow.RecordBatch>) {
+      const batch = req.transform ? req.transform.apply(input, rowErrors) : input;
+      if (batch.numRows === 0) continue;
       rows += batch.numRows;
       writer ??= open(batch);
       // One write in flight: the next batch is parsed while this one is encoded.

@@ -46,6 +46,7 @@ import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { readLandedObject } from './landed-read.js';
 import { RouteError, routeObject } from './route.js';
+import { type BoundRouteTransform, bindRouteTransform } from './route-transform.js';
 import {
   commitSchema,
   createStagedTable,
@@ -144,6 +145,13 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       if (settings.archive && context.archiveLocation) await archiveObject(context, object, uri);
       return { status: 'skipped', key, reason: `already committed to ${tableName} (ingest id ${ingestId})` };
     }
+    // A route transform (issue 17): the file is read with its own columns, then projected and filtered.
+    const transform = await bindRouteTransform(settings, open, key, {
+      sourceKey: key,
+      sourceVersion: object.versionId ?? object.etag?.replace(/"/g, '') ?? '',
+      ingestId: id,
+      ingestedAt: object.eventTime * 1000,
+    });
 
     const write = (target: LoadedTable, schema: Schema, onePass: boolean) =>
       writeDataFiles(context, target, schema, {
@@ -153,10 +161,11 @@ export async function convertObject(object: LandedObject, context: ConvertContex
         settings,
         hiveValues: routed.hiveValues,
         onePass,
+        transform,
       });
 
     let converted: Written | undefined;
-    if (table) {
+    if (table && !transform) {
       // One pass when the table schema already fits the file (the common case, see the header).
       const fitted = await tableSchemaFitting(table, open, key, settings, routed.hiveValues);
       if (fitted) converted = await write(table, fitted, true);
@@ -165,7 +174,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
     if (!converted && !table) {
       // A new table is staged, the file converted against it, and only then is the table created:
       // a rejected first file leaves nothing behind (issue #18).
-      fileSchema = await inferSchema(open, key, options);
+      fileSchema = transform?.plan.schema ?? (await inferSchema(open, key, options));
       const staged = await stageTableForFile(context.catalog, routed.table, fileSchema, settings, key);
       const written = await write(staged, currentSchema(staged.metadata), false);
       if (!written) throw new Error('unreachable: only a one-pass conversion falls back');
@@ -183,7 +192,7 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       // An evolved schema is committed only after the file converted with it, so a rejected
       // file never changes the table (issue #18).
       fileSchema = schemaForFormatVersion(
-        fileSchema ?? (await inferSchema(open, key, options)),
+        fileSchema ?? transform?.plan.schema ?? (await inferSchema(open, key, options)),
         table.metadata['format-version'],
       );
       for (let attempt = 1; ; attempt++) {
@@ -399,6 +408,7 @@ async function writeDataFiles(
     settings: RouteSettings;
     hiveValues: Record<string, string>;
     onePass: boolean;
+    transform?: BoundRouteTransform;
   },
 ): Promise<Written | undefined> {
   const { settings } = source;
@@ -422,6 +432,7 @@ async function writeDataFiles(
   const formatVersion = table.metadata['format-version'];
   const widenable = source.onePass && settings.schemaPolicy === 'evolve' ? widenableColumns(schema) : new Set<string>();
   try {
+    const batchTransform = source.transform?.forTable(schema);
     const result = await convertFile({
       source: source.open(),
       fileName: source.key,
@@ -438,11 +449,16 @@ async function writeDataFiles(
         options: settings.format,
         onError: settings.onError,
         hiveColumns: source.hiveValues,
+        transform: settings.transform,
       }),
       properties,
       options: settings.format,
       onError: settings.onError,
       hiveColumns: source.hiveValues,
+      transform: batchTransform && {
+        input: batchTransform.input,
+        apply: (batch, rowErrors) => batchTransform.apply(batch, rowErrors),
+      },
     });
     const overflowed =
       widenable.size > 0 && (result.rejected.some((r) => widenable.has(r.column)) || result.rejectedDropped > 0);

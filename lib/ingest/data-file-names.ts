@@ -33,6 +33,8 @@ export interface DataFileShape {
   options?: FormatOptionsInput;
   onError?: OnError;
   hiveColumns?: Record<string, string>;
+  /** The route's `select`/`where` (issue 17), when it has one. */
+  transform?: { select?: string; where?: string };
 }
 
 /** The deterministic `namePrefix` for one object's data files: `<ingest id>-<12 hex of the shape hash>`. */
@@ -54,6 +56,8 @@ export function dataFileShapeHash(shape: DataFileShape): string {
     canonicalize(resolveFormatOptions(shape.options)),
     shape.onError ?? 'abort',
     canonicalize(shape.hiveColumns ?? {}),
+    // Only when set, so names of routes without a transform stay as they were.
+    ...(shape.transform ? [canonicalize(shape.transform)] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }

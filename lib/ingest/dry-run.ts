@@ -18,6 +18,7 @@ import { convertFile } from './convert-file.js';
 import { isBadInput } from './error-kind.js';
 import type { LandedObject } from './landed-event.js';
 import { RouteError, routeObject } from './route.js';
+import { bindRouteTransform } from './route-transform.js';
 import { loadTableIfExists, partitionSpecFor } from './table-setup.js';
 
 export interface DryRunOutcome {
@@ -73,7 +74,14 @@ export async function dryRunObject(
     rejectedRows: 0,
   };
   try {
-    const fileSchema = await inferSchema(open, object.key, options);
+    // With a route transform the schema shown is the projection's (issue 17).
+    const transform = await bindRouteTransform(routed.settings, open, object.key, {
+      sourceKey: object.key,
+      sourceVersion: object.etag ?? '',
+      ingestId: 'dry-run',
+      ingestedAt: object.eventTime * 1000,
+    });
+    const fileSchema = transform?.plan.schema ?? (await inferSchema(open, object.key, options));
     const loaded = await loadTableIfExists(catalog, routed.table);
     outcome.tableExists = loaded !== undefined;
     const spec = loaded ? defaultSpec(loaded.metadata) : partitionSpecFor(fileSchema, routed.settings, object.key);
@@ -88,7 +96,12 @@ export async function dryRunObject(
       outcome.schema = alignment.schema;
       outcome.evolves = alignment.evolved;
     }
+    const batchTransform = transform?.forTable(outcome.schema);
     const result = await convertFile({
+      transform: batchTransform && {
+        input: batchTransform.input,
+        apply: (batch, rowErrors) => batchTransform.apply(batch, rowErrors),
+      },
       source: open(),
       fileName: object.key,
       schema: outcome.schema,

@@ -2,6 +2,8 @@
  * `floe ingest <file…> --table ns.t [--catalog URI] [--config FILE] [--dry-run] [--json]`: the
  * convert and commit path on local files, committed as one snapshot (a one-shot append backfill,
  * so the same ingest ids and dedup apply: ingesting the same file twice adds it once).
+ * `--select`/`--where` transform the rows; `--mode overwrite --partition k=v` replaces exactly
+ * that partition (issue 17).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
@@ -11,6 +13,8 @@ import type { IcebergType } from '../../iceberg/types.js';
 import { runBackfill } from '../../ingest/backfill.js';
 import { type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { dryRunObject } from '../../ingest/dry-run.js';
+import { configWithTransform } from '../../ingest/route-transform.js';
+import { parsePartitionAssignments, runStaticOverwrite } from '../../ingest/static-overwrite.js';
 import { type CatalogConnection, connectCatalog } from '../../local/catalog-connection.js';
 import { findConfigFile } from '../../local/config-file.js';
 import { localBackfillContext, planLocalFiles, singleTableConfig } from '../../local/local-backfill.js';
@@ -18,6 +22,10 @@ import { LocalFileIO } from '../../storage/local.js';
 import { parseCommandArgs } from '../args.js';
 
 const usage = `usage: floe ingest <file...> --table ns.t [--dry-run] [--json] [--catalog URI | --dir .floe] [--config FILE]
+       [--select SQL] [--where SQL] [--mode append|overwrite --partition name=value …]
+
+--select/--where shape rows on the way in (docs/transforms.md); --mode overwrite replaces exactly
+the named partition with the files' rows (a row outside it is an error).
 
 --dry-run shows each file's schema (inferred, or aligned to the existing table), its row count and
 any errors, and writes nothing. A rejected file exits 1 and prints its error report.`;
@@ -33,6 +41,10 @@ export async function run(args: string[]): Promise<number> {
       dir: { type: 'string', default: '.floe' },
       config: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      select: { type: 'string' },
+      where: { type: 'string' },
+      mode: { type: 'string', default: 'append' },
+      partition: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
     },
     ({ values, positionals }) => positionals.length > 0 && values.table !== undefined,
@@ -41,7 +53,18 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const table = parseIdentifier(values.table as string);
   const configPath = values.config ?? (await findConfigFile(process.cwd()));
-  const config = configPath ? await loadIngestConfig(configPath) : undefined;
+  const config = configWithTransform(configPath ? await loadIngestConfig(configPath) : undefined, {
+    select: values.select,
+    where: values.where,
+  });
+  if (
+    (values.mode === 'overwrite') !== (values.partition !== undefined) ||
+    !['append', 'overwrite'].includes(values.mode)
+  ) {
+    console.error('floe ingest: --mode is append or overwrite, and overwrite needs --partition name=value');
+    return 2;
+  }
+  const partition = values.partition ? parsePartitionAssignments(values.partition) : undefined;
   const listed = await Promise.all(
     positionals.map(async (p) => {
       const path = resolve(p);
@@ -60,11 +83,15 @@ export async function run(args: string[]): Promise<number> {
     const plan = await planLocalFiles(files);
     // Keys are relative to the files' common folder, so files from different folders all have one.
     const sourceRoot = commonFolder(files.map((f) => f.path));
-    const result = await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
-      mode: 'append',
-      concurrency: 2,
-      filesPerSnapshot: 10_000,
-    });
+    const result = partition
+      ? await runStaticOverwrite(plan, localBackfillContext(connection, table, sourceRoot, config, 'replace-partitions'), {
+          partition,
+        })
+      : await runBackfill(plan, localBackfillContext(connection, table, sourceRoot, config), {
+          mode: 'append',
+          concurrency: 2,
+          filesPerSnapshot: 10_000,
+        });
     if (values.json) console.log(stringifyJson(result));
     else {
       console.log(

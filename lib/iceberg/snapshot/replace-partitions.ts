@@ -19,8 +19,15 @@ import {
 } from './producer.js';
 import { partitionKey } from './summary.js';
 
-/** Replaces the partitions touched by `dataFiles` with those files. */
-export async function replacePartitions(input: SnapshotProducerInput): Promise<SnapshotProduct> {
+/**
+ * Replaces the partitions touched by `dataFiles` with those files. `alsoReplace` names more
+ * partitions to empty even when no new file lands there (a static `INSERT OVERWRITE … PARTITION
+ * (…)` whose query returns fewer rows or none, issue 17).
+ */
+export async function replacePartitions(
+  input: SnapshotProducerInput,
+  alsoReplace?: (specId: number, partition: DataFile['partition']) => boolean,
+): Promise<SnapshotProduct> {
   const ctx = await loadContext(input);
   const bySpec = groupBySpec(ctx, input.dataFiles);
   const touched = new Set<string>();
@@ -32,14 +39,15 @@ export async function replacePartitions(input: SnapshotProducerInput): Promise<S
   const kept: ManifestFile[] = [];
   const removed: DataFile[] = [];
   for (const manifest of ctx.manifests) {
-    if (manifest.content !== 0 || !touchedSpecs.has(manifest.partition_spec_id)) {
+    if (manifest.content !== 0 || (!alsoReplace && !touchedSpecs.has(manifest.partition_spec_id))) {
       kept.push(manifest);
       continue;
     }
     const entries = await manifestEntries(ctx, manifest);
     const hit = (e: ManifestEntry) =>
       e.status !== ManifestEntryStatus.Deleted &&
-      touched.has(partitionKey(manifest.partition_spec_id, e.data_file.partition));
+      (touched.has(partitionKey(manifest.partition_spec_id, e.data_file.partition)) ||
+        (alsoReplace?.(manifest.partition_spec_id, e.data_file.partition) ?? false));
     if (!entries.some(hit)) {
       kept.push(manifest);
       continue;
