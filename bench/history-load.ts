@@ -12,7 +12,7 @@ import type { Catalog } from '../lib/catalog/catalog.js';
 import { type HistoryRow, historyId } from '../lib/ingest/history-row.js';
 import { commitHistoryRows } from '../lib/ingest/history-table.js';
 import { LocalFifoQueue } from '../lib/local/fifo-queue.js';
-import type { FileIO } from '../lib/storage/file-io.js';
+import type { FileIO } from '../lib/iceberg/file-io.js';
 
 const TABLES = Number(process.env.BENCH_HISTORY_TABLES ?? 200);
 const COMMITS = Number(process.env.BENCH_HISTORY_COMMITS ?? 3);

@@ -14,7 +14,7 @@ import type { CommitBatchResult } from '../lib/ingest/commit-batch.js';
 import { commitEvents, type FloeEvent, rejectionEvent } from '../lib/ingest/commit-events.js';
 import type { ConvertOutcome } from '../lib/ingest/convert-object.js';
 import { type HistoryRow, historyRowForConvert, historyRowsForCommit } from '../lib/ingest/history-row.js';
-import { decodeHistoryMessage, isHistoryMessage, SqsHistorySink } from '../lib/ingest/history-sink.js';
+import { decodeHistoryMessage, isHistoryMessage, SqsHistorySink } from './history-sink.js';
 import { commitHistoryRows, DEFAULT_HISTORY_TABLE } from '../lib/ingest/history-table.js';
 import type { LandedObject } from '../lib/ingest/landed-event.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';

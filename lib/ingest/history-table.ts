@@ -20,7 +20,7 @@ import { currentSchema, defaultSpec } from '../iceberg/metadata.js';
 import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
 import { mergeAppend, newSnapshotId } from '../iceberg/snapshot/index.js';
 import type { NestedField, PartitionSpec, Schema } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import type { HistoryRow } from './history-row.js';
 import { committedIngestIds, encodeSummaryList, SUMMARY_INGEST_IDS } from './ingest-ledger.js';
 import { loadTableIfExists } from './table-setup.js';

@@ -24,7 +24,7 @@
  */
 import { ancestorsOf, currentSnapshot } from '../iceberg/metadata.js';
 import type { Snapshot, TableMetadata } from '../iceberg/types.js';
-import { type FileIO, FileNotFoundError } from '../storage/file-io.js';
+import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 
 export const SUMMARY_INGEST_IDS = 'floe.ingest-ids';
 export const SUMMARY_SOURCE_KEYS = 'floe.source-keys';

@@ -4,7 +4,7 @@
  * ingest id names that version; issue #11). An object or version that is gone (deleted after the
  * event) is `LandedObjectGoneError`, a rejection with an error report, not an endless retry.
  */
-import { type FileIO, FileNotFoundError } from '../storage/file-io.js';
+import { type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
 import type { LandedObject } from './landed-event.js';
 
 /** The announced object (or its announced version) no longer exists: retrying cannot bring it back. */

@@ -27,7 +27,7 @@ import { resolvePartitionFields } from '../iceberg/partition.js';
 import { findSnapshot, snapshotFiles } from '../iceberg/scan.js';
 import { isPrimitive } from '../iceberg/schema.js';
 import type { DataFile, NestedField, PrimitiveType, Schema, TableMetadata } from '../iceberg/types.js';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import type { BackfillContext, BackfillMode, ConvertOutcome } from './backfill.js';
 import { backfillConvertConfig } from './backfill.js';
 import { type BackfillObject, type BackfillPlan, chunkObjects } from './backfill-plan.js';

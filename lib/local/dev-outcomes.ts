@@ -16,7 +16,7 @@ import {
 } from '../ingest/history-row.js';
 import { commitHistoryRows } from '../ingest/history-table.js';
 import type { LandedObject } from '../ingest/landed-event.js';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 import { LocalFifoQueue } from './fifo-queue.js';
 import { NdjsonEventSink } from './ndjson-event-sink.js';
 

@@ -9,7 +9,7 @@ import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import type { IngestLedger } from '../ingest/ingest-ledger.js';
 import { catalogTables } from '../ingest/maintain/catalog-tables.js';
 import { type MaintainOptions, type MaintainReport, maintainTable } from '../ingest/maintain/maintain-table.js';
-import type { FileIO } from '../storage/file-io.js';
+import type { FileIO } from '../iceberg/file-io.js';
 
 /** `floe dev` maintains its tables every 10 minutes by default. */
 export const DEFAULT_MAINTAIN_EVERY_MS = 10 * 60_000;

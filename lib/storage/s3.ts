@@ -24,7 +24,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type FileInfo, type FileIO, FileNotFoundError } from '../iceberg/file-io.js';
+import { type FileInfo, type FileIO, FileNotFoundError, type ReadOptions } from '../iceberg/file-io.js';
 import type { StorageCredentials } from '../iceberg/storage-credentials.js';
 
 /** A parsed `s3://bucket/key` (also accepts `s3a://` and `s3n://`, as Hadoop writers use them). */

@@ -24,7 +24,7 @@ import type { TableIdentifier } from '../../lib/catalog/catalog.js';
 import { commitWithRetry } from '../../lib/catalog/commit-driver.js';
 import { tokenExchangeAuth } from '../../lib/catalog/rest/auth.js';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
-import { convertFile } from '../../lib/formats/index.js';
+import { convertFile } from '../../lib/ingest/convert-file.js';
 import { currentSchema, defaultSpec } from '../../lib/iceberg/metadata.js';
 import { fastAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
 import { IngestLedger } from '../../lib/ingest/ingest-ledger.js';

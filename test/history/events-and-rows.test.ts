@@ -11,7 +11,7 @@ import { commitEvents } from '../../lib/ingest/commit-events.js';
 import type { ConvertOutcome } from '../../lib/ingest/convert-object.js';
 import { historyRowForConvert } from '../../lib/ingest/history-row.js';
 import type { LandedObject } from '../../lib/ingest/landed-event.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
+import { runLocalIngest } from '../support/local-ingest.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
 describe('commit events', () => {

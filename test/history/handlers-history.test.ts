@@ -12,7 +12,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenExchangeAuth } from '../../lib/catalog/rest/auth.js';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
-import { findCurrentMetadata } from '../../lib/iceberg/table-paths.js';
+import { findCurrentMetadata } from '../../lib/local/table-paths.js';
 import {
   deliverCommitBatch,
   lambdaContext,

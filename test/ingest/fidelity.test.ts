@@ -16,7 +16,7 @@ import type { TableIdentifier } from '../../lib/catalog/catalog.js';
 import { currentSchema } from '../../lib/iceberg/metadata.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
+import { runLocalIngest } from '../support/local-ingest.js';
 import { scanTable } from '../../lib/local/table-scan.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';

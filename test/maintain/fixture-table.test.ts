@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Catalog, LoadedTable, TableIdentifier } from '../../lib/catalog/catalog.js';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
-import { type LocalTable, openLocalTable } from '../../lib/iceberg/table-paths.js';
+import { type LocalTable, openLocalTable } from '../../lib/local/table-paths.js';
 import type { TableChange } from '../../lib/iceberg/types.js';
 import { compactTable } from '../../lib/ingest/maintain/compact.js';
 import { expireSnapshots } from '../../lib/ingest/maintain/expire.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { openDuckDb, sqlString } from '../support/duckdb.js';
 import { commitToLocalTable, fixtureTableIo, readTableWithIcebird } from '../support/icebird.js';
 

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IngestLedger } from '../../lib/ingest/ingest-ledger.js';
 import { expireSnapshots } from '../../lib/ingest/maintain/expire.js';
-import type { FileIO } from '../../lib/storage/file-io.js';
+import type { FileIO } from '../../lib/iceberg/file-io.js';
 import { countsBySource, DAY, type Kit, startKit } from './maintain-kit.js';
 
 /** An engine outside floe expiring every snapshot but the current one (as Spark's expire_snapshots). */

@@ -8,13 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSchema } from '../../lib/iceberg/metadata.js';
-import { chunkObjects } from '../../lib/ingest/backfill-plan.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
+import { runLocalIngest } from '../support/local-ingest.js';
 import { runStaticOverwrite } from '../../lib/ingest/static-overwrite.js';
 import { connectCatalog } from '../../lib/local/catalog-connection.js';
-import { localBackfillContext } from '../../lib/local/local-backfill.js';
-import { localEtag } from '../../lib/local/local-objects.js';
+import { localBackfillContext, planLocalFiles } from '../../lib/local/local-backfill.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { type DuckDb, openDuckDb, sqlString } from '../support/duckdb.js';
 import { sameCell, tableFiles } from './harness.js';
@@ -141,8 +139,7 @@ describe('seed patterns', () => {
     const table = { namespace: ['silver'], name: 'daily' };
     const run = async (path: string, partition?: Record<string, string>) => {
       const s = await stat(path);
-      const objects = [{ path, size: s.size, etag: localEtag(s.size, s.mtimeMs), lastModifiedMs: s.mtimeMs }];
-      const plan = { source: 'files', files: 1, bytes: s.size, chunks: chunkObjects(objects) };
+      const plan = await planLocalFiles([{ path, size: s.size, lastModifiedMs: s.mtimeMs }]);
       const context = localBackfillContext(connection, table, join(dir, 'daily'), base, 'replace-partitions');
       return runStaticOverwrite(plan, context, { partition: partition ?? {} });
     };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringifyJson } from '../../lib/iceberg/json.js';
-import { findCurrentMetadata, LocalTableFileIO } from '../../lib/iceberg/table-paths.js';
+import { findCurrentMetadata, LocalTableFileIO } from '../../lib/local/table-paths.js';
 import { runBackfill } from '../../lib/ingest/backfill.js';
 import { parseIngestConfig } from '../../lib/ingest/config.js';
 import { SUMMARY_INGEST_IDS } from '../../lib/ingest/ingest-ledger.js';

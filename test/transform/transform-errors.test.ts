@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTransform, TransformError } from '../../lib/formats/transform/index.js';
 import type { Schema } from '../../lib/iceberg/types.js';
 import { ConfigError, parseIngestConfig } from '../../lib/ingest/config.js';
-import { runLocalIngest } from '../../lib/ingest/local-ingest.js';
+import { runLocalIngest } from '../support/local-ingest.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 import { META, runTransform } from './harness.js';
 

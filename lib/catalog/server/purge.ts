@@ -11,7 +11,7 @@ import { lstat } from 'node:fs/promises';
 import { readManifest } from '../../iceberg/avro/manifest.js';
 import { readManifestList } from '../../iceberg/avro/manifest-list.js';
 import type { TableMetadata } from '../../iceberg/types.js';
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../../iceberg/file-io.js';
 import { toLocalPath } from '../../storage/local.js';
 import type { Confinement } from './confinement.js';
 

@@ -21,7 +21,7 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type FileIO, FileNotFoundError } from '../../storage/file-io.js';
+import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
 import { toLocalPath } from '../../storage/local.js';
 import { parseS3Uri } from '../../storage/s3.js';
 

@@ -5,7 +5,7 @@
  * paths too), so a file a retained snapshot marks DELETED goes once its older snapshots are gone.
  * Orphan removal keeps every file any entry names, DELETED ones included (conservative).
  */
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../file-io.js';
 import { readManifest } from '../avro/manifest.js';
 import { snapshotManifests } from '../scan.js';
 import { ManifestEntryStatus, type ManifestFile, type Snapshot, type TableMetadata } from '../types.js';

@@ -13,7 +13,7 @@ import { currentSnapshot } from '../../iceberg/metadata.js';
 import { liveEntries, snapshotManifests } from '../../iceberg/scan.js';
 import { partitionKey } from '../../iceberg/snapshot/summary.js';
 import type { DataFile, ManifestEntry, TableMetadata } from '../../iceberg/types.js';
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../../iceberg/file-io.js';
 
 const MiB = 1024 * 1024;
 

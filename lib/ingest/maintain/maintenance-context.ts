@@ -4,7 +4,7 @@
  */
 import type { Catalog, LoadedTable } from '../../catalog/catalog.js';
 import type { CommitOptions } from '../../catalog/commit-driver.js';
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../../iceberg/file-io.js';
 import type { IngestLedger } from '../ingest-ledger.js';
 
 export interface MaintenanceContext {

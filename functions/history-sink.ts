@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { HistoryRow } from './history-row.js';
+import type { HistoryRow } from '../lib/ingest/history-row.js';
 import { messageGroupId } from './sqs-commit-queue.js';
 
 export interface HistorySink {
