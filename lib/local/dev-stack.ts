@@ -15,8 +15,7 @@
 import { stat } from 'node:fs/promises';
 import { formatIdentifier, type LoadedTable } from '../catalog/catalog.js';
 import { RestCatalog } from '../catalog/rest/client.js';
-import { type CatalogServer, startCatalogServer } from '../catalog/server/server.js';
-import { lockWarehouse } from '../catalog/server/warehouse-lock.js';
+import { type CatalogServer, lockWarehouse, startCatalogServer } from '../catalog/server/server.js';
 import type { BadInputError } from '../formats/bad-input-error.js';
 import { type CommitBatchResult, commitBatch } from '../ingest/commit-batch.js';
 import { commitGroupOf } from '../ingest/commit-queue.js';

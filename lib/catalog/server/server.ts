@@ -36,6 +36,7 @@ export class CatalogServerConfigError extends Error {
 }
 
 export type { VendOption } from './routes.js';
+export { lockWarehouse, WarehouseLockedError } from './warehouse-lock.js';
 
 export interface CatalogServerOptions {
   /** Warehouse root: a local directory or `s3://bucket/prefix`. */

@@ -5,8 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CatalogServerConfigError, startCatalogServer } from '../../catalog/server/server.js';
-import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
+import { CatalogServerConfigError, startCatalogServer, WarehouseLockedError } from '../../catalog/server/server.js';
 import { LocalFileIO } from '../../storage/local.js';
 
 export const summary = 'run the embedded Iceberg REST catalog (catalog serve --port 8181 --dir <warehouse>)';

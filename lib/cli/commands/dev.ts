@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { findConfigFile } from '../../local/config-file.js';
-import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
+import { WarehouseLockedError } from '../../catalog/server/server.js';
 import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 import { parseCommandArgs } from '../args.js';
 
