@@ -148,6 +148,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     eventsPath: eventsFile(home.root),
     onRows: (rows) => page.add(rows),
     onEvent: () => page.notify(),
+    onError: (what, error) => options.onEvent({ kind: 'failed', key: `(${what})`, error }),
   });
   const keyOf = new Map<string, string>();
   const ledger = new IngestLedger(io, home.ledger);
