@@ -13,6 +13,8 @@ const stamp = `${root}dist/BUILT`;
 function buildIsFresh() {
   if (!existsSync(stamp) || process.env.FLOE_FROM_SOURCE === '1') return false;
   const built = statSync(stamp).mtimeMs;
+  // A copy without sources (only dist/) runs the build.
+  if (!existsSync(`${root}lib`)) return true;
   for (const entry of readdirSync(`${root}lib`, { recursive: true, withFileTypes: true })) {
     if (entry.isFile() && statSync(`${entry.parentPath}/${entry.name}`).mtimeMs > built) return false;
   }

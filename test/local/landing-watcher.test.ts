@@ -19,11 +19,31 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+/**
+ * Rescans twice, then lands a sentinel file and waits for it: a file seen again is re-checked
+ * within its rescan, while the sentinel needs a stat, the stability window and another stat,
+ * so whatever the rescans would report has been reported by then. No fixed sleep.
+ */
+async function afterRescans(root: string, watcher: LandingWatcher, files: LandedFile[]): Promise<void> {
+  await watcher.scan();
+  await watcher.scan();
+  const sentinel = join(root, 'zz', 'sentinel.csv');
+  await mkdir(join(root, 'zz'), { recursive: true });
+  await writeFile(sentinel, 'x');
+  await watcher.scan();
+  await until(() => files.some((f) => f.key === 'zz/sentinel.csv'));
+  files.splice(
+    files.findIndex((f) => f.key === 'zz/sentinel.csv'),
+    1,
+  );
+}
+
 async function setup(): Promise<{ root: string; files: LandedFile[]; watcher: LandingWatcher }> {
   const root = await mkdtemp(join(tmpdir(), 'floe-landing-'));
   dirs.push(root);
   const files: LandedFile[] = [];
-  const watcher = new LandingWatcher({ root, onFile: (f) => files.push(f), stableMs: 50, rescanMs: 200 });
+  // Rescans are driven by the tests (`watcher.scan()`), not by the interval.
+  const watcher = new LandingWatcher({ root, onFile: (f) => files.push(f), stableMs: 50, rescanMs: 3_600_000 });
   watchers.push(watcher);
   return { root, files, watcher };
 }
@@ -47,7 +67,7 @@ describe('LandingWatcher', () => {
     await writeFile(path, '{"a":1}\n');
     await appendFile(path, '{"a":2}\n');
     await until(() => files.length >= 1);
-    await new Promise((r) => setTimeout(r, 400)); // several rescans later
+    await afterRescans(root, watcher, files);
     expect(files.map((f) => f.key)).toEqual(['ns/t/b.ndjson']);
     expect(files[0]?.size).toBe(16);
   });
@@ -60,7 +80,7 @@ describe('LandingWatcher', () => {
     await writeFile(join(root, 'ns', 't', 'd.csv'), 'x');
     await watcher.start();
     await until(() => files.length === 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await afterRescans(root, watcher, files);
     expect(files.map((f) => f.key)).toEqual(['ns/t/d.csv']);
     expect(isIgnoredName('x.tmp')).toBe(true);
     expect(isIgnoredName('~$report.xlsx')).toBe(true);
