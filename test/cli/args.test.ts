@@ -15,7 +15,7 @@ describe('the shared argument preamble', () => {
     expect(err.mock.calls.flat().join('\n')).toMatch(/floe tables: .*--frobnicate/);
     expect(await tables(['stray'])).toBe(2);
     expect(await history(['-h'])).toBe(0);
-    expect(await history([])).toBe(2);
+    expect(await history(['a.b', 'c.d'])).toBe(2); // one table at most
   });
 
   it('returns values with defaults and positionals', () => {

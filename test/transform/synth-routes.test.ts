@@ -1,9 +1,9 @@
-/** `cdk synth` reads the routes file (infra/config.ts `readRoutesFile`): a bad transform fails it, naming the route and the expression (issue 17). */
+/** `cdk synth` checks the routes file (infra/config.ts `checkRoutes`): a bad transform fails it, naming the route and the expression (issue 17). */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FloeConfigError, readRoutesFile } from '../../infra/config.js';
+import { checkRoutes, FloeConfigError, readRoutesFile } from '../../infra/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'floe-routes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,8 +15,9 @@ describe('routes file at synth', () => {
       path,
       'routes:\n  - prefix: orders/\n    table: bronze.orders\n    select: "id, frobnicate(amount) AS a"\n',
     );
-    expect(() => readRoutesFile(path)).toThrow(FloeConfigError);
-    expect(() => readRoutesFile(path)).toThrow(
+    const synth = () => checkRoutes(readRoutesFile(path), '', path);
+    expect(synth).toThrow(FloeConfigError);
+    expect(synth).toThrow(
       /routes\[0\] \(table bronze\.orders\).*unknown function frobnicate in "frobnicate\(amount\)"/,
     );
   });
