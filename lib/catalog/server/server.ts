@@ -264,7 +264,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
           ? error
           : new ServerError(500, 'InternalServerError', 'internal server error (see the catalog server log)');
       const headers: Record<string, string> = { ...serverError.headers };
-      if (serverError.status === 401) headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
+      if (serverError.status === 401)
+        headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
       // A refused body is not read: close the connection instead of draining it.
       if (serverError.status === 413 || serverError.status === 401) headers.connection = 'close';
       send(res, { status: serverError.status, body: serverError.toJson(), headers });

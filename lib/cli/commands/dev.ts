@@ -7,9 +7,9 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
 import { defaultIngestConfig, type IngestConfig, loadIngestConfig } from '../../ingest/config.js';
 import { findConfigFile } from '../../local/config-file.js';
-import { WarehouseLockedError } from '../../catalog/server/warehouse-lock.js';
 import { type DevEvent, startDevStack } from '../../local/dev-stack.js';
 
 export const summary = 'run floe locally: embedded catalog + watched landing directory (npm start)';
