@@ -95,7 +95,10 @@ async function parseChange(ctx: RouteContext, body: unknown, what: string): Prom
   }
   checkUpdates(o.updates);
   for (const u of o.updates as Array<Record<string, unknown>>) {
-    if (u.action === 'set-location') u.location = await ctx.store.confinement.tableLocation(u.location);
+    if (u.action === 'set-location') {
+      u.location = await ctx.store.confinement.tableLocation(u.location);
+      await ctx.store.confinement.checkDirectory(u.location as string);
+    }
   }
   return {
     requirements: (o.requirements ?? []) as TableChange['requirements'],

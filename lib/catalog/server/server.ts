@@ -301,7 +301,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
-      await Promise.allSettled([...running]);
+      // Running requests finish their writes first, but a stuck one cannot hold up a shutdown.
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await lock?.release();
     },
   };
