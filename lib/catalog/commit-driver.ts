@@ -25,7 +25,7 @@ import {
   CommitConflictError,
   CommitStateUnknownError,
   ServiceUnavailableError,
-  ThrottledError,
+  type ThrottledError,
 } from './errors.js';
 
 export interface RetryPolicy {

@@ -154,7 +154,9 @@ export function stringifyJson(value: unknown, space?: number | string): string {
   // A string value starts like the marker: mark with a random nonce no string holds (see MARK).
   const mark = `${MARK.slice(0, -1)}${randomUUID().replaceAll('-', '')}:`;
   const again = stringifyMarked(value, mark, space);
-  const escapedMark = JSON.stringify(mark).slice(1, -1).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const escapedMark = JSON.stringify(mark)
+    .slice(1, -1)
+    .replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
   return again.out.replace(new RegExp(`"${escapedMark}(-?\\d+)"`, 'g'), '$1');
 }
 

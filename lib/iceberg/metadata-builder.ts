@@ -421,7 +421,8 @@ export function applyUpdates(
       }
       case 'set-partition-statistics': {
         const stats = u['partition-statistics'];
-        if (!stats || typeof stats !== 'object') throw new InvalidUpdateError('set-partition-statistics needs partition-statistics');
+        if (!stats || typeof stats !== 'object')
+          throw new InvalidUpdateError('set-partition-statistics needs partition-statistics');
         const id = BigInt(stats['snapshot-id']);
         m['partition-statistics'] = [
           ...(m['partition-statistics'] ?? []).filter((s) => BigInt(s['snapshot-id']) !== id),

@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 async function metadataFiles(): Promise<number> {
-  const names = await readdir(join(dir, '.floe', 'warehouse', 'hist', 'killed', 'metadata')).catch(() => []);
+  // The catalog's default location is <warehouse>/<ns>/<table>-<uuid> (unique per table).
+  const ns = join(dir, '.floe', 'warehouse', 'hist');
+  const table = (await readdir(ns).catch(() => [] as string[])).find((n) => n.startsWith('killed-'));
+  if (!table) return 0;
+  const names = await readdir(join(ns, table, 'metadata')).catch(() => []);
   return names.filter((n) => n.endsWith('.metadata.json')).length;
 }
 

@@ -16,7 +16,12 @@ const schema = {
   fields: [
     { id: 1, name: 'id', required: true, type: 'long' },
     { id: 2, name: 'ts', required: false, type: 'timestamptz' },
-    { id: 3, name: 'tags', required: false, type: { type: 'map', 'key-id': 4, key: 'string', 'value-id': 5, value: 'decimal(9, 2)', 'value-required': false } },
+    {
+      id: 3,
+      name: 'tags',
+      required: false,
+      type: { type: 'map', 'key-id': 4, key: 'string', 'value-id': 5, value: 'decimal(9, 2)', 'value-required': false },
+    },
   ],
 };
 
@@ -24,6 +29,7 @@ describe('conformance session, every response validated against the OpenAPI spec
   let env: TestCatalog;
   const problems: string[] = [];
   const counter = { count: 0 };
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked against the spec, then read freely
   let call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
   beforeAll(async () => {
@@ -58,11 +64,16 @@ describe('conformance session, every response validated against the OpenAPI spec
     await expectStatus(400, 'POST', 'p/namespaces', { namespace: ['..'] });
     await expectStatus(400, 'POST', 'p/namespaces', { namespace: ['x'], properties: { n: 1 } });
     await expectStatus(400, 'POST', 'p/namespaces', `{"namespace":${'['.repeat(1000)}${']'.repeat(1000)}}`);
-    for (const child of ['a', 'b', 'c']) await expectStatus(200, 'POST', 'p/namespaces', { namespace: ['conf', child] });
+    for (const child of ['a', 'b', 'c'])
+      await expectStatus(200, 'POST', 'p/namespaces', { namespace: ['conf', child] });
     expect((await expectStatus(200, 'GET', `p/namespaces?parent=${ns(['conf'])}`)).namespaces).toHaveLength(3);
     const page1 = await expectStatus(200, 'GET', `p/namespaces?parent=${ns(['conf'])}&pageToken=&pageSize=2`);
     expect(page1.namespaces).toHaveLength(2);
-    const page2 = await expectStatus(200, 'GET', `p/namespaces?parent=${ns(['conf'])}&pageToken=${page1['next-page-token']}&pageSize=2`);
+    const page2 = await expectStatus(
+      200,
+      'GET',
+      `p/namespaces?parent=${ns(['conf'])}&pageToken=${page1['next-page-token']}&pageSize=2`,
+    );
     expect(page2).toEqual({ namespaces: [['conf', 'c']], 'next-page-token': null });
     await expectStatus(400, 'GET', 'p/namespaces?pageToken=zz');
     await expectStatus(404, 'GET', `p/namespaces?parent=${ns(['nope'])}`);
@@ -71,9 +82,15 @@ describe('conformance session, every response validated against the OpenAPI spec
     expect((await expectStatus(200, 'GET', `p/namespaces/${ns(['conf'])}`)).properties).toEqual({ owner: 'floe' });
     await expectStatus(404, 'GET', `p/namespaces/${ns(['nope'])}`);
     expect(
-      await expectStatus(200, 'POST', `p/namespaces/${ns(['conf'])}/properties`, { updates: { k: 'v' }, removals: ['owner', 'gone'] }),
+      await expectStatus(200, 'POST', `p/namespaces/${ns(['conf'])}/properties`, {
+        updates: { k: 'v' },
+        removals: ['owner', 'gone'],
+      }),
     ).toEqual({ updated: ['k'], removed: ['owner'], missing: ['gone'] });
-    await expectStatus(422, 'POST', `p/namespaces/${ns(['conf'])}/properties`, { updates: { k: 'v' }, removals: ['k'] });
+    await expectStatus(422, 'POST', `p/namespaces/${ns(['conf'])}/properties`, {
+      updates: { k: 'v' },
+      removals: ['k'],
+    });
     await expectStatus(404, 'POST', `p/namespaces/${ns(['nope'])}/properties`, { updates: {} });
 
     // create with spec, sort order, properties; its error paths
@@ -81,15 +98,25 @@ describe('conformance session, every response validated against the OpenAPI spec
     const create = {
       name: 't',
       schema,
-      'partition-spec': { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'ts_day', transform: 'day' }] },
-      'write-order': { 'order-id': 1, fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }] },
+      'partition-spec': {
+        'spec-id': 0,
+        fields: [{ 'source-id': 2, 'field-id': 1000, name: 'ts_day', transform: 'day' }],
+      },
+      'write-order': {
+        'order-id': 1,
+        fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+      },
       properties: { 'format-version': '2', owner: 'floe' },
     };
     const created = await expectStatus(200, 'POST', tables, create);
     const uuid = created.metadata['table-uuid'] as string;
     await expectStatus(409, 'POST', tables, create);
     await expectStatus(404, 'POST', `p/namespaces/${ns(['nope'])}/tables`, create);
-    await expectStatus(400, 'POST', tables, { ...create, name: 'u', schema: { type: 'struct', fields: [{ id: 1, name: 'x', required: true, type: 'float128' }] } });
+    await expectStatus(400, 'POST', tables, {
+      ...create,
+      name: 'u',
+      schema: { type: 'struct', fields: [{ id: 1, name: 'x', required: true, type: 'float128' }] },
+    });
     await expectStatus(400, 'POST', tables, { ...create, name: 'u', properties: { 'format-version': '9' } });
     await expectStatus(400, 'POST', tables, { ...create, name: 'u', properties: { a: 1 } });
     await expectStatus(400, 'POST', tables, { ...create, name: 'u', location: '/tmp' });
@@ -110,14 +137,32 @@ describe('conformance session, every response validated against the OpenAPI spec
       summary: { operation: 'append' },
       'schema-id': 0,
     });
-    const stats = (id: number) => ({ 'snapshot-id': id, 'statistics-path': `${location}/metadata/${id}.stats`, 'file-size-in-bytes': 10, 'file-footer-size-in-bytes': 5, 'blob-metadata': [] });
-    const pstats = (id: number) => ({ 'snapshot-id': id, 'statistics-path': `${location}/metadata/${id}.pstats`, 'file-size-in-bytes': 10 });
+    const stats = (id: number) => ({
+      'snapshot-id': id,
+      'statistics-path': `${location}/metadata/${id}.stats`,
+      'file-size-in-bytes': 10,
+      'file-footer-size-in-bytes': 5,
+      'blob-metadata': [],
+    });
+    const pstats = (id: number) => ({
+      'snapshot-id': id,
+      'statistics-path': `${location}/metadata/${id}.pstats`,
+      'file-size-in-bytes': 10,
+    });
     const commit = (updates: unknown[], requirements: unknown[] = []) =>
       call('POST', `${tables}/t`, { requirements: [{ type: 'assert-table-uuid', uuid }, ...requirements], updates });
     let res = await commit(
       [
         { action: 'assign-uuid', uuid },
-        { action: 'add-schema', schema: { ...schema, 'schema-id': 1, fields: [...schema.fields, { id: 6, name: 'extra', required: false, type: 'string' }] }, 'last-column-id': 6 },
+        {
+          action: 'add-schema',
+          schema: {
+            ...schema,
+            'schema-id': 1,
+            fields: [...schema.fields, { id: 6, name: 'extra', required: false, type: 'string' }],
+          },
+          'last-column-id': 6,
+        },
         { action: 'set-current-schema', 'schema-id': -1 },
         { action: 'add-spec', spec: { 'spec-id': 1, fields: [] } },
         { action: 'set-default-spec', 'spec-id': -1 },
@@ -138,7 +183,10 @@ describe('conformance session, every response validated against the OpenAPI spec
         { action: 'set-location', location: `${location}-moved` },
         { action: 'upgrade-format-version', 'format-version': 3 },
       ],
-      [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+      [
+        { type: 'assert-current-schema-id', 'current-schema-id': 0 },
+        { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+      ],
     );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.metadata['format-version']).toBe(3);
@@ -168,7 +216,12 @@ describe('conformance session, every response validated against the OpenAPI spec
     expect((await call('POST', `${tables}/nope`, { requirements: [], updates: [] })).status).toBe(404);
     await expectStatus(200, 'GET', `${tables}/t/credentials`);
     await expectStatus(204, 'POST', `${tables}/t/metrics`, {
-      'report-type': 'commit-report', 'table-name': 't', 'snapshot-id': 102, sequence: 2, operation: 'append', metrics: {},
+      'report-type': 'commit-report',
+      'table-name': 't',
+      'snapshot-id': 102,
+      sequence: 2,
+      operation: 'append',
+      metrics: {},
     });
 
     // list with paging, rename, transactions, drop and purge
@@ -176,7 +229,9 @@ describe('conformance session, every response validated against the OpenAPI spec
     expect((await expectStatus(200, 'GET', tables)).identifiers).toHaveLength(2);
     const tp = await expectStatus(200, 'GET', `${tables}?pageToken=&pageSize=1`);
     expect(tp.identifiers).toHaveLength(1);
-    expect((await expectStatus(200, 'GET', `${tables}?pageToken=${tp['next-page-token']}&pageSize=1`))['next-page-token']).toBeNull();
+    expect(
+      (await expectStatus(200, 'GET', `${tables}?pageToken=${tp['next-page-token']}&pageSize=1`))['next-page-token'],
+    ).toBeNull();
     const id = (name: string, levels = ['conf', 'a']) => ({ namespace: levels, name });
     await expectStatus(204, 'POST', 'p/tables/rename', { source: id('t2'), destination: id('t3', ['conf', 'b']) });
     await expectStatus(409, 'POST', 'p/tables/rename', { source: id('t'), destination: id('t3', ['conf', 'b']) });
@@ -186,7 +241,11 @@ describe('conformance session, every response validated against the OpenAPI spec
     await expectStatus(204, 'POST', 'p/transactions/commit', {
       'table-changes': [
         { identifier: id('t'), requirements: [], updates: [{ action: 'set-properties', updates: { tx: '1' } }] },
-        { identifier: id('t3', ['conf', 'b']), requirements: [{ type: 'assert-table-uuid', uuid: t3.metadata['table-uuid'] }], updates: [{ action: 'set-properties', updates: { tx: '1' } }] },
+        {
+          identifier: id('t3', ['conf', 'b']),
+          requirements: [{ type: 'assert-table-uuid', uuid: t3.metadata['table-uuid'] }],
+          updates: [{ action: 'set-properties', updates: { tx: '1' } }],
+        },
       ],
     });
     await expectStatus(409, 'POST', 'p/transactions/commit', {
@@ -228,7 +287,11 @@ describe('the same session through iceberg-js', () => {
     await client.createNamespace({ namespace: ['ij', 'deep'] });
     expect(await client.listNamespaces({ namespace: ['ij'] })).toEqual([{ namespace: ['ij', 'deep'] }]);
     expect(await client.loadNamespaceMetadata({ namespace: ['ij'] })).toEqual({ properties: { owner: 'x' } });
-    for (let i = 0; i < 105; i++) await client.createTable({ namespace: ['ij'] }, { name: `t${String(i).padStart(3, '0')}`, schema: schema as never });
+    for (let i = 0; i < 105; i++)
+      await client.createTable(
+        { namespace: ['ij'] },
+        { name: `t${String(i).padStart(3, '0')}`, schema: schema as never },
+      );
     expect(await client.listTables({ namespace: ['ij'] })).toHaveLength(105);
     const id = { namespace: ['ij'], name: 't000' };
     const loaded = (await client.loadTable(id)) as unknown as { 'table-uuid': string };

@@ -110,7 +110,9 @@ export async function crashRounds(dir: string, rounds: number, burstMs: number):
     const snapshots = new Set(table.metadata.snapshots.map((s) => s['snapshot-id']));
     for (const s of acked) if (!snapshots.has(s)) lost.push(`round ${round}: snapshot ${s}`);
     const live = new Set(
-      (await liveDataFiles(io, table.metadata)).map((e) => e.data_file.file_path.slice(e.data_file.file_path.indexOf("/data/") + 6)),
+      (await liveDataFiles(io, table.metadata)).map((e) =>
+        e.data_file.file_path.slice(e.data_file.file_path.indexOf('/data/') + 6),
+      ),
     );
     for (const f of ackedFiles) if (!live.has(f)) lost.push(`round ${round}: file ${f}`);
   }

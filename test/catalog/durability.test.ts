@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
-const schema = { type: 'struct' as const, 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
+const schema = {
+  type: 'struct' as const,
+  'schema-id': 0,
+  fields: [{ id: 1, name: 'id', required: true, type: 'long' }],
+};
 
 describe('embedded catalog durability', () => {
   let env: TestCatalog | undefined;
@@ -49,7 +53,9 @@ describe('embedded catalog durability', () => {
     env = await startTestCatalog();
     await env.catalog.createNamespace(['ns']);
     const catalog = env.catalog;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => catalog.updateNamespaceProperties(['ns'], { [`k${i}`]: 'v' }, [])));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => catalog.updateNamespaceProperties(['ns'], { [`k${i}`]: 'v' }, [])),
+    );
     expect(Object.keys(await catalog.loadNamespace(['ns']))).toHaveLength(20);
   });
 

@@ -14,11 +14,19 @@ import { fastAppend, newSnapshotId } from '../../lib/iceberg/snapshot/index.js';
 import { DataFileContent } from '../../lib/iceberg/types.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
-const schema = { type: 'struct' as const, 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
+const schema = {
+  type: 'struct' as const,
+  'schema-id': 0,
+  fields: [{ id: 1, name: 'id', required: true, type: 'long' }],
+};
 const quick = { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 2_000 };
 
 /** fetch that answers the first `times` matching requests itself, then passes through. */
-function failing(match: (url: string, method: string) => boolean, times: number, answer: () => Response | Promise<never>) {
+function failing(
+  match: (url: string, method: string) => boolean,
+  times: number,
+  answer: () => Response | Promise<never>,
+) {
   let left = times;
   const seen: string[] = [];
   const wrapped: typeof fetch = async (input, init) => {
@@ -97,11 +105,12 @@ describe('client retries', () => {
     const id = await newTable();
     const statuses = [429, 502, 503, 504];
     const f = failing(
-      (url, method) => method === 'GET',
+      (_url, method) => method === 'GET',
       5,
       () => {
         const status = statuses.shift();
-        if (status === undefined) return Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }));
+        if (status === undefined)
+          return Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }));
         return new Response('{}', { status, headers: status === 429 ? { 'retry-after': '0' } : {} });
       },
     );
@@ -113,14 +122,22 @@ describe('client retries', () => {
   });
 
   it('gives up after the retries, and does not retry a 404', async () => {
-    const f = failing(() => true, 100, () => new Response('{}', { status: 503 }));
+    const f = failing(
+      () => true,
+      100,
+      () => new Response('{}', { status: 503 }),
+    );
     const client = env.client({ fetch: f.fetch, retry: { ...quick, maxRetries: 2 } });
     await expect(client.loadTable({ namespace: ['db'], name: 'x' })).rejects.toThrow(/503/);
     expect(f.seen).toHaveLength(3);
   });
 
   it('treats 429 from the token endpoint as a throttle: retried, then ThrottledError (not NotAuthorized)', async () => {
-    const f = failing(() => true, 2, () => new Response('{"error":"slow_down"}', { status: 429, headers: { 'retry-after': '0' } }));
+    const f = failing(
+      () => true,
+      2,
+      () => new Response('{"error":"slow_down"}', { status: 429, headers: { 'retry-after': '0' } }),
+    );
     const auth = clientCredentialsAuth({
       tokenEndpoint: env.server.tokenUrl,
       clientId: 'floe',
@@ -130,7 +147,11 @@ describe('client retries', () => {
     });
     await expect(auth.authorization()).resolves.toMatch(/^Bearer /);
     expect(f.seen).toHaveLength(3);
-    const always = failing(() => true, 100, () => new Response('{}', { status: 429 }));
+    const always = failing(
+      () => true,
+      100,
+      () => new Response('{}', { status: 429 }),
+    );
     const throttled = clientCredentialsAuth({
       tokenEndpoint: env.server.tokenUrl,
       clientId: 'floe',

@@ -47,7 +47,9 @@ async function conditionalProxy(s3: S3rverHandle): Promise<{ server: Server; end
         state.refused += 1;
         req.resume();
         res.writeHead(412, { 'content-type': 'application/xml' });
-        res.end('<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+        res.end(
+          '<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+        );
         return;
       }
       await forward();
@@ -97,7 +99,11 @@ describe('two servers on one S3 warehouse', () => {
     const ca = new RestCatalog({ uri: a.url });
     const cb = new RestCatalog({ uri: b.url });
     await ca.createNamespace(['db']);
-    const schema = { type: 'struct' as const, 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
+    const schema = {
+      type: 'struct' as const,
+      'schema-id': 0,
+      fields: [{ id: 1, name: 'id', required: true, type: 'long' }],
+    };
     await ca.createTable(['db'], { name: 't', schema });
     // A second create of the same table through the other server loses too.
     await expect(cb.createTable(['db'], { name: 't', schema })).rejects.toThrow(/already exists/);
@@ -116,7 +122,11 @@ describe('two servers on one S3 warehouse', () => {
 
   it('refuses multi-table transactions on S3 with a clear 400', async () => {
     const ca = new RestCatalog({ uri: a.url });
-    const schema = { type: 'struct' as const, 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
+    const schema = {
+      type: 'struct' as const,
+      'schema-id': 0,
+      fields: [{ id: 1, name: 'id', required: true, type: 'long' }],
+    };
     await ca.createTable(['db'], { name: 'u', schema });
     const error = await ca
       .commitTransaction([

@@ -21,7 +21,11 @@ import { DataFileContent } from '../../lib/iceberg/types.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
-const schema = { type: 'struct' as const, 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
+const schema = {
+  type: 'struct' as const,
+  'schema-id': 0,
+  fields: [{ id: 1, name: 'id', required: true, type: 'long' }],
+};
 
 /** A raw HTTP exchange (so headers and bodies can be anything a hostile client sends). */
 function raw(
@@ -83,7 +87,10 @@ describe('embedded catalog: confinement', () => {
     const inside = await env.catalog.createTable(['db'], { name: 'ok', schema, location: `${env.warehouse}/own/ok` });
     expect(inside.metadata.location).toMatch(/\/own\/ok$/);
     const moved = await env.catalog
-      .commitTable({ namespace: ['db'], name: 'ok' }, { requirements: [], updates: [{ action: 'set-location', location: outside }] })
+      .commitTable(
+        { namespace: ['db'], name: 'ok' },
+        { requirements: [], updates: [{ action: 'set-location', location: outside }] },
+      )
       .catch((e: unknown) => e);
     expect(moved).toBeInstanceOf(BadRequestError);
   });
@@ -110,11 +117,32 @@ describe('embedded catalog: confinement', () => {
         metadata: base.metadata,
         io: env.io,
         dataFiles: [
-          { content: DataFileContent.Data, file_path: dataPath, file_format: 'PARQUET', partition: [], record_count: 1, file_size_in_bytes: 3 },
+          {
+            content: DataFileContent.Data,
+            file_path: dataPath,
+            file_format: 'PARQUET',
+            partition: [],
+            record_count: 1,
+            file_size_in_bytes: 3,
+          },
           // A hostile client references a file outside the warehouse: purge must not touch it.
-          { content: DataFileContent.Data, file_path: join(outside, 'precious.txt'), file_format: 'PARQUET', partition: [], record_count: 1, file_size_in_bytes: 7 },
+          {
+            content: DataFileContent.Data,
+            file_path: join(outside, 'precious.txt'),
+            file_format: 'PARQUET',
+            partition: [],
+            record_count: 1,
+            file_size_in_bytes: 7,
+          },
           // … and one of table b.
-          { content: DataFileContent.Data, file_path: b.metadataLocation as string, file_format: 'PARQUET', partition: [], record_count: 1, file_size_in_bytes: 7 },
+          {
+            content: DataFileContent.Data,
+            file_path: b.metadataLocation as string,
+            file_format: 'PARQUET',
+            partition: [],
+            record_count: 1,
+            file_size_in_bytes: 7,
+          },
         ],
         snapshotId,
         attemptId: randomUUID(),
@@ -187,11 +215,19 @@ describe('embedded catalog: confinement', () => {
 
   it('refuses non-JSON bodies on JSON routes (415) and foreign Host headers (403)', async () => {
     const body = JSON.stringify({ namespace: ['ct'] });
-    const plain = await raw(env.server.url, { method: 'POST', path: '/v1/namespaces', headers: { 'content-type': 'text/plain' }, body });
+    const plain = await raw(env.server.url, {
+      method: 'POST',
+      path: '/v1/namespaces',
+      headers: { 'content-type': 'text/plain' },
+      body,
+    });
     expect(plain.status).toBe(415);
     const rebound = await raw(env.server.url, { path: '/v1/namespaces', headers: { host: 'evil.example:8181' } });
     expect(rebound.status).toBe(403);
-    const local = await raw(env.server.url, { path: '/v1/namespaces', headers: { host: `localhost:${new URL(env.server.url).port}` } });
+    const local = await raw(env.server.url, {
+      path: '/v1/namespaces',
+      headers: { host: `localhost:${new URL(env.server.url).port}` },
+    });
     expect(local.status).toBe(200);
   });
 });
@@ -201,7 +237,12 @@ describe('embedded catalog: authentication and body limits', () => {
   let env: TestCatalog;
 
   beforeAll(async () => {
-    env = await startTestCatalog({ auth: 'token', acceptedSubjectTokens: [SECRET], clients: { floe: SECRET }, maxBodyBytes: 4096 });
+    env = await startTestCatalog({
+      auth: 'token',
+      acceptedSubjectTokens: [SECRET],
+      clients: { floe: SECRET },
+      maxBodyBytes: 4096,
+    });
   });
   afterAll(async () => {
     await env.close();
@@ -277,7 +318,10 @@ describe('one warehouse, one server', () => {
     // A lock left by a process that died (its pid no longer runs) is taken over.
     const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
     await mkdir(join(warehouse, '_catalog'), { recursive: true });
-    await writeFile(join(warehouse, '_catalog', 'server.lock'), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname() }));
+    await writeFile(
+      join(warehouse, '_catalog', 'server.lock'),
+      JSON.stringify({ pid: dead, host: (await import('node:os')).hostname() }),
+    );
     const second = await startCatalogServer({ warehouse, io: new LocalFileIO() });
     await second.close();
     expect(existsSync(join(warehouse, '_catalog', 'server.lock'))).toBe(false);

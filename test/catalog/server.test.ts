@@ -104,7 +104,9 @@ describe('embedded REST catalog server (validated against the OpenAPI spec)', ()
     expect(m['partition-specs'][0]?.fields[0]).toMatchObject({ 'source-id': 2, 'field-id': 1000 });
     expect(m['sort-orders'][0]).toMatchObject({ 'order-id': 1, fields: [{ 'source-id': 1 }] });
     expect(m.properties).toEqual({ owner: 'floe' });
-    expect(created.metadataLocation).toMatch(/\/a\/x\/events-[0-9a-f]{32}\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
+    expect(created.metadataLocation).toMatch(
+      /\/a\/x\/events-[0-9a-f]{32}\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/,
+    );
     await expect(catalog.createTable(['a', 'x'], { name: 'events', schema })).rejects.toBeInstanceOf(
       AlreadyExistsError,
     );

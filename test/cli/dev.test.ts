@@ -4,7 +4,7 @@
  * reader). A second test SIGKILLs the stack mid-ingestion and restarts it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,7 +97,10 @@ describe('floe dev', () => {
     });
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // … and through icebird, reading the table files independently.
-    const rows = await readTableWithIcebird(join(cwd, '.floe', 'warehouse', 'shop', 'items'));
+    // The catalog's default location is <warehouse>/<ns>/<table>-<uuid> (unique per table).
+    const shop = join(cwd, '.floe', 'warehouse', 'shop');
+    const items = (await readdir(shop)).find((n) => n.startsWith('items-')) as string;
+    const rows = await readTableWithIcebird(join(shop, items));
     expect(rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // The bad file has an error report, listed by floe errors.
     const errors = await waitFor(async () => {

@@ -14,7 +14,14 @@
  */
 import { parseJson } from '../../iceberg/json.js';
 import { NotAuthorizedError, redact, registerSecret, ServiceUnavailableError, ThrottledError } from '../errors.js';
-import { DEFAULT_HTTP_RETRY, type HttpRetryPolicy, RETRYABLE_STATUSES, retryAfterMs, retryDelayMs, sleep } from './retry.js';
+import {
+  DEFAULT_HTTP_RETRY,
+  type HttpRetryPolicy,
+  RETRYABLE_STATUSES,
+  retryAfterMs,
+  retryDelayMs,
+  sleep,
+} from './retry.js';
 
 /** Supplies the `Authorization` header value for catalog requests. */
 export interface AuthProvider {

@@ -17,13 +17,13 @@ import type {
   StorageCredentials,
   TableIdentifier,
 } from '../catalog.js';
-import type { HttpRetryPolicy } from './retry.js';
 import { CatalogError, NoSuchTableError, type RequestKind } from '../errors.js';
 import { metadataFromJson, TableResponseReader } from '../metadata-json.js';
 import { type AuthProvider, DREMIO_CLOUD, type SecretSource, tokenExchangeAuth } from './auth.js';
 import { type CatalogConfigResponse, ResolvedConfig } from './config.js';
 import { parseVendedCredentials, type StorageCredentialJson } from './credentials.js';
 import { type CatalogLogger, type HttpRequest, RestHttp } from './http.js';
+import type { HttpRetryPolicy } from './retry.js';
 
 export interface RestCatalogOptions {
   /** The catalog URI; `v1/…` is appended (e.g. `https://catalog.dremio.cloud/api/iceberg`). */

@@ -17,7 +17,14 @@ import {
   ThrottledError,
 } from '../errors.js';
 import { type AuthProvider, describe, scrub } from './auth.js';
-import { DEFAULT_HTTP_RETRY, type HttpRetryPolicy, RETRYABLE_STATUSES, retryAfterMs, retryDelayMs, sleep } from './retry.js';
+import {
+  DEFAULT_HTTP_RETRY,
+  type HttpRetryPolicy,
+  RETRYABLE_STATUSES,
+  retryAfterMs,
+  retryDelayMs,
+  sleep,
+} from './retry.js';
 
 /** A structured log line; `message` is already redacted. */
 export type CatalogLogger = (line: {

@@ -14,13 +14,7 @@ import type { FaultInjector } from './faults.js';
 import { checkNamespace, checkTableName } from './names.js';
 import { ServerError } from './server-error.js';
 import { CatalogStore, type StoredTable } from './store.js';
-import {
-  checkFormatVersion,
-  checkSchema,
-  checkStringArray,
-  checkStringMap,
-  checkUpdates,
-} from './validate.js';
+import { checkFormatVersion, checkSchema, checkStringArray, checkStringMap, checkUpdates } from './validate.js';
 
 /** Credentials the server vends: a static S3 config (e.g. for s3rver) or a function of the table location. */
 export type VendOption =
@@ -66,7 +60,8 @@ function tableId(nsSegment: string, name: string): TableIdentifier {
 /** A table identifier from a request body, validated. */
 function bodyTableId(value: unknown, what: string): TableIdentifier {
   const id = value as TableIdentifier | undefined;
-  if (!id || typeof id !== 'object') throw new ServerError(400, 'BadRequestException', `${what} identifier is required`);
+  if (!id || typeof id !== 'object')
+    throw new ServerError(400, 'BadRequestException', `${what} identifier is required`);
   return { namespace: checkNamespace(id.namespace), name: checkTableName(id.name) };
 }
 
@@ -100,7 +95,10 @@ async function parseChange(ctx: RouteContext, body: unknown, what: string): Prom
   }
   checkUpdates(o.updates);
   for (const u of o.updates as Array<Record<string, unknown>>) {
-    if (u.action === 'set-location') u.location = await ctx.store.confinement.tableLocation(u.location);
+    if (u.action === 'set-location') {
+      u.location = await ctx.store.confinement.tableLocation(u.location);
+      await ctx.store.confinement.checkDirectory(u.location as string);
+    }
   }
   return {
     requirements: (o.requirements ?? []) as TableChange['requirements'],
@@ -235,26 +233,23 @@ async function commit(
       ? [CatalogStore.key(c.id), CatalogStore.namespaceKey(c.id.namespace)]
       : [CatalogStore.key(c.id)],
   );
-  const written = await ctx.store.locks.run(
-    keys,
-    async () => {
-      const prepared: Array<{ id: TableIdentifier; next: TableMetadata; current?: StoredTable }> = [];
-      for (const { id, change } of changes) {
-        const current = await ctx.store.table(id);
-        const creating = change.requirements.some((r) => r.type === 'assert-create');
-        if (!current && !creating)
-          throw new ServerError(
-            404,
-            'NoSuchTableException',
-            `Table does not exist: ${[...id.namespace, id.name].join('.')}`,
-          );
-        if (!current) await ctx.store.requireNamespace(id.namespace);
-        const next = asRestErrors(() => ctx.store.prepareCommit(current, change, () => emptyMetadata(ctx.store, id)));
-        prepared.push({ id, next, current });
-      }
-      return ctx.store.writeVersions(prepared.map((p) => ({ id: p.id, metadata: p.next, previous: p.current })));
-    },
-  );
+  const written = await ctx.store.locks.run(keys, async () => {
+    const prepared: Array<{ id: TableIdentifier; next: TableMetadata; current?: StoredTable }> = [];
+    for (const { id, change } of changes) {
+      const current = await ctx.store.table(id);
+      const creating = change.requirements.some((r) => r.type === 'assert-create');
+      if (!current && !creating)
+        throw new ServerError(
+          404,
+          'NoSuchTableException',
+          `Table does not exist: ${[...id.namespace, id.name].join('.')}`,
+        );
+      if (!current) await ctx.store.requireNamespace(id.namespace);
+      const next = asRestErrors(() => ctx.store.prepareCommit(current, change, () => emptyMetadata(ctx.store, id)));
+      prepared.push({ id, next, current });
+    }
+    return ctx.store.writeVersions(prepared.map((p) => ({ id: p.id, metadata: p.next, previous: p.current })));
+  });
   ctx.faults.commitsApplied += 1;
   if (fault?.kind === 'apply-then-status')
     throw failureFor(fault.status, `injected failure after apply: ${fault.status}`);
@@ -440,7 +435,10 @@ route('POST', 'transactions/commit', async (ctx, req) => {
   const parsed: Array<{ id: TableIdentifier; change: TableChange }> = [];
   for (const c of changes) {
     const o = requireObject(c, 'CommitTableRequest');
-    parsed.push({ id: bodyTableId(o.identifier, 'each table change'), change: await parseChange(ctx, o, 'CommitTableRequest') });
+    parsed.push({
+      id: bodyTableId(o.identifier, 'each table change'),
+      change: await parseChange(ctx, o, 'CommitTableRequest'),
+    });
   }
   const keys = parsed.map((p) => CatalogStore.key(p.id));
   if (new Set(keys).size !== keys.length)

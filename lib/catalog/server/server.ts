@@ -270,7 +270,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
           ? error
           : new ServerError(500, 'InternalServerError', 'internal server error (see the catalog server log)');
       const headers: Record<string, string> = { ...serverError.headers };
-      if (serverError.status === 401) headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
+      if (serverError.status === 401)
+        headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
       // A refused body is not read: close the connection instead of draining it.
       if (serverError.status === 413 || serverError.status === 401) headers.connection = 'close';
       send(res, { status: serverError.status, body: serverError.toJson(), headers });
@@ -306,7 +307,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
-      await Promise.allSettled([...running]);
+      // Running requests finish their writes first, but a stuck one cannot hold up a shutdown.
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await lock?.release();
     },
   };

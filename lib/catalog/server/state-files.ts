@@ -18,8 +18,8 @@ import {
   GetObjectCommand,
   NoSuchKey,
   PutObjectCommand,
-  S3ServiceException,
   type S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
 import { toLocalPath } from '../../storage/local.js';
@@ -105,7 +105,10 @@ export function s3StateFiles(client: S3Client): StateFiles {
       const { bucket, key } = parseS3Uri(path);
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return { bytes: await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(), tag: out.ETag };
+        return {
+          bytes: await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+          tag: out.ETag,
+        };
       } catch (error) {
         if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw error;

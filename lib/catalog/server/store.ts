@@ -254,11 +254,7 @@ export class CatalogStore {
   }
 
   /** Writes `metadata` as the next metadata file of the table (durable), without swapping the pointer. */
-  async writeMetadataFile(
-    id: TableIdentifier,
-    metadata: TableMetadata,
-    previous?: StoredTable,
-  ): Promise<StoredTable> {
+  async writeMetadataFile(id: TableIdentifier, metadata: TableMetadata, previous?: StoredTable): Promise<StoredTable> {
     const version = previous ? versionOf(previous.metadataLocation) + 1 : 0;
     let next = metadata;
     if (previous) {
@@ -316,7 +312,9 @@ export class CatalogStore {
     }
     const written: StoredTable[] = [];
     for (const v of versions) written.push(await this.writeMetadataFile(v.id, v.metadata, v.previous));
-    await this.changePointers(written.map((w) => ({ file: this.tableFile(w.identifier), location: w.metadataLocation })));
+    await this.changePointers(
+      written.map((w) => ({ file: this.tableFile(w.identifier), location: w.metadataLocation })),
+    );
     for (const w of written) this.tableCache.set(CatalogStore.key(w.identifier), w);
     return written;
   }

@@ -45,7 +45,8 @@ export function checkStringMap(value: unknown, what: string): Record<string, str
 /** A string array, or a 400. */
 export function checkStringArray(value: unknown, what: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw bad(`${what} must be an array of strings`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw bad(`${what} must be an array of strings`);
   return value as string[];
 }
 
@@ -88,18 +89,19 @@ function checkType(type: unknown, where: string): void {
   }
   if (!type || typeof type !== 'object') throw bad(`${where}: type must be a string or an object`);
   const t = type as Record<string, unknown>;
-  if (t.type === 'struct') return checkStruct(t.fields, where);
-  if (t.type === 'list') {
+  if (t.type === 'struct') {
+    checkStruct(t.fields, where);
+  } else if (t.type === 'list') {
     if (!Number.isInteger(t['element-id'])) throw bad(`${where}: list needs an integer element-id`);
-    return checkType(t.element, `${where}.element`);
-  }
-  if (t.type === 'map') {
+    checkType(t.element, `${where}.element`);
+  } else if (t.type === 'map') {
     if (!Number.isInteger(t['key-id']) || !Number.isInteger(t['value-id']))
       throw bad(`${where}: map needs integer key-id and value-id`);
     checkType(t.key, `${where}.key`);
-    return checkType(t.value, `${where}.value`);
+    checkType(t.value, `${where}.value`);
+  } else {
+    throw bad(`${where}: unknown type ${JSON.stringify(t.type)}`);
   }
-  throw bad(`${where}: unknown type ${JSON.stringify(t.type)}`);
 }
 
 /** Checks the content of updates that carry table content (schemas, properties, versions). */

@@ -4,9 +4,10 @@
  * `<warehouse>/_catalog/server.lock` holds the owner's pid and host; it is created exclusively,
  * a lock whose process is gone (same host) is stale and taken over, and `release` removes it.
  */
+
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 
 /** A second server tried to open a warehouse that a live server holds. */
 export class WarehouseLockedError extends Error {
@@ -49,7 +50,8 @@ export async function lockWarehouse(warehouse: string): Promise<WarehouseLock> {
         path,
         async release() {
           const owner = await readOwner(path);
-          if (owner?.pid === me.pid && owner.host === me.host && owner.started === me.started) await rm(path, { force: true });
+          if (owner?.pid === me.pid && owner.host === me.host && owner.started === me.started)
+            await rm(path, { force: true });
         },
       };
     } catch (error) {

@@ -71,7 +71,9 @@ export async function run(args: string[]): Promise<number> {
       ? (await readFile(values['secret-file'], 'utf8')).trim()
       : process.env.FLOE_CATALOG_SECRET?.trim();
     if (!secret || secret.length < 16) {
-      console.error('floe catalog serve: --auth token needs a secret of at least 16 characters in --secret-file or FLOE_CATALOG_SECRET');
+      console.error(
+        'floe catalog serve: --auth token needs a secret of at least 16 characters in --secret-file or FLOE_CATALOG_SECRET',
+      );
       return 2;
     }
   }
@@ -89,9 +91,7 @@ export async function run(args: string[]): Promise<number> {
       host: values.host,
       port,
       auth: values.auth,
-      ...(secret
-        ? { acceptedSubjectTokens: [secret], clients: { [values['client-id'] ?? 'floe']: secret } }
-        : {}),
+      ...(secret ? { acceptedSubjectTokens: [secret], clients: { [values['client-id'] ?? 'floe']: secret } } : {}),
       tokenTtlSeconds: values['token-ttl'] ? Number(values['token-ttl']) : undefined,
       prefix: values.prefix,
       maxBodyBytes: maxBody,
