@@ -43,16 +43,16 @@ export const FLOE_NAG_ACCEPTANCES: readonly NagAcceptance[] = [
   },
   {
     finding: /^AwsSolutions-IAM5\[Resource::<LandingBucket[0-9A-F]+\.Arn>\/[^*]*\*\]$/,
-    path: /^(Ingest|Backfill)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
+    path: /^(Ingest|Backfill|Maintenance)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
     reason:
-      'Object-level S3 access limited to one floe prefix of the landing bucket (landing, error reports, spilled commit requests or backfill work files); object keys are not known at deploy time.',
+      'Object-level S3 access limited to one floe prefix of the landing bucket (landing, error reports, spilled commit requests, backfill work files or ingest-ledger markers); object keys are not known at deploy time.',
   },
   {
     finding:
       /^AwsSolutions-IAM5\[Resource::(<Warehouse[A-Za-z0-9]+\.Arn>|arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9.-]+)\/\*\]$/,
-    path: /^(Ingest|Backfill)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
+    path: /^(Ingest|Backfill|Maintenance)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
     reason:
-      'Table files in the warehouse bucket (for catalogs that do not vend credentials); the catalog chooses the keys, so access is granted on the bucket objects, with explicit actions and no delete.',
+      'Table files in the warehouse bucket (for catalogs that do not vend credentials); the catalog chooses the keys, so access is granted on the bucket objects, with explicit actions (delete only for the maintenance functions, which expire and remove unreferenced files).',
   },
   {
     finding: /^AwsSolutions-IAM5\[Resource::<Backfill[A-Za-z]+Function[0-9A-F]+\.Arn>:\*\]$/,
@@ -83,6 +83,18 @@ export const FLOE_NAG_ACCEPTANCES: readonly NagAcceptance[] = [
     path: /^Backfill\/StateMachine\/StateMachine\/DistributedMapPolicy\/Resource$/,
     reason:
       "A Distributed Map starts, describes and stops child executions of its own state machine; their ARNs are generated at run time under the state machine's execution ARN.",
+  },
+  {
+    finding: /^AwsSolutions-IAM5\[Resource::<Maintenance[A-Za-z]+Function[0-9A-F]+\.Arn>:\*\]$/,
+    path: /^Maintenance\/StateMachine\/Role\/DefaultPolicy\/Resource$/,
+    reason:
+      'The maintenance state machine invokes its own two functions; the CDK LambdaInvoke grant also covers their versions and aliases (<function ARN>:*).',
+  },
+  {
+    finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    path: /^Maintenance\/StateMachine\/Role\/DefaultPolicy\/Resource$/,
+    reason:
+      'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery etc.) do not support resource-level permissions.',
   },
 ];
 

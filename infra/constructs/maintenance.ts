@@ -75,6 +75,7 @@ export class Maintenance extends Construct {
     for (const fn of [this.maintain, this.compact]) {
       props.secret.grantRead(fn.role);
       props.warehouse?.grantReadWrite(fn.role);
+      props.warehouse?.grantDelete(fn.role);
     }
     // Expiry records the ingest ids of the snapshots it removes before removing them.
     props.landing.grantReadPrefix(this.maintain.role, props.ledgerPrefix);

@@ -34,7 +34,7 @@ export class WarehouseAccess extends Construct {
         : s3.Bucket.fromBucketName(this, 'Bucket', props.bucket);
   }
 
-  /** Read and write table files (data, manifests, metadata); floe never deletes table files. */
+  /** Read and write table files (data, manifests, metadata); only maintenance deletes table files (grantDelete). */
   grantReadWrite(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
@@ -42,5 +42,10 @@ export class WarehouseAccess extends Construct {
       resourceArns: [this.bucket.arnForObjects('*')],
     });
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
+  }
+
+  /** Delete table files: for maintenance (expired snapshots' files, orphans), never for ingest. */
+  grantDelete(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:DeleteObject'], resourceArns: [this.bucket.arnForObjects('*')] });
   }
 }

@@ -126,7 +126,7 @@ describe('FloeStack template (default configuration)', () => {
 
   it('runs every floe function on arm64 and the current Node runtime, with its own log group with retention', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([id]) => !id.startsWith('BucketNotificationsHandler'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(8); // convert, commit, 4 backfill, 2 maintenance
     const logGroups = new Map(ofType('AWS::Logs::LogGroup'));
     for (const [, fn] of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -337,7 +337,7 @@ describe('environment contract with the handlers (functions/environment.ts)', ()
       const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
         ([id]) => !id.startsWith('BucketNotificationsHandler'),
       );
-      expect(functions).toHaveLength(6);
+      expect(functions).toHaveLength(8);
       expect(functions.filter(([id]) => /^(IngestConvert|BackfillConvert)Function/.test(id))).toHaveLength(2);
       for (const [id, fn] of functions) {
         // CloudFormation references (ARNs, URLs, names) resolve at deploy time; stand-ins here.
@@ -374,10 +374,12 @@ describe('least-privilege grants beyond convert', () => {
       .flatMap((s) => [s.Resource].flat().map((r: unknown) => [[s.Action].flat().sort().join(','), JSON.stringify(r)]));
   };
 
-  it('commit reads spilled requests (current versions), nothing else in the landing bucket', () => {
+  it('commit reads spilled requests (current versions), reads and writes ledger markers, nothing else in the landing bucket', () => {
     const grants = s3Grants(synthFloeStack().template, 'commit');
     expect(grants.map(([actions, resource]) => [actions, resource!.match(/\/([^"]*)\*"/)?.[1]])).toEqual([
       ['s3:GetObject', '_floe/commit-requests/'],
+      ['s3:GetObject', '_floe/ledger/'],
+      ['s3:AbortMultipartUpload,s3:PutObject', '_floe/ledger/'],
     ]);
   });
 

@@ -76,6 +76,43 @@ describe('table maintenance', () => {
     expect(await icebirdCounts(await kit.load())).toEqual({ 'r.csv': 1 });
   });
 
+  it('honours write.metadata.delete-after-commit.enabled: superseded metadata files beyond previous-versions-max go', async () => {
+    const table0 = await kit.load();
+    await kit.env.catalog.commitTable(kit.id, {
+      requirements: [],
+      updates: [
+        {
+          action: 'set-properties',
+          updates: {
+            'write.metadata.delete-after-commit.enabled': 'true',
+            'write.metadata.previous-versions-max': '2',
+          },
+        },
+      ],
+    });
+    Object.defineProperty(kit.clock, 'now', { get: () => Date.now() }); // mtimes and timestamps on one clock
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      await kit.land(`f${i}.csv`, [[i, '2026-01-01']]);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    const metadataDir = table0.metadataLocation.slice(0, table0.metadataLocation.lastIndexOf('/') + 1);
+    const metadataFiles = async () => {
+      const out: string[] = [];
+      for await (const f of kit.env.io.list(metadataDir)) if (f.path.endsWith('.metadata.json')) out.push(f.path);
+      return out;
+    };
+    expect(await metadataFiles()).toHaveLength(7);
+    const report = await expireSnapshots(kit.id, kit.context(), { maxSnapshotAgeMs: 0 });
+    const table = await kit.load();
+    expect(table.metadata['metadata-log']).toHaveLength(2);
+    expect(report.deletedMetadataFiles).toBe(5);
+    expect((await metadataFiles()).sort()).toEqual(
+      [table.metadataLocation, ...table.metadata['metadata-log'].map((e) => e['metadata-file'])].sort(),
+    );
+    expect(await icebirdCounts(table)).toMatchObject({ 'f4.csv': 1 });
+  });
+
   it('never expires a tag head or a branch head, and keeps min-snapshots-to-keep', async () => {
     for (let i = 0; i < 4; i++) {
       await kit.land(`f${i}.csv`, [[i, '2026-01-01']]);

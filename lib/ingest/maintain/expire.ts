@@ -16,6 +16,7 @@ import { commitWithRetry } from '../../catalog/commit-driver.js';
 import { type ExpirySettings, expirySettings, planExpiry } from '../../iceberg/snapshot/expire-snapshots.js';
 import { ManifestPathCache, reachableFiles, unreachableAfterExpiry } from '../../iceberg/snapshot/reachable-files.js';
 import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
+import type { FileIO } from '../../storage/file-io.js';
 import { sweepExpiringSummaries } from '../ingest-ledger.js';
 import { deleteFiles, type MaintenanceContext, NothingToDo } from './maintenance-context.js';
 
@@ -102,9 +103,25 @@ export async function expireSnapshots(
   report.retainedSnapshots = after.snapshots.length;
   report.deletedFiles = await deleteFiles(io, doomed);
   if (after.properties?.['write.metadata.delete-after-commit.enabled'] === 'true') {
-    const kept = new Set([committed.metadataLocation, ...(after['metadata-log'] ?? []).map((e) => e['metadata-file'])]);
-    const dropped = (base['metadata-log'] ?? []).map((e) => e['metadata-file']).filter((f) => !kept.has(f));
-    report.deletedMetadataFiles = await deleteFiles(io, dropped);
+    report.deletedMetadataFiles = await deleteFiles(io, await supersededMetadataFiles(io, committed));
   }
   return report;
+}
+
+/**
+ * `write.metadata.delete-after-commit.enabled`: metadata files that are neither current nor in
+ * `metadata-log` (bounded by `write.metadata.previous-versions-max`) and were written before the
+ * oldest logged one. Anything newer may be a commit in flight, so it is left to orphan removal.
+ */
+async function supersededMetadataFiles(io: FileIO, table: LoadedTable): Promise<string[]> {
+  const log = table.metadata['metadata-log'] ?? [];
+  const kept = new Set([table.metadataLocation, ...log.map((e) => e['metadata-file'])]);
+  const oldest = Math.min(table.metadata['last-updated-ms'], ...log.map((e) => e['timestamp-ms']));
+  const dir = table.metadataLocation.slice(0, table.metadataLocation.lastIndexOf('/') + 1);
+  const out: string[] = [];
+  for await (const file of io.list(dir)) {
+    if (!file.path.endsWith('.metadata.json') || kept.has(file.path)) continue;
+    if (file.lastModified && file.lastModified.getTime() < oldest) out.push(file.path);
+  }
+  return out;
 }
