@@ -147,4 +147,32 @@ describe('floe dev --s3-endpoint (s3rver)', () => {
       await rm(cliDir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('a landing bucket that cannot be listed is reported once, with what to check (issue #18)', async () => {
+    const events: DevEvent[] = [];
+    const stack = await startDevStack({
+      dir: join(dir, 'missing-bucket'),
+      port: 0,
+      config: defaultIngestConfig(),
+      onEvent: (e) => events.push(e),
+      s3: {
+        endpoint: s3.endpoint,
+        accessKeyId: 'S3RVER',
+        secretAccessKey: 'S3RVER',
+        pollMs: 50,
+        landingBucket: 'no-such-bucket',
+      },
+    });
+    try {
+      await waitFor(() => (events.length > 0 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 500)); // ten more failing polls
+      const warnings = events.filter((e) => e.kind === 'warning');
+      expect(warnings).toHaveLength(1);
+      expect((warnings[0] as { message: string }).message).toMatch(
+        /cannot list s3:\/\/no-such-bucket\/ at http.*the bucket does not exist.*S3RVER/,
+      );
+    } finally {
+      await stack.stop();
+    }
+  });
 });
