@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RestCatalog } from '../lib/catalog/rest/client.js';
 import { startCatalogServer } from '../lib/catalog/server/server.js';
-import { convertFile } from '../lib/formats/index.js';
+import { convertFile } from '../lib/ingest/convert-file.js';
 import { currentSchema, defaultSpec } from '../lib/iceberg/metadata.js';
 import { liveDataFiles } from '../lib/iceberg/scan.js';
 import { partitionKey } from '../lib/iceberg/snapshot/index.js';

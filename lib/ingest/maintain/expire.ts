@@ -16,7 +16,7 @@ import { commitWithRetry } from '../../catalog/commit-driver.js';
 import { type ExpirySettings, expirySettings, planExpiry } from '../../iceberg/snapshot/expire-snapshots.js';
 import { ManifestPathCache, reachableFiles, unreachableAfterExpiry } from '../../iceberg/snapshot/reachable-files.js';
 import type { Snapshot, TableMetadata } from '../../iceberg/types.js';
-import type { FileIO } from '../../storage/file-io.js';
+import type { FileIO } from '../../iceberg/file-io.js';
 import { sweepExpiringSummaries } from '../ingest-ledger.js';
 import { deleteFiles, type MaintenanceContext, NothingToDo } from './maintenance-context.js';
 
