@@ -15,7 +15,7 @@ import { commitEvents, type FloeEvent, rejectionEvent } from '../lib/ingest/comm
 import type { ConvertOutcome } from '../lib/ingest/convert-object.js';
 import { type HistoryRow, historyRowForConvert, historyRowsForCommit } from '../lib/ingest/history-row.js';
 import { decodeHistoryMessage, isHistoryMessage, SqsHistorySink } from './history-sink.js';
-import { commitHistoryRows, DEFAULT_HISTORY_TABLE } from '../lib/ingest/history-table.js';
+import { DEFAULT_HISTORY_TABLE } from '../lib/ingest/history-row.js';
 import type { LandedObject } from '../lib/ingest/landed-event.js';
 import { fileIOForTable } from '../lib/storage/resolve.js';
 import { eventSinkFromEnvironment } from './event-bridge-sink.js';
@@ -56,6 +56,9 @@ export async function commitHistoryRecords(
     }
   }
   try {
+    // Loaded on first use: writing history Parquet pulls in parquet-wasm, which the commit
+    // handler's cold start should not pay for (issue #11).
+    const { commitHistoryRows } = await import('../lib/ingest/history-table.js');
     const result = await commitHistoryRows(rows, {
       catalog,
       table: historyTable === 'off' ? DEFAULT_HISTORY_TABLE : historyTable,

@@ -68,7 +68,7 @@ export const FLOE_NAG_ACCEPTANCES: readonly NagAcceptance[] = [
   },
   {
     finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
-    path: /^(Ingest|Backfill)\/[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
+    path: /^(Ingest|Backfill|Maintenance)\/(?!StateMachine\/)[A-Za-z]+\/Role\/DefaultPolicy\/Resource$/,
     reason:
       'Only with tracing=true: X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level permissions.',
   },

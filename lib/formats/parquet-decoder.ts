@@ -14,7 +14,7 @@ import { existsSync, openAsBlob } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
+import type { ParquetFile } from 'parquet-wasm';
 import { BadInputError } from './bad-input-error.js';
 import type { DecodeReply, DecodeRequest } from './parquet-decode-worker.js';
 
@@ -51,6 +51,8 @@ async function openInline(path: string, fileName: string): Promise<ParquetHandle
   let rowGroups: number;
   let columns: number;
   try {
+    // Loaded on first use, not at import: handlers that never read Parquet skip parquet-wasm (issue #11).
+    const { ParquetFile } = await import('parquet-wasm');
     file = await ParquetFile.fromFile(await openAsBlob(path));
     const metadata = file.metadata();
     rowGroups = metadata.numRowGroups();

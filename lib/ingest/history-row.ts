@@ -18,6 +18,9 @@ import type { CommitRequest } from './commit-request.js';
 import type { ConvertOutcome } from './convert-object.js';
 import type { LandedObject } from './landed-event.js';
 
+
+/** The load history table of a stack unless configured otherwise. */
+export const DEFAULT_HISTORY_TABLE = 'floe.ingest_history';
 export type HistoryOutcome = 'committed' | 'duplicate' | 'rejected' | 'partial' | 'skipped';
 
 export interface HistoryRow {

@@ -21,12 +21,12 @@ import { DataFileWriter } from '../iceberg/parquet/data-file-writer.js';
 import { mergeAppend, newSnapshotId } from '../iceberg/snapshot/index.js';
 import type { NestedField, PartitionSpec, Schema } from '../iceberg/types.js';
 import type { FileIO } from '../iceberg/file-io.js';
-import type { HistoryRow } from './history-row.js';
+import { DEFAULT_HISTORY_TABLE, type HistoryRow } from './history-row.js';
 import { committedIngestIds, encodeSummaryList, SUMMARY_INGEST_IDS } from './ingest-ledger.js';
 import { loadTableIfExists } from './table-setup.js';
 
 /** The default history table (configurable per stack: `FLOE_HISTORY_TABLE`, `floe dev --history-table`). */
-export const DEFAULT_HISTORY_TABLE = 'floe.ingest_history';
+export { DEFAULT_HISTORY_TABLE };
 
 /** How long a history id is remembered for dedup: longer than SQS keeps a message (max 14 days). */
 export const HISTORY_DEDUP_WINDOW_MS = 15 * 24 * 3600 * 1000;
