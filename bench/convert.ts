@@ -276,7 +276,7 @@ function transformRoute(csv: string, repeat: number): void {
   const [plain, transformed, duck1, duck2] = results as [Result, Result, Result, Result];
   const duckBest = Math.min(duck1.seconds, duck2.seconds);
   console.log(
-    `CSV      transform / plain = ${(plain.seconds / transformed.seconds).toFixed(2)}× throughput (goal ≥ 0.8×); floe transform / duckdb SELECT best = ${(duckBest / transformed.seconds).toFixed(2)}× wall; rows out ${transformed.rows.toLocaleString()} (duckdb ${duck1.rows.toLocaleString()})`,
+    `CSV      transform / plain = ${(plain.seconds / transformed.seconds).toFixed(2)}× throughput, ${(plain.cpuSeconds / transformed.cpuSeconds).toFixed(2)}× by CPU s (goal ≥ 0.8×); floe transform / duckdb SELECT best = ${(duckBest / transformed.seconds).toFixed(2)}× wall, ${(Math.min(duck1.cpuSeconds, duck2.cpuSeconds) / transformed.cpuSeconds).toFixed(2)}× CPU; rows out ${transformed.rows.toLocaleString()} (duckdb ${duck1.rows.toLocaleString()})`,
   );
 }
 

@@ -146,12 +146,18 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       return { status: 'skipped', key, reason: `already committed to ${tableName} (ingest id ${ingestId})` };
     }
     // A route transform (issue 17): the file is read with its own columns, then projected and filtered.
-    const transform = await bindRouteTransform(settings, open, key, {
-      sourceKey: key,
-      sourceVersion: object.versionId ?? object.etag?.replace(/"/g, '') ?? '',
-      ingestId: id,
-      ingestedAt: object.eventTime * 1000,
-    });
+    const transform = await bindRouteTransform(
+      settings,
+      open,
+      key,
+      {
+        sourceKey: key,
+        sourceVersion: object.versionId ?? object.etag?.replace(/"/g, '') ?? '',
+        ingestId: id,
+        ingestedAt: object.eventTime * 1000,
+      },
+      routed.hiveValues,
+    );
 
     const write = (target: LoadedTable, schema: Schema, onePass: boolean) =>
       writeDataFiles(context, target, schema, {

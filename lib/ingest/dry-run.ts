@@ -75,12 +75,18 @@ export async function dryRunObject(
   };
   try {
     // With a route transform the schema shown is the projection's (issue 17).
-    const transform = await bindRouteTransform(routed.settings, open, object.key, {
-      sourceKey: object.key,
-      sourceVersion: object.etag ?? '',
-      ingestId: 'dry-run',
-      ingestedAt: object.eventTime * 1000,
-    });
+    const transform = await bindRouteTransform(
+      routed.settings,
+      open,
+      object.key,
+      {
+        sourceKey: object.key,
+        sourceVersion: object.etag ?? '',
+        ingestId: 'dry-run',
+        ingestedAt: object.eventTime * 1000,
+      },
+      routed.hiveValues,
+    );
     const fileSchema = transform?.plan.schema ?? (await inferSchema(open, object.key, options));
     const loaded = await loadTableIfExists(catalog, routed.table);
     outcome.tableExists = loaded !== undefined;

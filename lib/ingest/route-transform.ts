@@ -33,11 +33,19 @@ export async function bindRouteTransform(
   open: () => AsyncIterable<Uint8Array>,
   key: string,
   meta: TransformMetadata,
-  input?: Schema,
+  hiveColumns: Record<string, string> = {},
 ): Promise<BoundRouteTransform | undefined> {
   if (!settings.transform) return undefined;
   const options: FormatOptionsInput = settings.format;
-  const columns = input ?? (await inferSchema(open, key, options));
+  const inferred = await inferSchema(open, key, options);
+  // Hive `key=value` columns of the object key are input columns too (string; the reader fills them).
+  const fold = (name: string) => (settings.format.caseInsensitive ? name.toLowerCase() : name);
+  const known = new Set(inferred.fields.map((f) => fold(f.name)));
+  let nextId = Math.max(0, ...inferred.fields.map((f) => f.id)) + 1;
+  const hive = Object.keys(hiveColumns)
+    .filter((name) => !known.has(fold(name)))
+    .map((name) => ({ id: nextId++, name, required: false, type: 'string' as const }));
+  const columns: Schema = hive.length > 0 ? { ...inferred, fields: [...inferred.fields, ...hive] } : inferred;
   let plan: TransformPlan;
   try {
     plan = bindTransform(settings.transform, columns, { caseInsensitive: settings.format.caseInsensitive });

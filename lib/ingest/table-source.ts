@@ -124,12 +124,16 @@ export async function planTableSource(
   };
 }
 
-/** The landed object standing for one source data file (bucket `iceberg:<table>`, key `<table>/<path>`). */
+/** The landed object standing for one source data file (bucket `iceberg:<table>`, key `<table>/<path without scheme>`). */
 export function tableSourceObject(source: TableIdentifier, object: BackfillObject): LandedObject {
   const name = formatIdentifier(source);
   return {
     bucket: `iceberg:${name}`,
-    key: `${name}/${object.path.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, '').replace(/^\/+/, '')}`,
+    // Dot segments (`.floe/warehouse`) are escaped: routes' globs, like picomatch's default, skip dot paths.
+    key: `${name}/${object.path
+      .replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, '')
+      .replace(/^\/+/, '')
+      .replace(/(^|\/)\./g, '$1%2E')}`,
     versionId: object.etag,
     size: object.size,
     eventTime: object.lastModifiedMs ?? 0,

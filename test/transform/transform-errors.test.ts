@@ -4,7 +4,7 @@
  * expression and the value in the report. Also the metadata columns and the casts DuckDB has no
  * spelling for in this test's harness (uuid, binary, fixed, nanosecond timestamps).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import type { Schema } from '../../lib/iceberg/types.js';
 import { ConfigError, parseIngestConfig } from '../../lib/ingest/config.js';
 import { runLocalIngest } from '../support/local-ingest.js';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
-import { META, runTransform } from './harness.js';
+import { openDuckDb, sqlString } from '../support/duckdb.js';
+import { META, runTransform, tableFiles } from './harness.js';
 
 const INPUT: Schema = {
   type: 'struct',
@@ -225,6 +226,26 @@ describe('through the convert path', () => {
       reason: expect.stringMatching(/unknown column nope in "nope"/),
     });
     expect(await env.catalog.tableExists({ namespace: ['db'], name: 't1' })).toBe(false);
+  });
+
+  it('hive key=value columns of the object key can be used in the select', async () => {
+    await mkdir(join(dir, 'region=eu'), { recursive: true });
+    const path = join(dir, 'region=eu', 'h.csv');
+    await writeFile(path, 'id\n1\n');
+    const config = parseIngestConfig({
+      routes: [{ match: '**/*.csv', table: 'db.t3', hive_partitions: true, select: 'id, upper(region) AS region_up' }],
+    });
+    const result = await runLocalIngest({ files: [path], config, catalog: env.catalog, root: dir });
+    expect(result.files[0]).toMatchObject({ status: 'enqueued', rows: 1 });
+    const files = await tableFiles(env.catalog, 'db.t3');
+    const db = await openDuckDb();
+    try {
+      expect(await db.query(`SELECT id, region_up FROM read_parquet(${sqlString(files[0]!)})`)).toEqual([
+        { id: 1, region_up: 'EU' },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('on_error continue keeps the good rows and reports the failed cast with expression and value', async () => {

@@ -132,9 +132,18 @@ export function buildColumn(type: PrimitiveType, values: readonly unknown[], arr
     case 'timestamp_ns':
     case 'timestamptz_ns': {
       const data = new BigInt64Array(length);
+      // Safe integers go in as two 32-bit halves (no BigInt per value); bigints as they are.
+      const halves = new Int32Array(data.buffer);
       for (let i = 0; i < length; i++) {
         const v = values[i];
-        if (v !== null) data[i] = typeof v === 'bigint' ? v : BigInt(v as number);
+        if (v === null) continue;
+        if (typeof v === 'bigint') data[i] = v;
+        else {
+          const x = v as number;
+          const hi = Math.floor(x / 4294967296);
+          halves[2 * i] = x - hi * 4294967296;
+          halves[2 * i + 1] = hi;
+        }
       }
       return arrow.makeData({ ...base, type: at as arrow.Int64, data });
     }
