@@ -33,7 +33,6 @@ import { backfillConvertConfig } from './backfill.js';
 import { type BackfillObject, type BackfillPlan, chunkObjects } from './backfill-plan.js';
 import type { CommitRequest } from './commit-request.js';
 import type { IngestConfig } from './config.js';
-import { convertObject } from './convert-object.js';
 import { ingestId } from './ingest-id.js';
 import type { LandedObject } from './landed-event.js';
 
@@ -255,6 +254,8 @@ export function tableBackfillContext(options: TableBackfillOptions): BackfillCon
     ingestIdOf: (object) => ingestId(tableSourceObject(options.source, object)),
     async convert(object): Promise<ConvertOutcome> {
       let captured: CommitRequest | undefined;
+      // Loaded on first use: the backfill plan step imports this module and never writes Parquet (issue #11).
+      const { convertObject } = await import('./convert-object.js');
       const outcome = await convertObject(landed(object), {
         catalog: options.catalog,
         config,

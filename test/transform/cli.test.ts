@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveDataFiles } from '../../lib/iceberg/scan.js';
-import { openLocalTable } from '../../lib/iceberg/table-paths.js';
+import { openLocalTable } from '../../lib/local/table-paths.js';
 import { openDuckDb, sqlString } from '../support/duckdb.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'floe.mjs');
