@@ -19,6 +19,7 @@
  */
 import type { TableChange } from '../iceberg/types.js';
 import type { Catalog, LoadedTable, TableIdentifier } from './catalog.js';
+import { sleep as delay } from './rest/retry.js';
 import {
   BadRequestError,
   type CatalogError,
@@ -187,19 +188,4 @@ async function reloadPatiently(
       await sleep(backoffMs(policy, retry));
     }
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -69,46 +69,6 @@ export function partitionSpecFor(schema: Schema, settings: RouteSettings, fileNa
 }
 
 /**
- * Creates the table from the file's schema (fresh ids 1…n, so the spec's source ids hold
- * whether or not the server reassigns ids) and the route's spec and properties; loads the
- * existing table if another writer created it first.
- */
-export async function createTableForFile(
-  catalog: Catalog,
-  id: TableIdentifier,
-  fileSchema: Schema,
-  settings: RouteSettings,
-  fileName: string,
-): Promise<LoadedTable> {
-  const auto = settings.autoCreate;
-  if (!auto)
-    throw new TableMissingError(
-      `table ${[...id.namespace, id.name].join('.')} does not exist and the route does not allow auto_create`,
-    );
-  const { schema } = assignFreshIds(fileSchema);
-  // New columns are optional (invariant 5); a created table starts the same way, so later files may omit them.
-  schema.fields = schema.fields.map((f) => ({ ...f, required: false }));
-  const spec = partitionSpecFor(schema, settings, fileName);
-  try {
-    await catalog.createNamespace(id.namespace);
-  } catch (error) {
-    if (!(error instanceof AlreadyExistsError)) throw error;
-  }
-  try {
-    return await catalog.createTable(id.namespace, {
-      name: id.name,
-      schema,
-      'partition-spec': spec,
-      location: auto.location,
-      properties: { 'format-version': String(auto.formatVersion), ...auto.properties },
-    });
-  } catch (error) {
-    if (error instanceof AlreadyExistsError) return catalog.loadTable(id);
-    throw error;
-  }
-}
-
-/**
  * Stages the table for the first file (REST `stage-create`: the catalog returns the metadata it
  * would create, and creates nothing), so the file is converted against the staged schema, spec
  * and location first; `createStagedTable` then creates the table only when the file was
