@@ -53,10 +53,15 @@ describe('floe backfill (child process)', () => {
     ];
 
     // Act 1: start the backfill and SIGKILL it once a few batches are committed.
-    child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore' });
+    child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
     const exited = new Promise<void>((resolve) => child?.on('exit', () => resolve()));
     for (let tries = 0; (await metadataFiles()) < 4; tries++) {
-      if (child.exitCode !== null || tries > 600) throw new Error('backfill ended before it could be killed');
+      if (child.exitCode !== null || tries > 600)
+        throw new Error(`backfill ended (exit ${child.exitCode}) before it could be killed: ${stderr}`);
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill('SIGKILL');

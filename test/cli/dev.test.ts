@@ -158,11 +158,15 @@ describe('floe dev', () => {
     expect(log).toMatch(/✔ demo\/orders\/orders-2024-06-01\.csv → demo\.orders: 4 rows, snapshot \d+/);
     expect(log).toMatch(/✘ demo\/orders\/orders-bad\.csv → demo\.orders: rejected: .*amount/);
 
-    const tables = (await floe(cwd, 'tables', '--json'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    // floe.ingest_history: the load history is a table of the same catalog (issue #14).
+    // floe.ingest_history: the load history is a table of the same catalog (issue #14), committed
+    // in its own batch a moment after the data.
+    const tables = await waitFor(async () => {
+      const listed = (await floe(cwd, 'tables', '--json'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      return listed.some((t) => t.table === 'floe.ingest_history') ? listed : undefined;
+    });
     expect(tables.map((t) => t.table).sort()).toEqual(['demo.clicks', 'demo.orders', 'floe.ingest_history']);
     expect(tables.find((t) => t.table === 'demo.orders')?.records).toBe(7); // a number, like the snapshot id
     const history = (await floe(cwd, 'history', 'demo.orders', '--snapshots', '--json'))

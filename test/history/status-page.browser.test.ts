@@ -47,7 +47,7 @@ describe('floe dev status page (headless chromium)', () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(stack.statusUrl);
     await expect.poll(() => page.textContent('#live'), { timeout: 10_000 }).toBe('live');
-    expect(await page.textContent('#tables tbody')).toContain('no tables yet');
+    await expect.poll(() => page.textContent('#tables tbody'), { timeout: 10_000 }).toContain('no tables yet');
     expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
 
     await drop(stack.home.landing, 'sales/orders/2026-06-01.csv', 'id,amount\n1,10.5\n2,11\n3,12\n');

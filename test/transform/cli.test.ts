@@ -3,7 +3,7 @@
  * as commands (issue 17), each a child process on the embedded catalog under `.floe`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,7 +21,9 @@ afterAll(async () => {
 
 /** The table's rows as `id,day,kind` text, read by DuckDB from the live data files under `.floe/warehouse`. */
 async function rowsOf(name: string): Promise<string[]> {
-  const table = await openLocalTable(join(cwd, '.floe', 'warehouse', 'n', name));
+  // Default table folders are `<table>-<uuid>` (unique per table, issue #12).
+  const folder = (await readdir(join(cwd, '.floe', 'warehouse', 'n'))).find((f) => f.startsWith(`${name}-`));
+  const table = await openLocalTable(join(cwd, '.floe', 'warehouse', 'n', folder ?? name));
   const files = (await liveDataFiles(table.io, table.metadata)).map((e) => table.io.resolve(e.data_file.file_path));
   const db = await openDuckDb();
   try {
