@@ -73,14 +73,29 @@ export async function commitHistoryRecords(
 }
 
 /**
- * After a commit batch: its history rows and events. Never throws: the data is committed, and a
- * redelivery would be recorded as a duplicate; a failure is logged (the SDK already retried).
+ * After a commit batch: its history rows and events. History is sent best effort (a failure is
+ * logged; a redelivery would be recorded as a duplicate). Events are at least once: returns the
+ * tables whose events EventBridge did not take (after the SDK's and the sink's retries), so the
+ * caller fails their messages and SQS redelivers them; the redelivery finds the requests already
+ * committed and sends the same events again (`resendHeld`, same event ids, docs/events.md).
  */
-export async function recordCommitOutcomes(result: CommitBatchResult): Promise<void> {
+export async function recordCommitOutcomes(result: CommitBatchResult): Promise<Set<string>> {
+  const failedTables = new Set<string>();
   await Promise.all([
     sendSafely('history', () => historySink?.record(historyRowsForCommit(result))),
-    sendSafely('events', () => publish(commitEvents(result))),
+    ...result.tables.map(async (table) => {
+      try {
+        await publish(commitEvents({ requests: [], tables: [table] }, { resendHeld: true }));
+      } catch (error) {
+        logger.error("publishing commit events failed; the table's messages will be redelivered", {
+          table: table.table,
+          error: error as Error,
+        });
+        failedTables.add(table.table);
+      }
+    }),
   ]);
+  return failedTables;
 }
 
 /**

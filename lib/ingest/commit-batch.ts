@@ -26,6 +26,7 @@ import type { CommitRequest } from './commit-request.js';
 import {
   BatchLedger,
   committedIngestIds,
+  decodeSummaryList,
   encodeSummaryList,
   type IngestLedger,
   SUMMARY_INGEST_IDS,
@@ -52,6 +53,12 @@ export interface TableCommitOutcome {
   error?: unknown;
   /** The table as committed (`committed`/`already-committed`), for commit events (commit-events.ts). */
   committedTable?: LoadedTable;
+  /**
+   * The snapshots of `committedTable` (for `nothing-to-commit`, the table as last read) that
+   * already held requests of this batch before it (duplicates). A redelivery after a failed event publication re-sends their
+   * events with the same event ids (at least once, docs/events.md).
+   */
+  heldSnapshotIds?: bigint[];
 }
 
 export interface CommitBatchResult {
@@ -123,6 +130,7 @@ async function commitTableGroup(
   );
   const sourceOf = (r: CommitRequest) => ({ ingestId: r.ingestId, sourceKey: `${r.sourceBucket}/${r.sourceKey}` });
   let baseUuid: string | undefined;
+  let lastBase: LoadedTable | undefined;
   try {
     const result = await commitWithRetry(
       context.catalog,
@@ -130,6 +138,7 @@ async function commitTableGroup(
       async (base, attemptNumber) => {
         const held = committedIngestIds(base.metadata, context.dedupWindowMs(id), now());
         baseUuid = base.metadata['table-uuid'];
+        lastBase = base;
         for (const ingestId of await ledger.held(baseUuid)) held.add(ingestId);
         chosen = [];
         const seen = new Set<string>();
@@ -185,6 +194,10 @@ async function commitTableGroup(
         retries,
         committedIngestIds: [...ids],
         committedTable: result.table,
+        heldSnapshotIds: snapshotsHolding(
+          result.table,
+          group.filter((r) => !chosen.includes(r)),
+        ).filter((id) => id !== snapshotId),
       },
       statuses,
     };
@@ -201,7 +214,14 @@ async function commitTableGroup(
     if (error instanceof NothingToCommit) {
       for (const request of group) statuses.set(request, { status: 'duplicate' });
       return {
-        table: { outcome: 'nothing-to-commit', attempts: retries.length + 1, retries, committedIngestIds: [] },
+        table: {
+          outcome: 'nothing-to-commit',
+          attempts: retries.length + 1,
+          retries,
+          committedIngestIds: [],
+          committedTable: lastBase,
+          heldSnapshotIds: lastBase ? snapshotsHolding(lastBase, group) : [],
+        },
         statuses,
       };
     }
@@ -211,4 +231,12 @@ async function commitTableGroup(
       statuses,
     };
   }
+}
+
+/** The snapshots of a table whose summary lists an ingest id of the group (those still in its metadata). */
+function snapshotsHolding(table: LoadedTable, group: readonly CommitRequest[]): bigint[] {
+  const ids = new Set(group.map((r) => r.ingestId));
+  return table.metadata.snapshots
+    .filter((s) => decodeSummaryList(s.summary[SUMMARY_INGEST_IDS]).some((id) => ids.has(id)))
+    .map((s) => s['snapshot-id']);
 }
