@@ -8,6 +8,11 @@
  * the same tables throughout. At the end each table must hold every distinct file's rows exactly
  * once, read back with DuckDB from the live data files.
  *
+ * Load history is on (issue #14): its messages share the faults (failed sends, crashes before the
+ * ack, catalog faults on the history table's commits). At the end `floe.ingest_history` (DuckDB over
+ * its data files) must hold exactly one `committed` row per landed file, and redeliveries must
+ * appear as `duplicate` rows, never as a second `committed`.
+ *
  * Maintenance is interleaved with the commits (issue 13): floe's compaction and snapshot expiry
  * (keep only the head) run concurrently with commit batches, an "outside engine" expires every
  * snapshot but the head between deliveries (without writing ledger markers, as Spark or Dremio
