@@ -15,6 +15,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { formatIdentifier } from '../lib/catalog/catalog.js';
 import { commitBatch } from '../lib/ingest/commit-batch.js';
 import { type CommitRequest, decodeCommitMessage, loadCommitRequest } from '../lib/ingest/commit-request.js';
 import { settingsForTable } from '../lib/ingest/config.js';
@@ -63,7 +64,7 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     dedupWindowMs: (table) => settingsForTable(config, table).dedupWindowMs,
     ledger,
   });
-  await recordCommitOutcomes(result);
+  const unpublished = await recordCommitOutcomes(result);
   const now = Date.now();
   for (const table of result.tables) {
     const fields = {
@@ -83,9 +84,17 @@ async function commitMessages(event: SQSEvent): Promise<SQSBatchResponse> {
       table.retries.filter((r) => r.reason === 'conflict').length,
     );
   }
+  // Events not published: the table's whole group is redelivered (at least once, docs/events.md).
+  const groupOf = new Map(decoded.map((d) => [d.messageId, d.group]));
+  const unpublishedGroups = new Set(
+    result.requests
+      .filter((o) => unpublished.has(formatIdentifier(o.request.table)))
+      .map((o) => groupOf.get(messageOf.get(o.request) as string)),
+  );
   for (const outcome of result.requests) {
     const messageId = messageOf.get(outcome.request) as string;
-    if (outcome.status === 'failed') failures.push({ itemIdentifier: messageId });
+    if (outcome.status === 'failed' || unpublishedGroups.has(groupOf.get(messageId)))
+      failures.push({ itemIdentifier: messageId });
     else if (outcome.status === 'duplicate') metrics.addMetric(METRIC.duplicatesDropped, MetricUnit.Count, 1);
     else
       metrics.addMetric(METRIC.landingToCommitMs, MetricUnit.Milliseconds, Math.max(0, now - outcome.request.landedAt));

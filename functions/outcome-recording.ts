@@ -73,14 +73,43 @@ export async function commitHistoryRecords(
 }
 
 /**
- * After a commit batch: its history rows and events. Never throws: the data is committed, and a
- * redelivery would be recorded as a duplicate; a failure is logged (the SDK already retried).
+ * After a commit batch: its history rows and events, both at least once. Returns the tables whose
+ * history rows or events were not taken (SQS, EventBridge, after the SDK's and the sinks'
+ * retries): the caller fails their messages and SQS redelivers them. The redelivery finds the
+ * requests already committed and records them again: the `committed` history rows (deduplicated
+ * on `history_id`) next to a `duplicate` one, and the same events (`resendHeld`, same event ids;
+ * docs/events.md).
  */
-export async function recordCommitOutcomes(result: CommitBatchResult): Promise<void> {
+export async function recordCommitOutcomes(result: CommitBatchResult): Promise<Set<string>> {
+  const failedTables = new Set<string>();
+  const fail = (what: string, tables: readonly string[], error: unknown) => {
+    logger.error(`recording ${what} failed; the tables' messages will be redelivered`, {
+      tables,
+      error: error as Error,
+    });
+    for (const table of tables) failedTables.add(table);
+  };
   await Promise.all([
-    sendSafely('history', () => historySink?.record(historyRowsForCommit(result))),
-    sendSafely('events', () => publish(commitEvents(result))),
+    (async () => {
+      try {
+        await historySink?.record(historyRowsForCommit(result));
+      } catch (error) {
+        fail(
+          'history',
+          result.tables.map((t) => t.table),
+          error,
+        );
+      }
+    })(),
+    ...result.tables.map(async (table) => {
+      try {
+        await publish(commitEvents({ requests: [], tables: [table] }, { resendHeld: true }));
+      } catch (error) {
+        fail('events', [table.table], error);
+      }
+    }),
   ]);
+  return failedTables;
 }
 
 /**
@@ -95,12 +124,4 @@ export async function recordConvertOutcome(object: LandedObject, outcome: Conver
 
 async function publish(list: FloeEvent[]): Promise<void> {
   if (events && list.length > 0) await events.publish(list);
-}
-
-async function sendSafely(what: string, send: () => Promise<void> | undefined): Promise<void> {
-  try {
-    await send();
-  } catch (error) {
-    logger.error(`recording ${what} failed`, { error: error as Error });
-  }
 }

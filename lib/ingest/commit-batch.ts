@@ -26,8 +26,10 @@ import type { CommitRequest } from './commit-request.js';
 import {
   BatchLedger,
   committedIngestIds,
+  decodeSummaryList,
   encodeSummaryList,
   type IngestLedger,
+  type LedgerMarker,
   SUMMARY_INGEST_IDS,
   SUMMARY_SOURCE_KEYS,
 } from './ingest-ledger.js';
@@ -38,6 +40,11 @@ export interface RequestOutcome {
   request: CommitRequest;
   status: RequestStatus;
   snapshotId?: bigint;
+  /**
+   * `duplicate`: the snapshot that committed it earlier, when known (from the table's snapshot
+   * summaries or its ledger marker), so a redelivery can record its `committed` history row again.
+   */
+  committedSnapshotId?: bigint;
   error?: unknown;
 }
 
@@ -52,6 +59,12 @@ export interface TableCommitOutcome {
   error?: unknown;
   /** The table as committed (`committed`/`already-committed`), for commit events (commit-events.ts). */
   committedTable?: LoadedTable;
+  /**
+   * The snapshots of `committedTable` (for `nothing-to-commit`, the table as last read) that
+   * already held requests of this batch before it (duplicates). A redelivery after a failed event publication re-sends their
+   * events with the same event ids (at least once, docs/events.md).
+   */
+  heldSnapshotIds?: bigint[];
 }
 
 export interface CommitBatchResult {
@@ -123,6 +136,8 @@ async function commitTableGroup(
   );
   const sourceOf = (r: CommitRequest) => ({ ingestId: r.ingestId, sourceKey: `${r.sourceBucket}/${r.sourceKey}` });
   let baseUuid: string | undefined;
+  let lastBase: LoadedTable | undefined;
+  let markers = new Map<string, LedgerMarker>();
   try {
     const result = await commitWithRetry(
       context.catalog,
@@ -130,7 +145,9 @@ async function commitTableGroup(
       async (base, attemptNumber) => {
         const held = committedIngestIds(base.metadata, context.dedupWindowMs(id), now());
         baseUuid = base.metadata['table-uuid'];
-        for (const ingestId of await ledger.held(baseUuid)) held.add(ingestId);
+        lastBase = base;
+        markers = await ledger.markers(baseUuid);
+        for (const ingestId of markers.keys()) held.add(ingestId);
         chosen = [];
         const seen = new Set<string>();
         for (const request of group) {
@@ -165,16 +182,21 @@ async function commitTableGroup(
     const ids = new Set(chosen.map((r) => r.ingestId));
     // Before the ack: every request of the group is now held (committed here or earlier).
     const uuid = result.table.metadata['table-uuid'];
+    const earlier = committedSnapshots(result.table, markers);
+    const duplicates = group.filter((r) => !chosen.includes(r));
     await Promise.all([
       ledger.record(uuid, chosen.map(sourceOf), snapshotId),
-      ledger.record(uuid, group.filter((r) => !chosen.includes(r)).map(sourceOf)),
+      ledger.record(
+        uuid,
+        duplicates.map((r) => ({ ...sourceOf(r), snapshotId: earlier.get(r.ingestId) })),
+      ),
     ]);
     for (const request of group) {
       statuses.set(
         request,
         ids.has(request.ingestId) && chosen.includes(request)
           ? { status: 'committed', snapshotId }
-          : { status: 'duplicate' },
+          : { status: 'duplicate', committedSnapshotId: earlier.get(request.ingestId) },
       );
     }
     return {
@@ -185,23 +207,40 @@ async function commitTableGroup(
         retries,
         committedIngestIds: [...ids],
         committedTable: result.table,
+        heldSnapshotIds: snapshotsHolding(
+          result.table,
+          group.filter((r) => !chosen.includes(r)),
+        ).filter((id) => id !== snapshotId),
       },
       statuses,
     };
   } catch (caught) {
     let error = caught;
+    const earlier = lastBase ? committedSnapshots(lastBase, markers) : new Map<string, bigint>();
     if (error instanceof NothingToCommit) {
       // Duplicates found only in summaries (a crash before the markers were written) get their markers now.
       try {
-        if (baseUuid) await ledger.record(baseUuid, group.map(sourceOf));
+        if (baseUuid)
+          await ledger.record(
+            baseUuid,
+            group.map((r) => ({ ...sourceOf(r), snapshotId: earlier.get(r.ingestId) })),
+          );
       } catch (ledgerError) {
         error = ledgerError;
       }
     }
     if (error instanceof NothingToCommit) {
-      for (const request of group) statuses.set(request, { status: 'duplicate' });
+      for (const request of group)
+        statuses.set(request, { status: 'duplicate', committedSnapshotId: earlier.get(request.ingestId) });
       return {
-        table: { outcome: 'nothing-to-commit', attempts: retries.length + 1, retries, committedIngestIds: [] },
+        table: {
+          outcome: 'nothing-to-commit',
+          attempts: retries.length + 1,
+          retries,
+          committedIngestIds: [],
+          committedTable: lastBase,
+          heldSnapshotIds: lastBase ? snapshotsHolding(lastBase, group) : [],
+        },
         statuses,
       };
     }
@@ -211,4 +250,21 @@ async function commitTableGroup(
       statuses,
     };
   }
+}
+
+/** The snapshots of a table whose summary lists an ingest id of the group (those still in its metadata). */
+function snapshotsHolding(table: LoadedTable, group: readonly CommitRequest[]): bigint[] {
+  const ids = new Set(group.map((r) => r.ingestId));
+  return table.metadata.snapshots
+    .filter((s) => decodeSummaryList(s.summary[SUMMARY_INGEST_IDS]).some((id) => ids.has(id)))
+    .map((s) => s['snapshot-id']);
+}
+
+/** Ingest id → the snapshot that committed it: the table's snapshot summaries, else its ledger marker. */
+function committedSnapshots(table: LoadedTable, markers: ReadonlyMap<string, LedgerMarker>): Map<string, bigint> {
+  const found = new Map<string, bigint>();
+  for (const marker of markers.values()) if (marker.snapshotId) found.set(marker.ingestId, BigInt(marker.snapshotId));
+  for (const snapshot of table.metadata.snapshots)
+    for (const id of decodeSummaryList(snapshot.summary[SUMMARY_INGEST_IDS])) found.set(id, snapshot['snapshot-id']);
+  return found;
 }

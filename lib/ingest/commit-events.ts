@@ -66,17 +66,25 @@ export type FloeEvent =
   | { type: 'floe.FileRejected'; detail: FileRejectedDetail }
   | { type: 'floe.SchemaEvolved'; detail: SchemaEvolvedDetail };
 
-/** `TableCommitted` (and `SchemaEvolved`, when the schema changed) per committed table of a batch. */
-export function commitEvents(result: CommitBatchResult): FloeEvent[] {
+/**
+ * `TableCommitted` (and `SchemaEvolved`, when the schema changed) per committed table of a batch.
+ * With `resendHeld`, also for the earlier snapshots that already held duplicates of the batch
+ * (`heldSnapshotIds`): a redelivery after a failed publication sends them again, same event ids.
+ */
+export function commitEvents(result: CommitBatchResult, options: { resendHeld?: boolean } = {}): FloeEvent[] {
   const events: FloeEvent[] = [];
   for (const outcome of result.tables) {
     const loaded = outcome.committedTable;
-    if (!loaded || outcome.snapshotId === undefined) continue;
-    const snapshot = snapshotById(loaded.metadata, outcome.snapshotId);
-    if (!snapshot) continue;
-    events.push({ type: 'floe.TableCommitted', detail: tableCommitted(outcome.table, snapshot) });
-    const evolved = schemaEvolved(outcome.table, loaded.metadata, snapshot);
-    if (evolved) events.push({ type: 'floe.SchemaEvolved', detail: evolved });
+    if (!loaded) continue;
+    const ids = [...(options.resendHeld ? (outcome.heldSnapshotIds ?? []) : [])];
+    if (outcome.snapshotId !== undefined && outcome.outcome !== 'nothing-to-commit') ids.push(outcome.snapshotId);
+    for (const id of ids) {
+      const snapshot = snapshotById(loaded.metadata, id);
+      if (!snapshot) continue;
+      events.push({ type: 'floe.TableCommitted', detail: tableCommitted(outcome.table, snapshot) });
+      const evolved = schemaEvolved(outcome.table, loaded.metadata, snapshot);
+      if (evolved) events.push({ type: 'floe.SchemaEvolved', detail: evolved });
+    }
   }
   return events;
 }

@@ -18,7 +18,6 @@ import type { CommitRequest } from './commit-request.js';
 import type { ConvertOutcome } from './convert-object.js';
 import type { LandedObject } from './landed-event.js';
 
-
 /** The load history table of a stack unless configured otherwise. */
 export const DEFAULT_HISTORY_TABLE = 'floe.ingest_history';
 export type HistoryOutcome = 'committed' | 'duplicate' | 'rejected' | 'partial' | 'skipped';
@@ -92,11 +91,18 @@ function emptyRow(
   };
 }
 
-/** The rows of a commit batch: `committed` or `duplicate` per request (failed ones are retried, not recorded). */
+/**
+ * The rows of a commit batch: `committed` or `duplicate` per request (failed ones are retried,
+ * not recorded). A duplicate whose earlier snapshot is known also repeats that `committed` row:
+ * the same history id, so the history table keeps one, and a redelivery after a failed history
+ * send still records it (at least once, deduplicated on `history_id`).
+ */
 export function historyRowsForCommit(result: CommitBatchResult, now = Date.now()): HistoryRow[] {
   const rows: HistoryRow[] = [];
   for (const outcome of result.requests) {
     if (outcome.status === 'failed') continue;
+    if (outcome.status === 'duplicate' && outcome.committedSnapshotId !== undefined)
+      rows.push(historyRowForRequest(outcome.request, 'committed', outcome.committedSnapshotId, now));
     rows.push(historyRowForRequest(outcome.request, outcome.status, outcome.snapshotId, now));
   }
   return rows;

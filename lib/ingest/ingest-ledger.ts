@@ -99,14 +99,24 @@ export class IngestLedger {
 
   /** Which of `ids` have a marker committed at or after `now - windowMs`. */
   async held(tableUuid: string, ids: readonly string[], windowMs: number, now = Date.now()): Promise<Set<string>> {
+    return new Set((await this.heldMarkers(tableUuid, ids, windowMs, now)).keys());
+  }
+
+  /** The markers of `ids` committed at or after `now - windowMs`, by ingest id. */
+  async heldMarkers(
+    tableUuid: string,
+    ids: readonly string[],
+    windowMs: number,
+    now = Date.now(),
+  ): Promise<Map<string, LedgerMarker>> {
     const cutoff = now - windowMs;
     const found = await Promise.all(
       [...new Set(ids)].map(async (id) => {
         const marker = await this.read(tableUuid, id);
-        return marker && marker.committedAtMs >= cutoff ? id : undefined;
+        return marker && marker.committedAtMs >= cutoff ? marker : undefined;
       }),
     );
-    return new Set(found.filter((id): id is string => id !== undefined));
+    return new Map(found.filter((m): m is LedgerMarker => m !== undefined).map((m) => [m.ingestId, m]));
   }
 
   /** Reads one marker, or undefined when there is none. */
@@ -194,7 +204,7 @@ export async function sweepExpiringSummaries(
  * Without a ledger it does nothing, and dedup rests on summaries alone.
  */
 export class BatchLedger {
-  private readonly lookups = new Map<string, Promise<Set<string>>>();
+  private readonly lookups = new Map<string, Promise<Map<string, LedgerMarker>>>();
   constructor(
     private readonly ledger: IngestLedger | undefined,
     private readonly ids: readonly string[],
@@ -203,20 +213,28 @@ export class BatchLedger {
   ) {}
 
   /** Ids of this batch the markers of `tableUuid` already hold. */
-  held(tableUuid: string): Promise<Set<string>> {
-    if (!this.ledger) return Promise.resolve(new Set());
+  async held(tableUuid: string): Promise<Set<string>> {
+    return new Set((await this.markers(tableUuid)).keys());
+  }
+
+  /** The markers of this batch's ids that `tableUuid` already holds, by ingest id. */
+  markers(tableUuid: string): Promise<Map<string, LedgerMarker>> {
+    if (!this.ledger) return Promise.resolve(new Map());
     let lookup = this.lookups.get(tableUuid);
     if (!lookup) {
-      lookup = this.ledger.held(tableUuid, this.ids, this.windowMs, this.now());
+      lookup = this.ledger.heldMarkers(tableUuid, this.ids, this.windowMs, this.now());
       this.lookups.set(tableUuid, lookup);
     }
     return lookup;
   }
 
-  /** Records ids the table now holds; call after the commit and before acknowledging the batch. */
+  /**
+   * Records ids the table now holds; call after the commit and before acknowledging the batch.
+   * `snapshotId` (or an entry's own, for duplicates) is the snapshot that committed them.
+   */
   async record(
     tableUuid: string,
-    entries: ReadonlyArray<{ ingestId: string; sourceKey?: string }>,
+    entries: ReadonlyArray<{ ingestId: string; sourceKey?: string; snapshotId?: bigint }>,
     snapshotId?: bigint,
   ): Promise<void> {
     if (!this.ledger || entries.length === 0) return;
@@ -226,7 +244,7 @@ export class BatchLedger {
       entries.map((e) => ({
         ingestId: e.ingestId,
         sourceKey: e.sourceKey,
-        snapshotId: snapshotId?.toString(),
+        snapshotId: (snapshotId ?? e.snapshotId)?.toString(),
         committedAtMs,
       })),
     );

@@ -8,6 +8,11 @@
  * the same tables throughout. At the end each table must hold every distinct file's rows exactly
  * once, read back with DuckDB from the live data files.
  *
+ * Load history is on (issue #14): its messages share the faults (failed sends, crashes before the
+ * ack, catalog faults on the history table's commits). At the end `floe.ingest_history` (DuckDB over
+ * its data files) must hold exactly one `committed` row per landed file, and redeliveries must
+ * appear as `duplicate` rows, never as a second `committed`.
+ *
  * Maintenance is interleaved with the commits (issue 13): floe's compaction and snapshot expiry
  * (keep only the head) run concurrently with commit batches, an "outside engine" expires every
  * snapshot but the head between deliveries (without writing ledger markers, as Spark or Dremio
@@ -70,6 +75,8 @@ const CONFIG = JSON.stringify({
   },
 });
 
+const HISTORY = ['floe', 'ingest_history'] as const;
+
 /** Registers the suite at a size (the environment knobs win). */
 export function exactlyOnceSuite(size: SuiteSize): void {
   const FILES = Number(process.env.FLOE_FAULT_FILES ?? size.files);
@@ -79,7 +86,8 @@ export function exactlyOnceSuite(size: SuiteSize): void {
     let p: Pipeline;
     let catalog: RestCatalog;
     beforeAll(async () => {
-      p = await startPipeline({ FLOE_CONFIG: CONFIG });
+      // Load history on (issue #14): its rows travel through their own FIFO group, under the same faults.
+      p = await startPipeline({ FLOE_CONFIG: CONFIG, FLOE_HISTORY_TABLE: HISTORY.join('.') });
       catalog = new RestCatalog({
         uri: p.server.url,
         auth: tokenExchangeAuth({ tokenEndpoint: p.server.tokenUrl, subjectToken: PAT }),
@@ -96,6 +104,7 @@ export function exactlyOnceSuite(size: SuiteSize): void {
           { namespace: [`s${seed}`], name: 'events' },
         ];
         const expected = new Map<string, number>(); // file id → rows
+        const keys = new Map<string, string>(); // landed key → file id
         const bodies: string[] = [];
         for (let i = 0; i < FILES; i++) {
           const table = tables[i % 2] as TableIdentifier;
@@ -109,6 +118,7 @@ export function exactlyOnceSuite(size: SuiteSize): void {
           const body = `${lines.join('\n')}\n`;
           const out = await p.s3.client.send(new PutObjectCommand({ Bucket: 'landing', Key: key, Body: body }));
           expected.set(fileId, rows);
+          keys.set(key, fileId);
           bodies.push(
             JSON.stringify(
               s3EventNotification('landing', key, {
@@ -317,6 +327,37 @@ export function exactlyOnceSuite(size: SuiteSize): void {
           )
         ).reduce((sum, r) => sum + Number(r[0]?.n ?? 0), 0);
         expect(outsideSeen).toBeGreaterThanOrEqual(outsideIds.length);
+        // History: exactly one `committed` row per landed file, with its rows; a redelivery is
+        // recorded as `duplicate` (once per file: rows are deduplicated on their history id).
+        const history = await queryTable(
+          catalog,
+          p.warehouseIo,
+          { namespace: [HISTORY[0]], name: HISTORY[1] },
+          `select key, outcome, count(*)::int n, max(rows)::int r, count(snapshot_id)::int s from t
+           where key like 's${seed}/%' group by key, outcome order by key, outcome`,
+        );
+        const outcomes = new Map<string, Map<string, { n: number; r: number; s: number }>>();
+        for (const row of history) {
+          const of = outcomes.get(String(row.key)) ?? new Map();
+          of.set(String(row.outcome), { n: Number(row.n), r: Number(row.r), s: Number(row.s) });
+          outcomes.set(String(row.key), of);
+        }
+        expect([...outcomes.keys()].sort()).toEqual([...keys.keys()].sort());
+        let duplicates = 0;
+        for (const [key, fileId] of keys) {
+          const of = outcomes.get(key) ?? new Map();
+          expect(
+            [...of.keys()].filter((o) => o !== 'committed' && o !== 'duplicate'),
+            key,
+          ).toEqual([]);
+          expect(of.get('committed'), `${key}: one committed row`).toEqual({ n: 1, r: expected.get(fileId), s: 1 });
+          const duplicate = of.get('duplicate');
+          if (duplicate) {
+            expect(duplicate.n, `${key}: one duplicate row`).toBe(1);
+            duplicates++;
+          }
+        }
+        expect(duplicates, 'redeliveries recorded as duplicates').toBeGreaterThan(0);
         // every fault kind was exercised in this seed
         expect(stats.crashBeforeEnqueue + stats.crashAfterEnqueue).toBeGreaterThan(0);
         expect(stats.catalogFaults).toBeGreaterThan(0);
