@@ -7,11 +7,8 @@
 import type * as arrow from 'apache-arrow';
 import { BadInputError } from './bad-input-error.js';
 import { BatchAssembler, mapColumns } from './batch-assembler.js';
-import { nestedTextParser } from './column-builder.js';
 import type { ReaderContext } from './csv-reader.js';
-import { JsonCursor, JsonSyntaxError, jsonBlocks, parseJsonText } from './json-tokenizer.js';
-
-nestedTextParser.parse = parseJsonText;
+import { JsonCursor, JsonSyntaxError, jsonBlocks } from './json-tokenizer.js';
 
 const lenient = new TextDecoder('utf-8');
 const encoder = new TextEncoder();

@@ -26,7 +26,7 @@
  * that `evolve` could widen (int, float, decimal): then the one-pass files are deleted and the
  * file takes the two-pass path.
  */
-import type { Catalog, LoadedTable } from '../catalog/catalog.js';
+import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
 import { BadInputError } from '../formats/bad-input-error.js';
 import { alignToTable, inferSchema } from '../formats/index.js';
@@ -36,7 +36,7 @@ import type { NestedField, PartitionSpec, Schema } from '../iceberg/types.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { CommitRequest } from './commit-request.js';
 import type { IngestConfig, RouteSettings } from './config.js';
-import { type ConvertFileResult, convertFile, rejectedRowsNdjson } from './convert-file.js';
+import { type ConvertFileResult, convertFile } from './convert-file.js';
 import { dataFileNamePrefix } from './data-file-names.js';
 import { isBadInput } from './error-kind.js';
 import { writeErrorReport } from './error-report.js';
@@ -45,6 +45,7 @@ import { ingestId as ingestIdOf } from './ingest-id.js';
 import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { readLandedObject } from './landed-read.js';
+import { rejectedRowCount, writeRejectedRowsReport } from './rejected-rows-report.js';
 import { RouteError, routeObject } from './route.js';
 import { type BoundRouteTransform, bindRouteTransform } from './route-transform.js';
 import {
@@ -201,73 +202,25 @@ export async function convertObject(object: LandedObject, context: ConvertContex
         fileSchema ?? transform?.plan.schema ?? (await inferSchema(open, key, options)),
         table.metadata['format-version'],
       );
-      for (let attempt = 1; ; attempt++) {
-        const alignment = alignToTable(currentSchema(table.metadata), fileSchema, settings.schemaPolicy, {
-          caseInsensitive: options.caseInsensitive,
-          lastColumnId: table.metadata['last-column-id'],
-          fileName: key,
-          hiveColumns: routed.hiveValues,
-        });
-        if (!alignment.evolved) {
-          converted = await write(table, alignment.schema, false);
-          break;
-        }
-        const proposed = { ...alignment.schema, 'schema-id': nextSchemaId(table) };
-        const written = await write(table, proposed, false);
-        if (!written) throw new Error('unreachable: only a one-pass conversion falls back');
-        const evolved = await commitSchema(context.catalog, table, proposed, alignment.lastColumnId);
-        if (evolved && sameColumns(currentSchema(evolved.metadata), proposed)) {
-          table = evolved;
-          converted = { ...written, schema: currentSchema(table.metadata) };
-          context.log?.('info', 'evolved schema', {
-            table: tableName,
-            key,
-            ingestId,
-            schemaId: converted.schema['schema-id'],
-            added: alignment.newColumns.map((c) => c.name),
-            widened: alignment.promotions.map((p) => p.column),
-          });
-          break;
-        }
-        // Someone else changed the schema first: these files were never committed, write again.
-        for (const f of written.result.dataFiles)
-          await context
-            .tableIo(table)
-            .delete(f.file_path)
-            .catch(() => {});
-        if (attempt >= SCHEMA_COMMIT_ATTEMPTS)
-          throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
-        table = await context.catalog.loadTable(routed.table);
-      }
-      if (!converted) throw new Error('unreachable: only a one-pass conversion falls back');
+      converted = await alignAndEvolve(context, table, fileSchema, {
+        identifier: routed.table,
+        key,
+        ingestId: id,
+        tableName,
+        settings,
+        hiveValues: routed.hiveValues,
+        write,
+      });
     }
     const { result, schema, spec } = converted;
 
-    let reportPath: string | undefined;
-    const rejectedCount = result.rejected.length + result.rejectedDropped;
-    if (rejectedCount > 0) {
-      const first = result.rejected[0];
-      reportPath = await writeErrorReport(
-        context.landingIo,
-        context.errorsLocation(object.bucket),
-        {
-          object: uri,
-          key,
-          etag: object.etag,
-          table: tableName,
-          ingestId,
-          outcome: 'partial',
-          error: 'RejectedRows',
-          reason: `${rejectedCount} rows rejected (on_error: continue)${first ? `; first: ${first.reason}` : ''}`,
-          line: first?.line,
-          column: first?.column,
-          value: first?.value,
-          rejectedRows: result.rejected,
-          rejectedRowCount: rejectedCount,
-        },
-        rejectedRowsNdjson(result.rejected),
-      );
-    }
+    const rejectedCount = rejectedRowCount(result);
+    const reportPath = await writeRejectedRowsReport(
+      context.landingIo,
+      context.errorsLocation(object.bucket),
+      { object: uri, key, etag: object.etag, table: tableName, ingestId },
+      result,
+    );
 
     const request: CommitRequest = {
       ingestId,
@@ -337,6 +290,69 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       reportPath,
       error: bad,
     };
+  }
+}
+
+/**
+ * Aligns the file's schema to the table's under the route's policy and converts the file with
+ * it. An evolved schema is committed only after the file converted with it, so a rejected file
+ * never changes the table (issue #18); when another writer changed the schema first, the files
+ * are deleted and the file is aligned again to the new schema (up to {@link SCHEMA_COMMIT_ATTEMPTS}).
+ */
+async function alignAndEvolve(
+  context: ConvertContext,
+  loaded: LoadedTable,
+  fileSchema: Schema,
+  file: {
+    identifier: TableIdentifier;
+    key: string;
+    ingestId: string;
+    tableName: string;
+    settings: RouteSettings;
+    hiveValues: Record<string, string>;
+    write: (target: LoadedTable, schema: Schema, onePass: boolean) => Promise<Written | undefined>;
+  },
+): Promise<Written> {
+  const { identifier, key, ingestId, tableName, settings, hiveValues, write } = file;
+  let table = loaded;
+  for (let attempt = 1; ; attempt++) {
+    const alignment = alignToTable(currentSchema(table.metadata), fileSchema, settings.schemaPolicy, {
+      caseInsensitive: settings.format.caseInsensitive,
+      lastColumnId: table.metadata['last-column-id'],
+      fileName: key,
+      hiveColumns: hiveValues,
+    });
+    if (!alignment.evolved) {
+      const converted = await write(table, alignment.schema, false);
+      if (!converted) throw new Error('unreachable: only a one-pass conversion falls back');
+      return converted;
+    }
+    const proposed = { ...alignment.schema, 'schema-id': nextSchemaId(table) };
+    const written = await write(table, proposed, false);
+    if (!written) throw new Error('unreachable: only a one-pass conversion falls back');
+    const evolved = await commitSchema(context.catalog, table, proposed, alignment.lastColumnId);
+    if (evolved && sameColumns(currentSchema(evolved.metadata), proposed)) {
+      table = evolved;
+      const converted = { ...written, schema: currentSchema(table.metadata) };
+      context.log?.('info', 'evolved schema', {
+        table: tableName,
+        key,
+        ingestId,
+        schemaId: converted.schema['schema-id'],
+        added: alignment.newColumns.map((c) => c.name),
+        widened: alignment.promotions.map((p) => p.column),
+      });
+      return converted;
+    }
+    // Someone else changed the schema first: these files were never committed, write again.
+    for (const f of written.result.dataFiles)
+      await context
+        .tableIo(table)
+        .delete(f.file_path)
+        .catch(() => {});
+    if (attempt >= SCHEMA_COMMIT_ATTEMPTS)
+      throw new SchemaRaceError(`the schema of ${tableName} kept changing during ${attempt} attempts`);
+    table = await context.catalog.loadTable(identifier);
   }
 }
 
