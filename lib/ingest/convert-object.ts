@@ -46,7 +46,7 @@ import { committedIngestIds } from './ingest-ledger.js';
 import type { LandedObject } from './landed-event.js';
 import { readLandedObject } from './landed-read.js';
 import { rejectedRowCount, writeRejectedRowsReport } from './rejected-rows-report.js';
-import { RouteError, routeObject } from './route.js';
+import { routeObject } from './route.js';
 import { type BoundRouteTransform, bindRouteTransform } from './route-transform.js';
 import {
   commitSchema,
@@ -55,7 +55,6 @@ import {
   nextSchemaId,
   schemaForFormatVersion,
   stageTableForFile,
-  TableMissingError,
 } from './table-setup.js';
 
 /** Raised when other writers keep changing the schema faster than a file can be aligned (transient: retried). */
