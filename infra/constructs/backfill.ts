@@ -85,7 +85,7 @@ export class Backfill extends Construct {
     // Plans name object versions: read by VersionId. Listing lets an object deleted after the plan
     // answer 404 (rejected with a report) instead of 403 (the chunk retried until the run fails).
     landing.grantReadPrefix(this.convert.role, config.landingPrefix, { versions: true });
-    landing.grantListPrefix(this.convert.role, config.landingPrefix);
+    landing.grantMissingKeyIsNotFound(this.convert.role);
     landing.grantWritePrefix(this.convert.role, config.errorsPrefix);
     landing.grantWritePrefix(this.convert.role, config.backfillPrefix);
     props.secret.grantRead(this.convert.role);

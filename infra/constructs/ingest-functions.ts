@@ -60,7 +60,7 @@ export class IngestFunctions extends Construct {
     // Events name object versions (versioned bucket): read by VersionId. Listing lets a deleted
     // object answer 404 (rejected with a report) instead of 403 (retried into the DLQ).
     landing.grantReadPrefix(this.convert.role, config.landingPrefix, { versions: true });
-    landing.grantListPrefix(this.convert.role, config.landingPrefix);
+    landing.grantMissingKeyIsNotFound(this.convert.role);
     landing.grantWritePrefix(this.convert.role, config.errorsPrefix);
     landing.grantWritePrefix(this.convert.role, config.spillPrefix);
     // Routes with `archive: true` copy the converted object here.

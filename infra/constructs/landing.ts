@@ -165,6 +165,17 @@ export class Landing extends Construct {
     });
   }
 
+  /**
+   * Allows `s3:ListBucket` on the bucket without a prefix condition, so a read of a missing key
+   * answers 404 ("gone": rejected with a report) instead of 403 ("denied": retried). S3 checks
+   * this permission for a missing key with no `s3:prefix` in the request context, so a listing
+   * grant conditioned on a prefix does not count (issue #11). It reveals key names, not contents.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions
+   */
+  grantMissingKeyIsNotFound(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
+  }
+
   private grantObjects(grantee: iam.IGrantable, prefix: string, actions: string[], keyActions: string[]): void {
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
     if (this.key) iam.Grant.addToPrincipal({ grantee, actions: keyActions, resourceArns: [this.key.keyArn] });
