@@ -3,7 +3,8 @@
  * storage as the commit handler, and the ingest ledger in the landing bucket (so expiry writes
  * the ids of the snapshots it removes before removing them). Settings from the environment:
  * `FLOE_MAINTAIN_OLDER_THAN_MS` (snapshot age, default 5 days), `FLOE_MAINTAIN_RETAIN_LAST`
- * (default 1), `FLOE_MAINTAIN_ORPHAN_AGE_MS` (default 3 days).
+ * (default 1), `FLOE_MAINTAIN_ORPHAN_AGE_MS` (default 3 days), `FLOE_MAINTAIN_SMALL_FILE_THRESHOLD`
+ * (small files per partition that make a commit trigger compaction, default 50).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IngestLedger } from '../lib/ingest/ingest-ledger.js';
@@ -38,6 +39,7 @@ export function maintenanceContextFromEnvironment(env: NodeJS.ProcessEnv = proce
         minSnapshotsToKeep: numberFrom(env, 'FLOE_MAINTAIN_RETAIN_LAST'),
       },
       orphanAgeMs: numberFrom(env, 'FLOE_MAINTAIN_ORPHAN_AGE_MS'),
+      smallFileThreshold: numberFrom(env, 'FLOE_MAINTAIN_SMALL_FILE_THRESHOLD'),
     },
   };
 }

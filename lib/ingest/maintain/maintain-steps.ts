@@ -3,7 +3,8 @@
  * each a plain function of a small JSON input (Step Functions payloads stay far below 256 KiB):
  *
  * ```
- * PlanTables   { tables? }                         → { tables: [{ table }] }
+ * PlanTables   { tables?, trigger? }               → { tables: [{ table }] }
+ *   (trigger "commit": only the named tables with a partition over the small-file threshold)
  * per table (Map):
  *   PlanCompaction { table }                       → { table, groups: [{ table, specId, files, dataSequenceNumber }] }
  *   per group (Map): CompactGroup <group>          → GroupOutcome
@@ -18,6 +19,7 @@ import { liveDataFiles } from '../../iceberg/scan.js';
 import type { ExpirySettings } from '../../iceberg/snapshot/expire-snapshots.js';
 import { catalogTables } from './catalog-tables.js';
 import { compactGroup, type GroupOutcome, planTableCompaction } from './compact.js';
+import { compactionDue } from './compaction-trigger.js';
 import type { CompactionGroup } from './compaction-plan.js';
 import { type ExpireReport, expireSnapshots } from './expire.js';
 import type { MaintenanceContext } from './maintenance-context.js';
@@ -43,6 +45,8 @@ export interface GroupTask {
 export interface StepSettings {
   expiry?: Partial<ExpirySettings>;
   orphanAgeMs?: number;
+  /** Small files per partition above which a commit-triggered run maintains the table. */
+  smallFileThreshold?: number;
 }
 
 function tableOf(input: unknown): string {
@@ -58,6 +62,28 @@ export async function planTablesStep(catalog: Catalog, input: unknown): Promise<
     throw new MaintenanceStepInputError('"tables" must be a list of "ns.table" names');
   const tables = named ? (named as string[]) : (await catalogTables(catalog)).map(formatIdentifier);
   return { tables: tables.map((table) => ({ table })) };
+}
+
+/**
+ * PlanTables for a run started by a commit event (`trigger: "commit"`): of the named tables, only
+ * those with a partition holding more than the small-file threshold; the others are skipped so
+ * the execution ends at once. Any other input is planned as {@link planTablesStep} does.
+ */
+export async function planTriggeredTablesStep(
+  context: MaintenanceContext,
+  input: unknown,
+  settings: StepSettings = {},
+): Promise<{ tables: Array<{ table: string }>; skipped?: string[] }> {
+  const planned = await planTablesStep(context.catalog, input);
+  if ((input as { trigger?: unknown } | null)?.trigger !== 'commit') return planned;
+  const tables: Array<{ table: string }> = [];
+  const skipped: string[] = [];
+  for (const { table } of planned.tables) {
+    const check = await compactionDue(parseIdentifier(table), context, settings.smallFileThreshold);
+    if (check.due) tables.push({ table });
+    else skipped.push(table);
+  }
+  return { tables, skipped };
 }
 
 /** PlanCompaction: the table's compaction groups, by file path. */
