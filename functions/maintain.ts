@@ -20,7 +20,7 @@ async function maintain(input: { step?: string } & Record<string, unknown>): Pro
     case 'plan-tables':
       return planTriggeredTablesStep(context, input.request ?? input, settings);
     case 'plan-compaction':
-      return planCompactionStep(context, input);
+      return planCompactionStep(context, input, settings);
     case 'expire-and-clean': {
       const result = await expireAndCleanStep(context, input, settings);
       logger.info('maintained table', {

@@ -10,11 +10,12 @@ import type { FileIO } from '../../iceberg/file-io.js';
 import { liveDataFiles } from '../../iceberg/scan.js';
 import { partitionKey } from '../../iceberg/snapshot/summary.js';
 import type { TableMetadata } from '../../iceberg/types.js';
+import type { MaintenanceConfig } from '../config.js';
 import { compactionSettings } from './compaction-plan.js';
 import type { MaintenanceContext } from './maintenance-context.js';
+import { DEFAULT_SMALL_FILE_THRESHOLD, tableMaintenanceSettings } from './table-settings.js';
 
-/** Small files per partition above which a commit triggers compaction. */
-export const DEFAULT_SMALL_FILE_THRESHOLD = 50;
+export { DEFAULT_SMALL_FILE_THRESHOLD };
 
 /** The partitions (keys) holding more than `threshold` small files. */
 export function partitionsOverThreshold(smallFiles: ReadonlyMap<string, number>, threshold: number): string[] {
@@ -48,11 +49,19 @@ export async function smallFilesPerPartition(
 export async function compactionDue(
   id: TableIdentifier,
   context: MaintenanceContext,
+  route: MaintenanceConfig = {},
   fallbackThreshold = DEFAULT_SMALL_FILE_THRESHOLD,
 ): Promise<{ due: boolean; threshold: number; partitions: string[] }> {
   const table = await context.catalog.loadTable(id);
-  const threshold = smallFileThreshold(table.metadata, fallbackThreshold);
-  const { minFileSizeBytes } = compactionSettings(table.metadata);
+  const settings = tableMaintenanceSettings(table.metadata, {
+    ...route,
+    smallFileThreshold: route.smallFileThreshold ?? fallbackThreshold,
+  });
+  const threshold = settings.smallFileThreshold;
+  if (!settings.enabled) return { due: false, threshold, partitions: [] };
+  const { minFileSizeBytes } = compactionSettings(table.metadata, {
+    targetFileSizeBytes: settings.targetFileSizeBytes,
+  });
   const counts = await smallFilesPerPartition(context.tableIo(table), table.metadata, minFileSizeBytes);
   const partitions = partitionsOverThreshold(counts, threshold);
   return { due: partitions.length > 0, threshold, partitions };
