@@ -3,6 +3,7 @@
  * field's transform is applied to its source column, then `asc`/`desc` and `nulls-first`/
  * `nulls-last` decide. Values compare as the spec orders them (numbers, strings, binary as
  * unsigned bytes, false < true, NaN after +Infinity). Rows with equal keys keep their input order.
+ * The keys are held in flat arrays; the group's batches stay in memory until they are written.
  */
 import type * as arrow from 'apache-arrow';
 import { applyTransform } from '../../iceberg/partition.js';
@@ -37,17 +38,28 @@ export function sortBatches(batches: arrow.RecordBatch[], schema: Schema, order:
       nullsFirst: f['null-order'] === 'nulls-first',
     };
   });
-  const rows: { batch: number; row: number; key: Literal[] }[] = [];
+  // Flat arrays (one per key column, plus batch and row of each position) rather than an object
+  // per row: a group holds millions of rows.
+  const total = batches.reduce((n, b) => n + b.numRows, 0);
+  const batchOf = new Int32Array(total);
+  const rowOf = new Int32Array(total);
+  const keys: Literal[][] = columns.map(() => new Array<Literal>(total));
+  let position = 0;
   batches.forEach((batch, b) => {
     const readers = columns.map((c) => keyReader(batch, c));
-    for (let row = 0; row < batch.numRows; row++) rows.push({ batch: b, row, key: readers.map((r) => r(row)) });
+    for (let row = 0; row < batch.numRows; row++, position++) {
+      batchOf[position] = b;
+      rowOf[position] = row;
+      for (let c = 0; c < columns.length; c++) (keys[c] as Literal[])[position] = (readers[c] as KeyReader)(row);
+    }
   });
-  // Array.prototype.sort is stable (ES2019), so ties keep file order.
-  rows.sort((x, y) => {
+  const sorted = Int32Array.from({ length: total }, (_, i) => i);
+  // TypedArray.prototype.sort is not guaranteed stable; ties fall back to the position (file order).
+  sorted.sort((x, y) => {
     for (let i = 0; i < columns.length; i++) {
       const c = columns[i] as KeyColumn;
-      const a = x.key[i] as Literal;
-      const b = y.key[i] as Literal;
+      const a = (keys[i] as Literal[])[x] as Literal;
+      const b = (keys[i] as Literal[])[y] as Literal;
       if (a === null || b === null) {
         if (a === b) continue;
         return (a === null) === c.nullsFirst ? -1 : 1;
@@ -55,15 +67,15 @@ export function sortBatches(batches: arrow.RecordBatch[], schema: Schema, order:
       const cmp = compareLiterals(a, b);
       if (cmp !== 0) return c.descending ? -cmp : cmp;
     }
-    return 0;
+    return x - y;
   });
   const out: arrow.RecordBatch[] = [];
   let start = 0;
-  while (start < rows.length) {
-    const batch = (rows[start] as { batch: number }).batch;
+  while (start < total) {
+    const batch = batchOf[sorted[start] as number] as number;
     let end = start + 1;
-    while (end < rows.length && (rows[end] as { batch: number }).batch === batch) end++;
-    const indices = Int32Array.from(rows.slice(start, end), (r) => r.row);
+    while (end < total && batchOf[sorted[end] as number] === batch) end++;
+    const indices = Int32Array.from(sorted.subarray(start, end), (p) => rowOf[p] as number);
     out.push(gatherRows(batches[batch] as arrow.RecordBatch, indices));
     start = end;
   }
@@ -86,7 +98,9 @@ export function compareLiterals(a: Exclude<Literal, null>, b: Exclude<Literal, n
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function keyReader(batch: arrow.RecordBatch, column: KeyColumn): (row: number) => Literal {
+type KeyReader = (row: number) => Literal;
+
+function keyReader(batch: arrow.RecordBatch, column: KeyColumn): KeyReader {
   let data = batch.data as arrow.Data;
   const path: arrow.Data[] = [];
   for (const i of column.indexes) {
