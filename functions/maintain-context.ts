@@ -3,9 +3,11 @@
  * storage as the commit handler, and the ingest ledger in the landing bucket (so expiry writes
  * the ids of the snapshots it removes before removing them). Settings from the environment:
  * `FLOE_MAINTAIN_OLDER_THAN_MS` (snapshot age, default 5 days), `FLOE_MAINTAIN_RETAIN_LAST`
- * (default 1), `FLOE_MAINTAIN_ORPHAN_AGE_MS` (default 3 days).
+ * (default 1), `FLOE_MAINTAIN_ORPHAN_AGE_MS` (default 3 days), `FLOE_MAINTAIN_SMALL_FILE_THRESHOLD`
+ * (small files per partition that make a commit trigger compaction, default 50).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { settingsForTable } from '../lib/ingest/config.js';
 import { IngestLedger } from '../lib/ingest/ingest-ledger.js';
 import type { StepSettings } from '../lib/ingest/maintain/maintain-steps.js';
 import type { MaintenanceContext } from '../lib/ingest/maintain/maintenance-context.js';
@@ -13,6 +15,7 @@ import { fileIOForTable } from '../lib/storage/resolve.js';
 import { S3FileIO } from '../lib/storage/s3.js';
 import { catalogFromEnvironment } from './catalog-client.js';
 import { EnvironmentError, readEnvironment } from './environment.js';
+import { ingestConfigFromEnvironment } from './ingest-settings.js';
 import { logger } from './observability.js';
 import { SecretCache } from './secret-cache.js';
 
@@ -22,6 +25,8 @@ export function maintenanceContextFromEnvironment(env: NodeJS.ProcessEnv = proce
   settings: StepSettings;
 } {
   const settings = readEnvironment('commit', env);
+  // The routes config (FLOE_CONFIG) gives each table's `maintenance:` block.
+  const config = ingestConfigFromEnvironment(settings);
   const secret = new SecretCache(new SecretsManagerClient({}), settings.secretId);
   const catalog = catalogFromEnvironment(settings, secret, ({ level, message, ...rest }) =>
     logger[level === 'warn' ? 'warn' : 'debug'](message, rest),
@@ -38,6 +43,8 @@ export function maintenanceContextFromEnvironment(env: NodeJS.ProcessEnv = proce
         minSnapshotsToKeep: numberFrom(env, 'FLOE_MAINTAIN_RETAIN_LAST'),
       },
       orphanAgeMs: numberFrom(env, 'FLOE_MAINTAIN_ORPHAN_AGE_MS'),
+      smallFileThreshold: numberFrom(env, 'FLOE_MAINTAIN_SMALL_FILE_THRESHOLD'),
+      routeFor: (table) => settingsForTable(config, table).maintenance,
     },
   };
 }

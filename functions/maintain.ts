@@ -8,7 +8,7 @@ import {
   expireAndCleanStep,
   MaintenanceStepInputError,
   planCompactionStep,
-  planTablesStep,
+  planTriggeredTablesStep,
 } from '../lib/ingest/maintain/maintain-steps.js';
 import { maintenanceContextFromEnvironment } from './maintain-context.js';
 import { logger } from './observability.js';
@@ -18,9 +18,9 @@ const { context, settings } = maintenanceContextFromEnvironment();
 async function maintain(input: { step?: string } & Record<string, unknown>): Promise<unknown> {
   switch (input?.step) {
     case 'plan-tables':
-      return planTablesStep(context.catalog, input.request ?? input);
+      return planTriggeredTablesStep(context, input.request ?? input, settings);
     case 'plan-compaction':
-      return planCompactionStep(context, input);
+      return planCompactionStep(context, input, settings);
     case 'expire-and-clean': {
       const result = await expireAndCleanStep(context, input, settings);
       logger.info('maintained table', {

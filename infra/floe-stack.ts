@@ -164,6 +164,7 @@ export class FloeStack extends Stack {
           ...shared,
           ledgerPrefix: config.ledgerPrefix,
           schedule: scheduler.ScheduleExpression.expression(config.maintenanceSchedule),
+          commitEventBusName: config.eventBusName,
         })
       : undefined;
 

@@ -13,8 +13,15 @@
  * functions/maintain.ts (`step`: plan-tables, plan-compaction, expire-and-clean) and
  * functions/maintain-compact.ts. The ledger markers the expiry writes live under
  * `ledgerPrefix` in the landing bucket, which expires them after the dedup window.
+ *
+ * Commit trigger: an EventBridge rule on `floe.TableCommitted` (docs/events.md) starts the same
+ * state machine for the committed table with `{ tables: [t], trigger: "commit" }`; PlanTables then
+ * keeps the table only if a partition holds more than the small-file threshold
+ * (lib/ingest/maintain/compaction-trigger.ts), so most of these executions end after one step.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -45,6 +52,8 @@ export interface MaintenanceProps {
   readonly groupConcurrency?: number;
   /** Memory of the compaction function (MiB). @default 3008 */
   readonly compactMemoryMiB?: number;
+  /** Bus the commit events go to; a rule there starts maintenance after commits. `off` or unset: no rule. */
+  readonly commitEventBusName?: string;
 }
 
 /** The maintenance functions, state machine and schedule. */
@@ -54,6 +63,8 @@ export class Maintenance extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: scheduler.Schedule;
   readonly logGroup: logs.LogGroup;
+  /** The `floe.TableCommitted` rule (absent when commit events are off). */
+  readonly commitRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: MaintenanceProps) {
     super(scope, id);
@@ -155,5 +166,27 @@ export class Maintenance extends Construct {
       }),
       description: 'floe: daily table maintenance',
     });
+
+    if (props.commitEventBusName !== undefined && props.commitEventBusName !== 'off') {
+      this.commitRule = new events.Rule(this, 'CommitRule', {
+        eventBus: events.EventBus.fromEventBusName(this, 'CommitBus', props.commitEventBusName),
+        description: 'floe: maintain a table after a commit when a partition holds too many small files',
+        eventPattern: {
+          source: ['floe'],
+          detailType: ['floe.TableCommitted'],
+          // Compaction's own replace snapshots must not trigger another run.
+          detail: { operation: events.Match.anythingBut('replace') },
+        },
+      });
+      this.commitRule.addTarget(
+        new eventTargets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({
+            tables: [events.EventField.fromPath('$.detail.table')],
+            trigger: 'commit',
+          }),
+          retryAttempts: 4,
+        }),
+      );
+    }
   }
 }

@@ -98,8 +98,30 @@ const sizeField = z.union([z.string(), z.number()]).transform((value, ctx) => {
   return bytes;
 });
 
+/**
+ * A route's (or `defaults`') table maintenance settings (docs/maintenance.md). Each field left out
+ * falls back to `defaults.maintenance`, then floe's built-in default; table properties
+ * (`floe.maintenance.*`, Iceberg's `history.expire.*`, `write.target-file-size-bytes`) win over both.
+ */
+const MaintenanceConfigSchema = z
+  .object({
+    /** false: `floe maintain`, the schedule and the commit trigger leave the table alone. */
+    enabled: z.boolean().optional(),
+    /** Size compaction writes (binpack target). */
+    target_file_size: sizeField.optional(),
+    /** Snapshots older than this are expired (but never the last `retain_last`). */
+    snapshot_max_age: durationField.optional(),
+    retain_last: z.number().int().min(1).optional(),
+    /** Unreferenced files younger than this are never removed. */
+    orphan_age: durationField.optional(),
+    /** Small files in one partition above which a commit triggers compaction. */
+    small_file_threshold: z.number().int().min(0).optional(),
+  })
+  .strict();
+
 /** Settings a route can set, and `defaults` sets for every route. */
 const RouteSettingsShape = {
+  maintenance: MaintenanceConfigSchema.optional(),
   format: FormatOptionsSchema.optional(),
   /** abort / skip_file: reject the file on the first bad row; continue: keep good rows, report the rest. */
   on_error: z.enum(['abort', 'skip_file', 'continue']).optional(),
@@ -167,6 +189,18 @@ export interface RouteSettings {
   hivePartitions: boolean;
   /** The route's `select`/`where` (checked at load; bound per file). */
   transform?: { select?: string; where?: string };
+  /** Maintenance settings of the route over `defaults.maintenance` (unset fields: table properties, then built-ins). */
+  maintenance: MaintenanceConfig;
+}
+
+/** The `maintenance:` block of a route or of `defaults`, durations in ms and sizes in bytes. */
+export interface MaintenanceConfig {
+  enabled?: boolean;
+  targetFileSizeBytes?: number;
+  snapshotMaxAgeMs?: number;
+  retainLast?: number;
+  orphanAgeMs?: number;
+  smallFileThreshold?: number;
 }
 
 /** A validated config. */
@@ -198,7 +232,25 @@ export const DEFAULT_ROUTE_SETTINGS: RouteSettings = {
   dedupWindowMs: 7 * 86_400_000,
   archive: false,
   hivePartitions: false,
+  maintenance: {},
 };
+
+function maintenanceFrom(
+  raw: z.output<typeof MaintenanceConfigSchema> | undefined,
+  base: MaintenanceConfig,
+): MaintenanceConfig {
+  const set: MaintenanceConfig = {
+    enabled: raw?.enabled,
+    targetFileSizeBytes: raw?.target_file_size,
+    snapshotMaxAgeMs: raw?.snapshot_max_age,
+    retainLast: raw?.retain_last,
+    orphanAgeMs: raw?.orphan_age,
+    smallFileThreshold: raw?.small_file_threshold,
+  };
+  const out: MaintenanceConfig = { ...base };
+  for (const [key, value] of Object.entries(set)) if (value !== undefined) Object.assign(out, { [key]: value });
+  return out;
+}
 
 function settingsFrom(
   raw: Partial<Pick<ParsedRoute, keyof typeof RouteSettingsShape>>,
@@ -228,6 +280,7 @@ function settingsFrom(
       raw.select !== undefined || raw.where !== undefined
         ? { select: raw.select ?? base.transform?.select, where: raw.where ?? base.transform?.where }
         : base.transform,
+    maintenance: maintenanceFrom(raw.maintenance, base.maintenance),
   };
 }
 

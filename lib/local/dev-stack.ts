@@ -20,7 +20,7 @@ import type { BadInputError } from '../formats/bad-input-error.js';
 import { type CommitBatchResult, commitBatch } from '../ingest/commit-batch.js';
 import { commitGroupOf } from '../ingest/commit-queue.js';
 import type { CommitRequest } from '../ingest/commit-request.js';
-import type { IngestConfig } from '../ingest/config.js';
+import { type IngestConfig, settingsForTable } from '../ingest/config.js';
 import { warmEncoderWorker } from '../ingest/conversion-encoder.js';
 import { convertObject } from '../ingest/convert-object.js';
 import { DEFAULT_HISTORY_TABLE } from '../ingest/history-table.js';
@@ -339,6 +339,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           tableIo,
           ledger,
           everyMs,
+          routeFor: (id) => settingsForTable(options.config, id).maintenance,
           onReport: options.onMaintained,
           onError: (error) => options.onEvent({ kind: 'failed', key: '(maintenance)', error }),
         })

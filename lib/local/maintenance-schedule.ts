@@ -5,7 +5,8 @@
  * orphans older than 3 days). Runs never overlap; a run in progress when the stack stops is
  * awaited, so nothing is left half-done.
  */
-import type { Catalog, LoadedTable } from '../catalog/catalog.js';
+import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
+import type { MaintenanceConfig } from '../ingest/config.js';
 import type { IngestLedger } from '../ingest/ingest-ledger.js';
 import { catalogTables } from '../ingest/maintain/catalog-tables.js';
 import { type MaintainOptions, type MaintainReport, maintainTable } from '../ingest/maintain/maintain-table.js';
@@ -20,6 +21,8 @@ export interface MaintenanceScheduleOptions {
   ledger?: IngestLedger;
   everyMs: number;
   options?: MaintainOptions;
+  /** The `maintenance:` block of a table's route (routes config). */
+  routeFor?(id: TableIdentifier): MaintenanceConfig;
   onReport?(report: MaintainReport): void;
   onError?(error: unknown): void;
 }
@@ -39,7 +42,7 @@ export function startMaintenanceSchedule(options: MaintenanceScheduleOptions): M
       const report = await maintainTable(
         id,
         { catalog: options.catalog, tableIo: options.tableIo, ledger: options.ledger },
-        options.options,
+        { ...options.options, route: options.routeFor?.(id) },
       );
       reports.push(report);
       options.onReport?.(report);

@@ -79,3 +79,45 @@ describe('maintenance state machine', () => {
     expect(Object.keys(without.findResources('AWS::Scheduler::Schedule'))).toHaveLength(0);
   });
 });
+
+describe('maintenance after commits', () => {
+  it('an EventBridge rule on floe.TableCommitted starts the state machine for the committed table', () => {
+    const { template } = synthFloeStack({ maintenanceSchedule: 'rate(6 hours)' });
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { 'detail-type': ['floe.TableCommitted'] } },
+    });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const rule = Object.values(rules)[0] as any;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['floe'],
+      'detail-type': ['floe.TableCommitted'],
+      detail: { operation: [{ 'anything-but': ['replace'] }] },
+    });
+    expect(rule.Properties.EventBusName).toBe('default');
+    const [target] = rule.Properties.Targets;
+    expect(target.Arn).toEqual({ Ref: expect.stringMatching(/^MaintenanceStateMachine/) });
+    expect(target.InputTransformer.InputPathsMap).toEqual({ 'detail-table': '$.detail.table' });
+    expect(JSON.parse(target.InputTransformer.InputTemplate.replace('<detail-table>', '"sales.orders"'))).toEqual({
+      tables: ['sales.orders'],
+      trigger: 'commit',
+    });
+    // The rule's role may start executions of this state machine only.
+    const roleId = target.RoleArn['Fn::GetAtt'][0];
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies)
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: target.Arn })]);
+  });
+
+  it('has no commit rule when commit events are off', () => {
+    const { template } = synthFloeStack({ eventBusName: 'off' });
+    expect(
+      Object.keys(
+        template.findResources('AWS::Events::Rule', {
+          Properties: { EventPattern: { 'detail-type': ['floe.TableCommitted'] } },
+        }),
+      ),
+    ).toHaveLength(0);
+  });
+});

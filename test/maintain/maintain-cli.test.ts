@@ -51,4 +51,19 @@ describe('floe maintain', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--older-than "soon" is not a duration/);
   });
+
+  it('applies the maintenance block of the routes config: enabled false skips the table', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'floe-maintain-cfg-'));
+    dirs.push(cwd);
+    const floe = async (...args: string[]) => (await run(process.execPath, [BIN, ...args], { cwd })).stdout;
+    for (const n of ['a', 'b']) {
+      await writeFile(join(cwd, `${n}.csv`), `id,name\n1,${n}\n`);
+      await floe('ingest', `${n}.csv`, '--table', 'n.t');
+    }
+    const config = { routes: [{ prefix: 'x/', table: 'n.t', maintenance: { enabled: false } }] };
+    await writeFile(join(cwd, 'maint.json'), JSON.stringify(config));
+    const text = await floe('maintain', 'n.t', '--older-than', '0s', '--config', 'maint.json');
+    expect(text).toMatch(/n\.t\n {2}skipped: maintenance disabled/);
+    expect((await floe('history', 'n.t', '--json')).trim().split('\n')).toHaveLength(2);
+  });
 });

@@ -9,11 +9,13 @@
 import { parseArgs } from 'node:util';
 import { parseIdentifier } from '../../catalog/catalog.js';
 import { stringifyJson } from '../../iceberg/json.js';
+import { defaultIngestConfig, loadIngestConfig, settingsForTable } from '../../ingest/config.js';
 import { parseDurationMs } from '../../ingest/duration.js';
 import { IngestLedger } from '../../ingest/ingest-ledger.js';
 import { catalogTables } from '../../ingest/maintain/catalog-tables.js';
 import { type MaintainReport, type MaintenanceOperation, maintainTable } from '../../ingest/maintain/maintain-table.js';
 import { connectCatalog } from '../../local/catalog-connection.js';
+import { findConfigFile } from '../../local/config-file.js';
 import { LocalFileIO } from '../../storage/local.js';
 
 export const summary = 'compact small files, expire old snapshots, remove orphan files (keeps exactly-once)';
@@ -23,6 +25,7 @@ const usage = `usage: floe maintain [namespace.table …] [--catalog URI | --dir
        [--older-than DURATION]   snapshot age and orphan safety age (default 5d and 3d)
        [--retain-last N]         snapshots each branch keeps at least (default 1)
        [--ledger DIR]            durable ingest-id markers (default <dir>/ledger; none with --catalog)
+       [--config FILE]           routes config whose maintenance: blocks apply (default: ./floe.config.* if present)
        [--dry-run] [--json]`;
 
 export async function run(args: string[]): Promise<number> {
@@ -56,6 +59,8 @@ export async function run(args: string[]): Promise<number> {
   if (values.manifests) chosen.push('manifests');
   if (values.orphans) chosen.push('orphans');
 
+  const configPath = values.config ?? (await findConfigFile(process.cwd()));
+  const config = configPath ? await loadIngestConfig(configPath) : defaultIngestConfig();
   const connection = await connectCatalog({ catalog: values.catalog, dir: values.dir });
   try {
     const local = new LocalFileIO();
@@ -75,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
           operations: chosen.length > 0 ? chosen : undefined,
           expiry: { maxSnapshotAgeMs: olderThanMs, minSnapshotsToKeep: retainLast },
           orphanAgeMs: olderThanMs,
+          route: settingsForTable(config, id).maintenance,
         },
       );
       reports.push(report);
@@ -101,6 +107,7 @@ function parse(args: string[]) {
       'older-than': { type: 'string' },
       'retain-last': { type: 'string' },
       ledger: { type: 'string' },
+      config: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -111,6 +118,7 @@ function parse(args: string[]) {
 /** One line per operation, for people. */
 function describe(report: MaintainReport, dryRun: boolean): string {
   const lines = [`${report.table}${dryRun ? ' (dry run: nothing changed)' : ''}`];
+  if (report.skipped) lines.push(`  skipped: ${report.skipped}`);
   for (const r of report.reports) {
     if (r.operation === 'compact') {
       const done = r.groups.filter((g) => g.outcome !== 'conflict');

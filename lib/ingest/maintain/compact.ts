@@ -11,11 +11,12 @@
  * the driver looks for the snapshot id; new files are never deleted then.
  */
 import { randomUUID } from 'node:crypto';
+import type * as arrow from 'apache-arrow';
 import type { LoadedTable, TableIdentifier } from '../../catalog/catalog.js';
 import { commitWithRetry } from '../../catalog/commit-driver.js';
 import { RowErrorCollector, readBatches } from '../../formats/index.js';
 import { toArrowSchema } from '../../iceberg/arrow-schema.js';
-import { currentSchema } from '../../iceberg/metadata.js';
+import { currentSchema, defaultSortOrder } from '../../iceberg/metadata.js';
 import { DataFileWriter } from '../../iceberg/parquet/data-file-writer.js';
 import { newSnapshotId, RewriteConflictError, rewriteFiles } from '../../iceberg/snapshot/index.js';
 import type { DataFile } from '../../iceberg/types.js';
@@ -27,6 +28,7 @@ import {
   planCompaction,
 } from './compaction-plan.js';
 import { deleteFiles, type MaintenanceContext } from './maintenance-context.js';
+import { sortBatches } from './sort-rows.js';
 
 export interface GroupOutcome {
   partition: string;
@@ -45,7 +47,7 @@ export interface CompactReport {
   groups: GroupOutcome[];
   /** Partitions left alone because they hold delete files another engine wrote. */
   skippedWithDeletes: string[];
-  /** Sort order is not applied yet: files are bin-packed in their current order. */
+  /** v3 tables are left alone (row lineage ids are not rewritten yet). */
   skippedV3?: boolean;
   dryRun: boolean;
 }
@@ -178,7 +180,12 @@ async function rewriteGroupFiles(
     properties: metadata.properties,
   });
   toArrowSchema(schema); // fail early on a schema floe cannot write
+  // With a sort order the group's rows are sorted as a whole (a group fits a worker's memory by
+  // construction, `maxGroupBytes`); without one they stream through in file order.
+  const order = defaultSortOrder(metadata);
+  const sorted = order !== undefined && order.fields.length > 0 ? order : undefined;
   try {
+    const held: arrow.RecordBatch[] = [];
     for (const file of group.files) {
       const errors = new RowErrorCollector('abort');
       for await (const batch of readBatches(
@@ -187,10 +194,17 @@ async function rewriteGroupFiles(
         schema,
         undefined,
         errors,
-      ))
-        await writer.write(batch);
+      )) {
+        if (sorted) held.push(batch);
+        else await writer.write(batch);
+      }
     }
-    return (await writer.close()).map((f) => ({ ...f, spec_id: group.specId }));
+    if (sorted) for (const batch of sortBatches(held, schema, sorted)) await writer.write(batch);
+    return (await writer.close()).map((f) => ({
+      ...f,
+      spec_id: group.specId,
+      sort_order_id: sorted ? sorted['order-id'] : f.sort_order_id,
+    }));
   } catch (error) {
     await writer.abort();
     throw error;

@@ -3,7 +3,8 @@
  * each a plain function of a small JSON input (Step Functions payloads stay far below 256 KiB):
  *
  * ```
- * PlanTables   { tables? }                         → { tables: [{ table }] }
+ * PlanTables   { tables?, trigger? }               → { tables: [{ table }] }
+ *   (trigger "commit": only the named tables with a partition over the small-file threshold)
  * per table (Map):
  *   PlanCompaction { table }                       → { table, groups: [{ table, specId, files, dataSequenceNumber }] }
  *   per group (Map): CompactGroup <group>          → GroupOutcome
@@ -13,16 +14,19 @@
  * A group names its files by path only; CompactGroup finds them in the table's current snapshot
  * again, so a file removed between plan and task aborts the group (as a concurrent change does).
  */
-import { type Catalog, formatIdentifier, parseIdentifier } from '../../catalog/catalog.js';
+import { type Catalog, formatIdentifier, parseIdentifier, type TableIdentifier } from '../../catalog/catalog.js';
+import type { MaintenanceConfig } from '../config.js';
 import { liveDataFiles } from '../../iceberg/scan.js';
 import type { ExpirySettings } from '../../iceberg/snapshot/expire-snapshots.js';
 import { catalogTables } from './catalog-tables.js';
 import { compactGroup, type GroupOutcome, planTableCompaction } from './compact.js';
+import { compactionDue } from './compaction-trigger.js';
 import type { CompactionGroup } from './compaction-plan.js';
 import { type ExpireReport, expireSnapshots } from './expire.js';
 import type { MaintenanceContext } from './maintenance-context.js';
-import { DEFAULT_ORPHAN_AGE_MS, type OrphanReport, removeOrphanFiles } from './orphans.js';
+import { type OrphanReport, removeOrphanFiles } from './orphans.js';
 import { type RewriteManifestsReport, rewriteTableManifests } from './rewrite-manifests.js';
+import { tableMaintenanceSettings } from './table-settings.js';
 
 /** At most this many groups per table per run (the rest wait for the next run): keeps the Map input small. */
 export const MAX_GROUPS_PER_RUN = 50;
@@ -43,6 +47,10 @@ export interface GroupTask {
 export interface StepSettings {
   expiry?: Partial<ExpirySettings>;
   orphanAgeMs?: number;
+  /** Small files per partition above which a commit-triggered run maintains the table. */
+  smallFileThreshold?: number;
+  /** The `maintenance:` block of a table's route (routes config), under the table's properties. */
+  routeFor?: (table: TableIdentifier) => MaintenanceConfig;
 }
 
 function tableOf(input: unknown): string {
@@ -60,13 +68,47 @@ export async function planTablesStep(catalog: Catalog, input: unknown): Promise<
   return { tables: tables.map((table) => ({ table })) };
 }
 
+/**
+ * PlanTables for a run started by a commit event (`trigger: "commit"`): of the named tables, only
+ * those with a partition holding more than the small-file threshold; the others are skipped so
+ * the execution ends at once. A scheduled run plans as {@link planTablesStep} does, less the
+ * tables whose maintenance is disabled (when the routes config is known).
+ */
+export async function planTriggeredTablesStep(
+  context: MaintenanceContext,
+  input: unknown,
+  settings: StepSettings = {},
+): Promise<{ tables: Array<{ table: string }>; skipped?: string[] }> {
+  const planned = await planTablesStep(context.catalog, input);
+  const byCommit = (input as { trigger?: unknown } | null)?.trigger === 'commit';
+  if (!byCommit && !settings.routeFor) return planned;
+  const tables: Array<{ table: string }> = [];
+  const skipped: string[] = [];
+  for (const { table } of planned.tables) {
+    const id = parseIdentifier(table);
+    const route = settings.routeFor?.(id) ?? {};
+    const keep = byCommit
+      ? (await compactionDue(id, context, route, settings.smallFileThreshold)).due
+      : tableMaintenanceSettings((await context.catalog.loadTable(id)).metadata, route).enabled;
+    if (keep) tables.push({ table });
+    else skipped.push(table);
+  }
+  return { tables, skipped };
+}
+
 /** PlanCompaction: the table's compaction groups, by file path. */
 export async function planCompactionStep(
   context: MaintenanceContext,
   input: unknown,
+  settings: StepSettings = {},
 ): Promise<{ table: string; groups: GroupTask[]; skippedWithDeletes: string[] }> {
   const table = tableOf(input);
-  const { table: loaded, plan } = await planTableCompaction(parseIdentifier(table), context);
+  const id = parseIdentifier(table);
+  const { targetFileSizeBytes } = tableMaintenanceSettings(
+    (await context.catalog.loadTable(id)).metadata,
+    settings.routeFor?.(id),
+  );
+  const { table: loaded, plan } = await planTableCompaction(id, context, { targetFileSizeBytes });
   const groups = loaded.metadata['format-version'] >= 3 ? [] : plan.groups.slice(0, MAX_GROUPS_PER_RUN);
   return {
     table,
@@ -122,8 +164,13 @@ export async function expireAndCleanStep(
 ): Promise<{ table: string; expire: ExpireReport; manifests: RewriteManifestsReport; orphans: OrphanReport }> {
   const table = tableOf(input);
   const id = parseIdentifier(table);
-  const expire = await expireSnapshots(id, context, settings.expiry);
+  // Explicit settings (the environment) over table properties over the route (table-settings.ts).
+  const resolved = tableMaintenanceSettings((await context.catalog.loadTable(id)).metadata, settings.routeFor?.(id));
+  const expire = await expireSnapshots(id, context, {
+    maxSnapshotAgeMs: settings.expiry?.maxSnapshotAgeMs ?? resolved.snapshotMaxAgeMs,
+    minSnapshotsToKeep: settings.expiry?.minSnapshotsToKeep ?? resolved.retainLast,
+  });
   const manifests = await rewriteTableManifests(id, context);
-  const orphans = await removeOrphanFiles(id, context, settings.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS);
+  const orphans = await removeOrphanFiles(id, context, settings.orphanAgeMs ?? resolved.orphanAgeMs);
   return { table, expire, manifests, orphans: { ...orphans, orphans: orphans.orphans.slice(0, 100) } };
 }
