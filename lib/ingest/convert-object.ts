@@ -28,6 +28,7 @@
  */
 import type { Catalog, LoadedTable, TableIdentifier } from '../catalog/catalog.js';
 import { formatIdentifier } from '../catalog/catalog.js';
+import { AlreadyExistsError } from '../catalog/errors.js';
 import { BadInputError } from '../formats/bad-input-error.js';
 import { alignToTable, inferSchema } from '../formats/index.js';
 import type { FileIO } from '../iceberg/file-io.js';
@@ -177,20 +178,41 @@ export async function convertObject(object: LandedObject, context: ConvertContex
       if (fitted) converted = await write(table, fitted, true);
     }
     let fileSchema: Schema | undefined;
+    let staged: LoadedTable | undefined;
     if (!converted && !table) {
       // A new table is staged, the file converted against it, and only then is the table created:
       // a rejected first file leaves nothing behind (issue #18).
       fileSchema = transform?.plan.schema ?? (await inferSchema(open, key, options));
-      const staged = await stageTableForFile(context.catalog, routed.table, fileSchema, settings, key);
+      staged = await stageTableForFile(context.catalog, routed.table, fileSchema, settings, key).catch(
+        (error: unknown) => {
+          if (error instanceof AlreadyExistsError) return undefined; // created since it was loaded
+          throw error;
+        },
+      );
+      if (!staged) table = await context.catalog.loadTable(routed.table);
+    }
+    if (!converted && staged) {
       const written = await write(staged, currentSchema(staged.metadata), false);
       if (!written) throw new Error('unreachable: only a one-pass conversion falls back');
       const { table: created, created: byUs } = await createStagedTable(context.catalog, routed.table, staged);
       table = created;
-      if (byUs || sameColumns(currentSchema(created.metadata), written.schema)) {
+      const fits =
+        byUs ||
+        (created.metadata.location === staged.metadata.location &&
+          sameColumns(currentSchema(created.metadata), written.schema));
+      if (fits) {
         if (byUs) context.log?.('info', 'created table', { table: tableName, key, ingestId });
         converted = { ...written, schema: currentSchema(created.metadata), spec: defaultSpec(created.metadata) };
+      } else {
+        // Another writer created the table first, elsewhere (each stage picks its own default
+        // location) or with other columns: these files were never committed; align to it below,
+        // so every data file lies under the table's location, where its vended credentials reach.
+        for (const f of written.result.dataFiles)
+          await context
+            .tableIo(staged)
+            .delete(f.file_path)
+            .catch(() => {});
       }
-      // Another writer created the table first with other columns: align to it below.
     }
     if (!converted) {
       if (!table) throw new Error('unreachable: the table exists or was created above');

@@ -233,7 +233,47 @@ describe('convertObject: deterministic data file names, late duplicates, one rea
     expect(arrived).toBe(2);
     expect(outcomes.map((o) => o.status)).toEqual(['enqueued', 'enqueued']);
     await commit(outcomes.map((o) => (o as Enqueued).request));
-    const rows = await readTableWithIcebird((await load('race')).metadataLocation);
+    const table = await load('race');
+    const rows = await readTableWithIcebird(table.metadataLocation);
+    expect(rows.map((r) => Number(r.id)).sort()).toEqual([1, 2]);
+    // Each stage picked its own default location; the loser rewrote under the winner's, where
+    // the table's vended credentials reach, and left nothing in its staged directory.
+    for (const o of outcomes)
+      for (const path of paths(o as Enqueued)) expect(path.startsWith(`${table.metadata.location}/`)).toBe(true);
+    const namespaceDir = join(table.metadata.location.replace(/^file:\/\//, ''), '..');
+    const stray = (await readdir(namespaceDir)).filter((n) => n.startsWith('race-'));
+    for (const name of stray)
+      if (!table.metadata.location.endsWith(`/${name}`))
+        expect(await readdir(join(namespaceDir, name, 'data')).catch(() => [])).toEqual([]);
+  });
+
+  it('a table created between the load and the stage (stage-create answers 409) is loaded and used', async () => {
+    await land('det/late/a.csv', 'id,name\n1,a\n');
+    await land('det/late/b.csv', 'id,name\n2,b\n');
+    let created = false;
+    const late = {
+      ...context,
+      catalog: catalogWith({
+        createTable: async (_namespace, request) => {
+          // Another writer creates the table just before this file stages it.
+          if (!created && (request as { 'stage-create'?: boolean })['stage-create']) {
+            created = true;
+            await commit([(await convertEnqueued('det/late/a.csv')).request]);
+          }
+        },
+      }),
+    };
+    const size = (await stat(join(landing, 'det/late/b.csv'))).size;
+    const outcome = await convertObject(
+      { bucket: 'landing', key: 'det/late/b.csv', size, etag: 'late-b', eventTime: 0 },
+      late,
+    );
+    expect(created).toBe(true);
+    expect(outcome.status).toBe('enqueued');
+    await commit([(outcome as Enqueued).request]);
+    const table = await load('late');
+    for (const path of paths(outcome as Enqueued)) expect(path.startsWith(`${table.metadata.location}/`)).toBe(true);
+    const rows = await readTableWithIcebird(table.metadataLocation);
     expect(rows.map((r) => Number(r.id)).sort()).toEqual([1, 2]);
   });
 
