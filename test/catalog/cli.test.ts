@@ -18,6 +18,8 @@ describe('floe catalog', () => {
       expect(errors.mock.calls.at(-1)?.[0]).toContain('--dir is required');
       expect(await run(['serve', '--dir', '/tmp/x', '--auth', 'kerberos'])).toBe(2);
       expect(await run(['serve', '--dir', '/tmp/x', '--port', 'abc'])).toBe(2);
+      expect(await run(['serve', '--dir', '/tmp/x', '--request-timeout', '0'])).toBe(2);
+      expect(errors.mock.calls.at(-1)?.[0]).toContain('--request-timeout');
       // --auth token needs a real secret (an allow-list), not "any token".
       delete process.env.FLOE_CATALOG_SECRET;
       expect(await run(['serve', '--dir', '/tmp/x', '--auth', 'token'])).toBe(2);

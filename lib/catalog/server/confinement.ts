@@ -2,7 +2,8 @@
  * Table locations of the embedded catalog stay inside its warehouse. A location is resolved
  * (`..`, and locally every symlink of its existing part) and must lie strictly below the
  * warehouse root and outside the catalog's own `_catalog` folder; relative locations and
- * locations that name an existing non-directory (a device, a FIFO, /proc) are refused. Purge
+ * locations that name or pass through an existing non-directory (a device, a FIFO, a socket),
+ * and locations in the pseudo file systems `/proc`, `/sys`, `/dev` are refused. Purge
  * deletes only files that pass the same check (Polaris' location rules, Java
  * `CatalogUtil.dropTableData`).
  */
@@ -10,6 +11,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { toLocalPath } from '../../storage/local.js';
 import { ServerError } from './server-error.js';
+import { PSEUDO_FILE_SYSTEMS } from './special-files.js';
 
 /** Checks that locations lie inside one warehouse. */
 export class Confinement {
@@ -52,33 +54,49 @@ export class Confinement {
     if (!isAbsolute(local)) return undefined;
     this.root ??= await realpath(toLocalPath(this.warehouse));
     const real = await realpathOfExisting(resolve(local));
+    if (real === undefined || inPseudoFileSystem(real)) return undefined;
     const rel = relative(this.root, real);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
     if (rel.split(sep)[0] === '_catalog') return undefined;
     return real;
   }
 
-  /** Throws a 400 when an existing path is not a directory (a device, FIFO, socket or file). */
+  /**
+   * Throws a 400 when an existing path is not a directory (a device, FIFO, socket or file) or
+   * passes through one (ENOTDIR). `lstat` never opens the file, so it cannot block.
+   */
   async checkDirectory(location: string): Promise<void> {
     if (this.remote) return;
     try {
       const s = await lstat(toLocalPath(location));
       if (!s.isDirectory()) throw new ServerError(400, 'BadRequestException', 'location is not a directory');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw new ServerError(400, 'BadRequestException', 'location is not a directory');
+      if (code !== 'ENOENT') throw error;
     }
   }
 }
 
-/** `realpath` of the deepest existing ancestor, with the missing rest appended. */
-async function realpathOfExisting(path: string): Promise<string> {
+/** Whether a resolved path lies in `/proc`, `/sys` or `/dev` (even when the warehouse is `/`). */
+function inPseudoFileSystem(real: string): boolean {
+  return PSEUDO_FILE_SYSTEMS.some((root) => real === root || real.startsWith(`${root}${sep}`));
+}
+
+/**
+ * `realpath` of the deepest existing ancestor, with the missing rest appended; undefined when
+ * an existing part is not a directory (a FIFO, a file: ENOTDIR) or cannot be resolved (ELOOP).
+ */
+async function realpathOfExisting(path: string): Promise<string | undefined> {
   const missing: string[] = [];
   let current = path;
   for (;;) {
     try {
       return join(await realpath(current), ...missing.reverse());
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') return undefined;
+      if (code !== 'ENOENT') throw error;
       const parent = resolve(current, '..');
       if (parent === current) return path;
       missing.push(basename(current));

@@ -7,13 +7,13 @@
  * else's files into deletion. A file is read (manifest list, manifest) only when it is a regular
  * file of bounded size, so a FIFO or device cannot hang the request.
  */
-import { lstat } from 'node:fs/promises';
 import { readManifest } from '../../iceberg/avro/manifest.js';
 import { readManifestList } from '../../iceberg/avro/manifest-list.js';
 import type { TableMetadata } from '../../iceberg/types.js';
 import type { FileIO } from '../../iceberg/file-io.js';
 import { toLocalPath } from '../../storage/local.js';
 import type { Confinement } from './confinement.js';
+import { readRegularFile } from './special-files.js';
 
 /** The largest manifest or manifest list purge reads (bytes). */
 const MAX_READ_BYTES = 256 * 1024 * 1024;
@@ -28,10 +28,8 @@ export async function referencedFiles(
   const files = new Set<string>();
   const readable = async (path: string): Promise<Uint8Array | undefined> => {
     if (!(await confinement.inside(path))) return undefined;
-    if (!confinement.remote) {
-      const s = await lstat(toLocalPath(path)).catch(() => undefined);
-      if (!s?.isFile() || s.size > MAX_READ_BYTES) return undefined;
-    }
+    // Locally: only a regular file of bounded size (a FIFO or device must not hang the request).
+    if (!confinement.remote) return readRegularFile(toLocalPath(path), MAX_READ_BYTES).catch(() => undefined);
     return io.read(path).catch(() => undefined);
   };
   const manifests = new Set<string>();

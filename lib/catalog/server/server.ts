@@ -24,6 +24,7 @@ import { dispatch, type RouteContext, SERVER_ENDPOINTS, type VendOption } from '
 import { ServerError } from './server-error.js';
 import { fileIOStateFiles, localStateFiles, s3StateFiles } from './state-files.js';
 import { CatalogStore } from './store.js';
+import { checkDeadline, DEFAULT_REQUEST_TIMEOUT_MS, RequestDeadlineError, withDeadline } from './request-deadline.js';
 import { checkJsonDepth } from './validate.js';
 import { lockWarehouse, type WarehouseLock } from './warehouse-lock.js';
 
@@ -37,6 +38,7 @@ export class CatalogServerConfigError extends Error {
 
 export type { VendOption } from './routes.js';
 export { lockWarehouse, WarehouseLockedError } from './warehouse-lock.js';
+export { DEFAULT_REQUEST_TIMEOUT_MS } from './request-deadline.js';
 
 export interface CatalogServerOptions {
   /** Warehouse root: a local directory or `s3://bucket/prefix`. */
@@ -66,6 +68,11 @@ export interface CatalogServerOptions {
   /** Largest request body in bytes (default 16 MiB); a larger one gets 413 before it is read. */
   maxBodyBytes?: number;
   /**
+   * Deadline of one request in ms (default 30 000): past it the request is answered 503 and
+   * its remaining work abandoned (no state change after the answer; request-deadline.ts).
+   */
+  requestTimeoutMs?: number;
+  /**
    * Host names accepted in the `Host` header (DNS-rebinding defence). Default: on a loopback
    * bind, `127.0.0.1`, `localhost`, `::1` and the bound host; on another bind, any.
    */
@@ -84,8 +91,13 @@ export interface CatalogServer {
   tokenUrl: string;
   faults: FaultInjector;
   store: CatalogStore;
-  /** Stops serving and releases the warehouse lock. */
+  /**
+   * Stops serving and releases the warehouse lock. Running requests get up to 1.5 s to finish
+   * their writes; a request stuck in a file system call is left behind (see `inFlight`).
+   */
   close(): Promise<void>;
+  /** Requests still running (after `close()`: those stuck in a file system call). */
+  readonly inFlight: number;
 }
 
 /** Starts the embedded REST catalog server. */
@@ -119,6 +131,8 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     throw error;
   }
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!(requestTimeoutMs > 0)) throw new CatalogServerConfigError('requestTimeoutMs must be a positive number');
   const logError = options.logError ?? ((error: unknown) => console.error('floe catalog: internal error:', error));
   const faults = new FaultInjector();
   const ctx: RouteContext = { store, faults, vend: options.vend, pageSize: options.pageSize ?? 100 };
@@ -157,7 +171,10 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     const raw = await readBody(req, maxBody);
     if (raw.length > 0 && !isContentType(req, 'application/json'))
       throw new ServerError(415, 'UnsupportedMediaTypeException', 'request bodies must be application/json');
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (faults.latencyMs > 0) {
+      await new Promise((r) => setTimeout(r, faults.latencyMs));
+      checkDeadline();
+    }
     if (method === 'GET' && segments.length === 2 && segments[1] === 'config') {
       return send(res, {
         status: 200,
@@ -258,10 +275,13 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
     };
   }
 
-  // Requests still running (a client may have given up): close() waits for their writes.
+  // Requests still running (a client may have given up, or the deadline answered): close() waits for their writes.
   const running = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    const work = handle(req, res).catch((error: unknown) => {
+    const { answer, work } = withDeadline(requestTimeoutMs, () => handle(req, res));
+    let handled: unknown;
+    const answered = answer.catch((error: unknown) => {
+      handled = error;
       if (res.headersSent || req.socket?.destroyed !== false) return;
       // Internal errors stay in the server's log: their messages can name server paths.
       if (!(error instanceof ServerError)) logError(error);
@@ -273,11 +293,20 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
       if (serverError.status === 401)
         headers['www-authenticate'] = 'Bearer realm="floe-catalog", error="invalid_token"';
       // A refused body is not read: close the connection instead of draining it.
-      if (serverError.status === 413 || serverError.status === 401) headers.connection = 'close';
+      if (serverError.status === 413 || serverError.status === 401 || error instanceof RequestDeadlineError)
+        headers.connection = 'close';
       send(res, { status: serverError.status, body: serverError.toJson(), headers });
     });
-    running.add(work);
-    work.finally(() => running.delete(work));
+    // Work that fails after the deadline answered: its own failure goes to the log only.
+    const late = work.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const settled = Promise.all([answered, late]).then(([, error]) => {
+      if (error !== undefined && error !== handled && !(error instanceof ServerError)) logError(error);
+    });
+    running.add(settled);
+    void settled.finally(() => running.delete(settled));
   });
   server.keepAliveTimeout = 5_000;
   try {
@@ -308,8 +337,11 @@ export async function startCatalogServer(options: CatalogServerOptions): Promise
         server.closeAllConnections();
       });
       // Running requests finish their writes first, but a stuck one cannot hold up a shutdown.
-      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 1_500).unref())]);
       await lock?.release();
+    },
+    get inFlight() {
+      return running.size;
     },
   };
 }

@@ -11,6 +11,7 @@
  * - other FileIO (S3 without a client): plain writes; a single server only.
  */
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -24,6 +25,7 @@ import {
 import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
 import { toLocalPath } from '../../storage/local.js';
 import { parseS3Uri } from '../../storage/s3.js';
+import { readRegularFile } from './special-files.js';
 
 /** A state file's bytes and the version tag to make a conditional write against. */
 export interface StateFile {
@@ -43,21 +45,13 @@ export interface StateFiles {
   delete(path: string): Promise<void>;
 }
 
-/** Local files with fsync before every rename and of every directory changed. */
+/** Local files with fsync before every rename and of every directory changed; reads refuse special files. */
 export function localStateFiles(): StateFiles {
   return {
     async read(path) {
-      try {
-        const handle = await open(toLocalPath(path), 'r');
-        try {
-          return { bytes: new Uint8Array(await handle.readFile()) };
-        } finally {
-          await handle.close();
-        }
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+      // Non-blocking open + fstat: a FIFO in place of a pointer must not hang the request.
+      const bytes = await readRegularFile(toLocalPath(path));
+      return bytes ? { bytes } : undefined;
     },
     async write(path, bytes) {
       const target = toLocalPath(path);
@@ -90,7 +84,8 @@ async function ensureDir(dir: string): Promise<void> {
 }
 
 async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  // O_DIRECTORY: something else in a directory's place fails at once instead of blocking (a FIFO).
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await handle.sync();
   } finally {

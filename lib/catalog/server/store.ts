@@ -11,7 +11,8 @@
  * (rename, multi-table transaction) first writes an intent listing them, applies it, then
  * deletes it; an intent found at start is applied again, so a crash never leaves it half done.
  * Table operations are serialized per table and namespace operations per namespace by an
- * in-process mutex; keys are taken in one sorted batch, so operations never deadlock.
+ * in-process mutex; keys are taken in one sorted batch, so operations never deadlock. A request
+ * past its deadline (request-deadline.ts) stops before its next state change.
  */
 import { randomUUID } from 'node:crypto';
 import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
@@ -22,6 +23,7 @@ import type { TableChange, TableMetadata } from '../../iceberg/types.js';
 import type { TableIdentifier } from '../catalog.js';
 import type { Confinement } from './confinement.js';
 import { purgeTable } from './purge.js';
+import { checkDeadline } from './request-deadline.js';
 import { ServerError } from './server-error.js';
 import type { StateFiles } from './state-files.js';
 
@@ -140,6 +142,7 @@ export class CatalogStore {
 
   /** Changes several pointers all or nothing across a crash (an intent, replayed by `recover`). */
   private async changePointers(changes: PointerChange[]): Promise<void> {
+    checkDeadline(); // once the intent is written, it is carried out (here or by recover)
     const intent = `${this.root}/intents/${Date.now().toString().padStart(15, '0')}-${randomUUID()}.json`;
     await this.writeJson(intent, { changes });
     await this.applyPointerChanges(changes);
@@ -163,6 +166,7 @@ export class CatalogStore {
     await this.locks.run([CatalogStore.namespaceKey(ns)], async () => {
       if (await this.namespaceProperties(ns))
         throw new ServerError(409, 'AlreadyExistsException', `Namespace already exists: ${ns.join('.')}`);
+      checkDeadline();
       await this.writeJson(this.namespaceFile(ns), { namespace: ns, properties });
     });
   }
@@ -174,6 +178,7 @@ export class CatalogStore {
   ): Promise<void> {
     await this.locks.run([CatalogStore.namespaceKey(ns)], async () => {
       const next = change({ ...(await this.requireNamespace(ns)) });
+      checkDeadline();
       await this.writeJson(this.namespaceFile(ns), { namespace: ns, properties: next });
     });
   }
@@ -200,6 +205,7 @@ export class CatalogStore {
       );
       if (children.length > 0)
         throw new ServerError(409, 'NamespaceNotEmptyException', `Namespace has child namespaces: ${ns.join('.')}`);
+      checkDeadline();
       await this.files.delete(this.namespaceFile(ns));
     });
   }
@@ -255,6 +261,7 @@ export class CatalogStore {
 
   /** Writes `metadata` as the next metadata file of the table (durable), without swapping the pointer. */
   async writeMetadataFile(id: TableIdentifier, metadata: TableMetadata, previous?: StoredTable): Promise<StoredTable> {
+    checkDeadline();
     const version = previous ? versionOf(previous.metadataLocation) + 1 : 0;
     let next = metadata;
     if (previous) {
@@ -274,6 +281,7 @@ export class CatalogStore {
 
   /** Swaps the table's pointer to `next` (conditional on `previous`); a lost race is a 409. */
   async swapPointer(next: StoredTable, previous?: StoredTable): Promise<StoredTable> {
+    checkDeadline(); // a request already answered 503 must not commit afterwards
     const key = CatalogStore.key(next.identifier);
     const won = await this.writeJson(
       this.tableFile(next.identifier),
@@ -328,6 +336,7 @@ export class CatalogStore {
   /** Drops the table; with `purge`, deletes the files its metadata references (purge.ts). */
   async dropTable(id: TableIdentifier, purge: boolean): Promise<void> {
     const table = await this.requireTable(id);
+    checkDeadline();
     await this.files.delete(this.tableFile(id));
     this.tableCache.delete(CatalogStore.key(id));
     if (purge) await purgeTable(table.metadata, table.metadataLocation, this.io, this.confinement);

@@ -12,6 +12,7 @@ export const summary = 'run the embedded Iceberg REST catalog (catalog serve --p
 
 const usage = `usage: floe catalog serve [--port 8181] [--host 127.0.0.1] --dir <warehouse> [--auth none|token]
                          [--secret-file <file>] [--client-id floe] [--token-ttl 3600] [--prefix <p>] [--max-body 16777216]
+                         [--request-timeout 30]
 
   --dir          warehouse directory (created when missing); catalog state lives in <dir>/_catalog.
                  One server per warehouse: a second one refuses to start.
@@ -22,7 +23,10 @@ const usage = `usage: floe catalog serve [--port 8181] [--host 127.0.0.1] --dir 
   --client-id    client id accepted with the secret (default floe)
   --token-ttl    lifetime of issued tokens in seconds
   --prefix       serve under /v1/<prefix>/… (advertised by /v1/config)
-  --max-body     largest request body in bytes (default 16 MiB); larger ones get 413`;
+  --max-body     largest request body in bytes (default 16 MiB); larger ones get 413
+  --request-timeout
+                 seconds a request may take (default 30); a slower one is answered 503 and
+                 changes nothing after that answer`;
 
 /** Runs `floe catalog <subcommand>`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -46,6 +50,7 @@ export async function run(args: string[]): Promise<number> {
         'secret-file': { type: 'string' },
         'client-id': { type: 'string', default: 'floe' },
         'max-body': { type: 'string' },
+        'request-timeout': { type: 'string' },
       },
     }) as { values: Record<string, string | undefined> });
   } catch (error) {
@@ -82,6 +87,11 @@ export async function run(args: string[]): Promise<number> {
     console.error(`floe catalog serve: invalid --max-body "${values['max-body']}"`);
     return 2;
   }
+  const requestTimeout = values['request-timeout'] ? Number(values['request-timeout']) : undefined;
+  if (requestTimeout !== undefined && !(requestTimeout > 0 && Number.isFinite(requestTimeout))) {
+    console.error(`floe catalog serve: invalid --request-timeout "${values['request-timeout']}" (seconds)`);
+    return 2;
+  }
   const warehouse = resolve(values.dir);
   let server: Awaited<ReturnType<typeof startCatalogServer>>;
   try {
@@ -95,6 +105,7 @@ export async function run(args: string[]): Promise<number> {
       tokenTtlSeconds: values['token-ttl'] ? Number(values['token-ttl']) : undefined,
       prefix: values.prefix,
       maxBodyBytes: maxBody,
+      requestTimeoutMs: requestTimeout === undefined ? undefined : requestTimeout * 1000,
     });
   } catch (error) {
     if (error instanceof WarehouseLockedError || error instanceof CatalogServerConfigError) {
@@ -108,10 +119,17 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values.auth === 'token') console.log(`floe catalog: token endpoint ${server.tokenUrl}`);
   await new Promise<void>((done) => {
-    const stop = () => {
+    const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      server.close().then(done, done);
+      server.close().then(() => {
+        const stuck = server.inFlight;
+        if (stuck === 0) return done();
+        // A request blocked in a file system call holds a libuv thread, and Node waits for it
+        // at exit: end by the signal's default action instead (the warehouse lock is released).
+        console.error(`floe catalog: ${stuck} request(s) still blocked in the file system; exiting without them`);
+        process.kill(process.pid, signal);
+      }, done);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
