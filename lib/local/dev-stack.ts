@@ -131,6 +131,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     pages: (req, res) => page.handle(req, res),
     warehouse: s3?.warehouse ?? home.warehouse,
     io: s3?.serverIo ?? io,
+    s3Client: s3?.serverS3Client,
     vend: s3?.vend,
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8181,

@@ -13,6 +13,7 @@
  * ETag) once per process; across restarts the dev stack's ingest-id check skips what the
  * table already holds.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Catalog, LoadedTable } from '../catalog/catalog.js';
 import type { VendOption } from '../catalog/server/server.js';
 import type { FileIO } from '../iceberg/file-io.js';
@@ -49,6 +50,11 @@ export interface S3DevStorage {
   warehouse: string;
   /** The catalog server's own FileIO (metadata files). */
   serverIo: FileIO;
+  /**
+   * The catalog server's S3 client for its state files: table pointers are swapped with
+   * conditional writes (If-Match / If-None-Match), so a lost race is a 409, never a lost commit.
+   */
+  serverS3Client: S3Client;
   /** What the catalog vends with each table (the server's credentials and endpoint). */
   vend: VendOption;
   /** Reads landed objects, writes error reports (ambient credentials, like the Lambda role). */
@@ -83,6 +89,12 @@ export function s3DevStorage(options: S3DevOptions): S3DevStorage {
     landingBucket,
     warehouse: `s3://${warehouseBucket}/`,
     serverIo: new S3FileIO({ credentials: { ...credentials, prefix: `s3://${warehouseBucket}/` } }),
+    serverS3Client: new S3Client({
+      region,
+      endpoint: options.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId, secretAccessKey },
+    }),
     // REST `config` keys of storage-credentials (Iceberg S3FileIO property names).
     vend: {
       config: {

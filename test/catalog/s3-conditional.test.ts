@@ -4,67 +4,14 @@
  * overwritten. s3rver ignores conditional headers, so a small proxy in front of it enforces them
  * (the check and the PUT under one lock per key, as S3 does).
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError, CommitConflictError } from '../../lib/catalog/errors.js';
 import { RestCatalog } from '../../lib/catalog/rest/client.js';
 import { type CatalogServer, startCatalogServer } from '../../lib/catalog/server/server.js';
-import { KeyedMutex } from '../../lib/catalog/server/store.js';
 import { S3FileIO } from '../../lib/storage/s3.js';
 import { type S3rverHandle, startS3rver } from '../support/s3rver.js';
-
-/** An HTTP proxy to s3rver that honours If-Match / If-None-Match on PUT. */
-async function conditionalProxy(s3: S3rverHandle): Promise<{ server: Server; endpoint: string; refused: number }> {
-  const locks = new KeyedMutex();
-  const state = { refused: 0 };
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0] as string);
-    const [, bucket, ...key] = path.split('/');
-    const forward = () =>
-      new Promise<void>((done) => {
-        const upstream = request(
-          { host: '127.0.0.1', port: s3.port, method: req.method, path: req.url, headers: req.headers },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-            up.on('end', () => done());
-          },
-        );
-        req.pipe(upstream);
-      });
-    const ifMatch = req.headers['if-match'];
-    const ifNoneMatch = req.headers['if-none-match'];
-    if (req.method !== 'PUT' || (!ifMatch && !ifNoneMatch)) return void forward();
-    void locks.run([path], async () => {
-      const etag = await s3.client
-        .send(new HeadObjectCommand({ Bucket: bucket, Key: key.join('/') }))
-        .then((h) => h.ETag)
-        .catch(() => undefined);
-      const ok = ifNoneMatch === '*' ? etag === undefined : etag !== undefined && etag === ifMatch;
-      if (!ok) {
-        state.refused += 1;
-        req.resume();
-        res.writeHead(412, { 'content-type': 'application/xml' });
-        res.end(
-          '<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
-        );
-        return;
-      }
-      await forward();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    server,
-    endpoint: `http://127.0.0.1:${port}`,
-    get refused() {
-      return state.refused;
-    },
-  };
-}
+import { conditionalProxy } from './conditional-proxy.js';
 
 describe('two servers on one S3 warehouse', () => {
   let s3: S3rverHandle;
