@@ -2,11 +2,12 @@
  * Serialization and crash-safety of the embedded catalog's multi-file changes: an intent left
  * by a crash mid-rename (or mid-transaction) is completed at start; namespace property updates
  * running concurrently all land; a namespace drop racing table creates never leaves a table in a
- * dropped namespace.
+ * dropped namespace; a commit fsyncs its metadata file and that file's directory before the
+ * pointer is written, then fsyncs the pointer and its directory.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, readlinkSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
@@ -76,5 +77,45 @@ describe('embedded catalog durability', () => {
         expect(existsSync(join(env.warehouse, '_catalog', 'tables', ns[0] as string, 't.json'))).toBe(false);
       }
     }
+  });
+
+  it('fsyncs the new metadata file and its directory before the pointer, then the pointer and its directory', async () => {
+    env = await startTestCatalog();
+    await env.catalog.createNamespace(['db']);
+    await env.catalog.createTable(['db'], { name: 't', schema });
+    // Record which file every fsync is for (Linux: the descriptor's path), calling through.
+    const probe = await open(join(env.warehouse, '_catalog'), 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: FileHandle['sync'] };
+    await probe.close();
+    const original = proto.sync;
+    const synced: string[] = [];
+    proto.sync = function (this: FileHandle) {
+      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+      return original.call(this);
+    };
+    let committed: Awaited<ReturnType<TestCatalog['catalog']['commitTable']>>;
+    try {
+      committed = await env.catalog.commitTable(
+        { namespace: ['db'], name: 't' },
+        { requirements: [], updates: [{ action: 'set-properties', updates: { k: 'v' } }] },
+      );
+    } finally {
+      proto.sync = original;
+    }
+    const metadataFile = committed.metadataLocation as string;
+    const pointerFile = join(env.warehouse, '_catalog', 'tables', 'db', 't.json');
+    // Each file is written to a temporary sibling (`<name>.<uuid>.tmp`), fsynced, renamed into place.
+    const at = (predicate: (path: string) => boolean, what: string) => {
+      const index = synced.findIndex(predicate);
+      expect(index, `${what} in ${synced.join(', ')}`).toBeGreaterThanOrEqual(0);
+      return index;
+    };
+    const metadataTemp = at((p) => p.startsWith(`${metadataFile}.`) && p.endsWith('.tmp'), 'metadata file');
+    const metadataDir = at((p) => p === dirname(metadataFile), 'metadata directory');
+    const pointerTemp = at((p) => p.startsWith(`${pointerFile}.`) && p.endsWith('.tmp'), 'pointer');
+    const pointerDir = synced.lastIndexOf(dirname(pointerFile));
+    expect(metadataTemp).toBeLessThan(metadataDir);
+    expect(metadataDir).toBeLessThan(pointerTemp);
+    expect(pointerTemp).toBeLessThan(pointerDir);
   });
 });

@@ -222,6 +222,8 @@ describe('embedded catalog: confinement', () => {
       body,
     });
     expect(plain.status).toBe(415);
+    // Bound to the loopback interface unless told otherwise.
+    expect(new URL(env.server.url).hostname).toBe('127.0.0.1');
     const rebound = await raw(env.server.url, { path: '/v1/namespaces', headers: { host: 'evil.example:8181' } });
     expect(rebound.status).toBe(403);
     const local = await raw(env.server.url, {
