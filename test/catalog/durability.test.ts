@@ -11,6 +11,24 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestCatalog, type TestCatalog } from '../support/catalog-server.js';
 
+/** Runs `fn`, recording the path of every file handle fsynced meanwhile (Linux: via /proc/self/fd). */
+async function recordingSyncs<T>(fn: () => Promise<T>): Promise<{ synced: string[]; result: T }> {
+  const probe = await open('.', 'r');
+  const proto = Object.getPrototypeOf(probe) as { sync: FileHandle['sync'] };
+  await probe.close();
+  const original = proto.sync;
+  const synced: string[] = [];
+  proto.sync = function (this: FileHandle) {
+    synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+    return original.call(this);
+  };
+  try {
+    return { synced, result: await fn() };
+  } finally {
+    proto.sync = original;
+  }
+}
+
 const schema = {
   type: 'struct' as const,
   'schema-id': 0,
@@ -84,24 +102,13 @@ describe('embedded catalog durability', () => {
     await env.catalog.createNamespace(['db']);
     await env.catalog.createTable(['db'], { name: 't', schema });
     // Record which file every fsync is for (Linux: the descriptor's path), calling through.
-    const probe = await open(join(env.warehouse, '_catalog'), 'r');
-    const proto = Object.getPrototypeOf(probe) as { sync: FileHandle['sync'] };
-    await probe.close();
-    const original = proto.sync;
-    const synced: string[] = [];
-    proto.sync = function (this: FileHandle) {
-      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
-      return original.call(this);
-    };
-    let committed: Awaited<ReturnType<TestCatalog['catalog']['commitTable']>>;
-    try {
-      committed = await env.catalog.commitTable(
+    const catalog = env.catalog;
+    const { synced, result: committed } = await recordingSyncs(() =>
+      catalog.commitTable(
         { namespace: ['db'], name: 't' },
         { requirements: [], updates: [{ action: 'set-properties', updates: { k: 'v' } }] },
-      );
-    } finally {
-      proto.sync = original;
-    }
+      ),
+    );
     const metadataFile = committed.metadataLocation as string;
     const pointerFile = join(env.warehouse, '_catalog', 'tables', 'db', 't.json');
     // Each file is written to a temporary sibling (`<name>.<uuid>.tmp`), fsynced, renamed into place.
@@ -117,5 +124,30 @@ describe('embedded catalog durability', () => {
     expect(metadataTemp).toBeLessThan(metadataDir);
     expect(metadataDir).toBeLessThan(pointerTemp);
     expect(pointerTemp).toBeLessThan(pointerDir);
+  });
+
+  it('changes the pointers of a multi-table transaction through an intent written first (replayed after a crash)', async () => {
+    env = await startTestCatalog();
+    await env.catalog.createNamespace(['db']);
+    await env.catalog.createTable(['db'], { name: 'a', schema });
+    await env.catalog.createTable(['db'], { name: 'b', schema });
+    const catalog = env.catalog;
+    const { synced } = await recordingSyncs(async () => {
+      const change = { requirements: [], updates: [{ action: 'set-properties' as const, updates: { tx: '1' } }] };
+      await catalog.commitTransaction([
+        { identifier: { namespace: ['db'], name: 'a' }, ...change },
+        { identifier: { namespace: ['db'], name: 'b' }, ...change },
+      ]);
+    });
+    const tables = join(env.warehouse, '_catalog', 'tables', 'db');
+    const intent = synced.findIndex((p) => p.startsWith(join(env?.warehouse ?? '', '_catalog', 'intents', '')));
+    const pointers = synced.filter((p) => p.startsWith(`${tables}/`) && p.endsWith('.tmp'));
+    expect(intent, synced.join(', ')).toBeGreaterThanOrEqual(0);
+    expect(pointers).toHaveLength(2);
+    for (const pointer of pointers) expect(synced.indexOf(pointer)).toBeGreaterThan(intent);
+    // Done: the intent is gone, both tables carry the change.
+    expect(await readdir(join(env.warehouse, '_catalog', 'intents'))).toEqual([]);
+    for (const name of ['a', 'b'])
+      expect((await env.catalog.loadTable({ namespace: ['db'], name })).metadata.properties.tx).toBe('1');
   });
 });
