@@ -5,7 +5,7 @@
  * stuck in a blocking `open()` of a FIFO used to keep a Node process alive forever.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,9 +120,23 @@ describe('special files in the warehouse', () => {
     }
     // The server still works.
     expect((await call(`${url}/v1/namespaces/db/tables`, 'POST', { name: 'ok', schema })).status).toBe(200);
+    // A FIFO in place of the lock file does not hang the shutdown (the release reads the lock's owner).
+    await fifoInPlaceOf(join(dir, '_catalog', 'server.lock'));
     child.kill('SIGTERM');
     expect(await exitWithin(child, 10_000)).toBe(0);
     expect(await readdir(join(dir, '_catalog', 'tables', 'db'))).toContain('ok.json');
+  }, 60_000);
+
+  it('a FIFO in place of the warehouse lock is taken over as an unreadable (stale) lock, not waited on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-fifo-lock-'));
+    dirs.push(dir);
+    await mkdir(join(dir, '_catalog'));
+    execFileSync('mkfifo', [join(dir, '_catalog', 'server.lock')]);
+    const { child, url } = await spawnFloe(['catalog', 'serve', '--dir', dir, '--port', '0']);
+    children.push(child);
+    expect((await call(`${url}/v1/config`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exitWithin(child, 10_000)).toBe(0);
   }, 60_000);
 
   it('`floe dev` exits on SIGTERM after a catalog request met a FIFO', async () => {

@@ -5,9 +5,10 @@
  * a lock whose process is gone (same host) is stale and taken over, and `release` removes it.
  */
 
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { readRegularFile } from './special-files.js';
 
 /** A second server tried to open a warehouse that a live server holds. */
 export class WarehouseLockedError extends Error {
@@ -69,7 +70,10 @@ export async function lockWarehouse(warehouse: string): Promise<WarehouseLock> {
 
 async function readOwner(path: string): Promise<{ pid: number; host: string; started?: string } | undefined> {
   try {
-    const owner = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; host?: unknown; started?: string };
+    // Non-blocking: a FIFO in the lock's place must not hang a start or a shutdown (special-files.ts).
+    const bytes = await readRegularFile(path, 64 * 1024);
+    if (!bytes) return undefined;
+    const owner = JSON.parse(new TextDecoder().decode(bytes)) as { pid?: unknown; host?: unknown; started?: string };
     return typeof owner.pid === 'number' && typeof owner.host === 'string'
       ? { pid: owner.pid, host: owner.host, started: owner.started }
       : undefined;
