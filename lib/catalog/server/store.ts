@@ -15,7 +15,7 @@
  * past its deadline (request-deadline.ts) stops before its next state change.
  */
 import { randomUUID } from 'node:crypto';
-import { type FileIO, FileNotFoundError } from '../../iceberg/file-io.js';
+import type { FileIO } from '../../iceberg/file-io.js';
 import { parseJson, stringifyJson } from '../../iceberg/json.js';
 import { parseTableMetadata, serializeTableMetadata } from '../../iceberg/metadata.js';
 import { applyUpdates, checkRequirements } from '../../iceberg/metadata-builder.js';
