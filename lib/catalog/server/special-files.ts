@@ -38,7 +38,7 @@ export async function readRegularFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    // ENXIO: a FIFO without a writer opened for writing, or a socket; EISDIR/ENOTDIR: not a file.
+    // ENXIO / EOPNOTSUPP: a Unix socket (it cannot be opened as a file).
     if (code === 'ENXIO' || code === 'EOPNOTSUPP') throw new SpecialFileError(path, 'socket or FIFO');
     throw error;
   }
