@@ -5,12 +5,14 @@
  * stuck in a blocking `open()` of a FIFO used to keep a Node process alive forever.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCatalogServer } from '../../lib/catalog/server/server.js';
+import { readRegularFile, SpecialFileError } from '../../lib/catalog/server/special-files.js';
 import { LocalFileIO } from '../../lib/storage/local.js';
 
 const bin = fileURLToPath(new URL('../../bin/floe.mjs', import.meta.url));
@@ -150,4 +152,30 @@ describe('special files in the warehouse', () => {
     child.kill('SIGTERM');
     expect(await exitWithin(child, 15_000)).toBe(0);
   }, 60_000);
+
+  it('reads only regular files: FIFO, socket, device and directory are refused without blocking', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'floe-special-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'plain.json'), '{}');
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const socket = createServer();
+    await new Promise<void>((r) => socket.listen(join(dir, 'sock'), r));
+    try {
+      expect(new TextDecoder().decode(await readRegularFile(join(dir, 'plain.json')))).toBe('{}');
+      expect(await readRegularFile(join(dir, 'missing.json'))).toBeUndefined();
+      for (const [path, kind] of [
+        [join(dir, 'fifo'), /FIFO/],
+        [join(dir, 'sock'), /socket/],
+        ['/dev/null', /device/],
+        [dir, /directory/],
+      ] as const) {
+        const error = await readRegularFile(path).catch((e: unknown) => e);
+        expect(error, path).toBeInstanceOf(SpecialFileError);
+        expect((error as Error).message, path).toMatch(kind);
+      }
+      await expect(readRegularFile(join(dir, 'plain.json'), 1)).rejects.toBeInstanceOf(SpecialFileError);
+    } finally {
+      socket.close();
+    }
+  });
 });
